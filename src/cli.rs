@@ -1,0 +1,134 @@
+//! Command-line definitions (clap). `main.rs` dispatches; `commands/` does the work.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "warroom",
+    version,
+    about = "A terminal war-room console for incident response: one shared, append-only timeline.",
+    long_about = "A terminal war-room console for incident response: one shared, append-only timeline.\n\n\
+        The store is chosen by --store, then WARROOM_STORE, then `store` in the config file, then\n\
+        $XDG_STATE_HOME/warroom/timeline.db."
+)]
+pub struct Cli {
+    /// The timeline: an SQLite file path (or a postgres:// URL).
+    #[arg(long, global = true, env = "WARROOM_STORE", value_name = "PATH_OR_URL")]
+    pub store: Option<String>,
+    /// The config file [default: $XDG_CONFIG_HOME/warroom/config.toml].
+    #[arg(long, global = true, env = "WARROOM_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Try warroom with nothing set up: a sample incident on a temporary store.
+    Demo(DemoArgs),
+    /// Declare a new incident and attach its runbook.
+    Declare(DeclareArgs),
+    /// Append a note or decision to an incident's timeline (for people, scripts and alert hooks).
+    Log(LogArgs),
+    /// Show the open incidents.
+    Status(StatusArgs),
+    /// Write the post-incident report (Markdown) or the raw timeline (JSON, CSV).
+    Export(ExportArgs),
+    /// Prove that no event was edited, removed, inserted or reordered.
+    Verify,
+    /// List the runbooks (built in, and from the config folder).
+    Runbooks,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the demo store here instead of a temporary file.
+    #[arg(long, value_name = "PATH")]
+    pub keep: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeclareArgs {
+    /// What is wrong, in a few words.
+    #[arg(long)]
+    pub title: String,
+    /// 1 (worst) to 5; SEV1 and sev1 work too.
+    #[arg(long, value_parser = parse_severity)]
+    pub severity: crate::timeline::Severity,
+    /// The runbook whose checklist to attach [default: generic]; `none` for no checklist.
+    #[arg(long)]
+    pub runbook: Option<String>,
+    /// A longer description.
+    #[arg(long)]
+    pub summary: Option<String>,
+    /// When the problem was first noticed, if before now (see `warroom log --help` for formats).
+    #[arg(long, value_name = "TIME", value_parser = parse_when, allow_hyphen_values = true)]
+    pub detected_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// This is an exercise, not a real incident.
+    #[arg(long)]
+    pub drill: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogKind {
+    Note,
+    Decision,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "TIME is RFC 3339 (2026-11-28T13:05:00Z), `YYYY-MM-DD HH:MM[:SS]` or `HH:MM[:SS]` \
+    (UTC; a time later than now means yesterday), or relative: `-15m`, `-2h`, `-90s`."
+)]
+pub struct LogArgs {
+    /// The text; `-` reads it from standard input.
+    pub text: String,
+    /// The incident [default: the one open incident].
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    #[arg(long, value_enum, default_value = "note")]
+    pub kind: LogKind,
+    /// When it happened, if not now: "detected at 13:05", logged at 13:20.
+    #[arg(long, value_name = "TIME", value_parser = parse_when, allow_hyphen_values = true)]
+    pub occurred_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Log at most once: a second event with the same key is not written.
+    #[arg(long, value_name = "KEY")]
+    pub dedup_key: Option<String>,
+    /// Write as `source:NAME` rather than as the person running the command (for alert hooks).
+    #[arg(long, value_name = "NAME")]
+    pub source: Option<String>,
+    /// With `-`: every line of standard input is its own event, appended as it arrives.
+    #[arg(long)]
+    pub each_line: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+    /// Include resolved and closed incidents.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: crate::export::Format,
+    /// The incident [default: the one open incident].
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    /// Write here instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_severity(s: &str) -> Result<crate::timeline::Severity, String> {
+    s.parse()
+}
+
+fn parse_when(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    crate::when::parse(s, chrono::Utc::now())
+}

@@ -1,0 +1,85 @@
+//! The work behind each subcommand. Each file is one command; this one holds what they share:
+//! choosing the store and the incident.
+
+pub mod declare;
+pub mod demo;
+pub mod export;
+pub mod log;
+pub mod status;
+pub mod verify;
+
+use crate::config::{Config, default_store_path};
+use crate::incident::{Projection, fold_store};
+use crate::timeline::{IncidentId, Store, StoreSpec, open_store};
+use anyhow::{Context, Result, bail};
+
+/// The store: `--store` or `WARROOM_STORE` (clap reads both), then the config file, then the
+/// default file in the XDG state directory.
+pub fn store_spec(cli_store: Option<&str>, config: &Config) -> StoreSpec {
+    match cli_store.or(config.store.as_deref()) {
+        Some(s) => StoreSpec::parse(s),
+        None => StoreSpec::Sqlite(default_store_path()),
+    }
+}
+
+pub fn open(cli_store: Option<&str>, config: &Config) -> Result<Box<dyn Store>> {
+    let spec = store_spec(cli_store, config);
+    Ok(open_store(&spec)?)
+}
+
+/// The incident a command acts on: the one named, or else the only open one.
+pub fn pick_incident(store: &dyn Store, explicit: Option<&str>) -> Result<(IncidentId, Projection)> {
+    if let Some(id) = explicit {
+        let id = IncidentId(id.trim().to_string());
+        let p = fold_store(store, Some(&id))?;
+        match p.incident(&id) {
+            Some(i) if i.declared => return Ok((id, p)),
+            _ => bail!("{}: no incident {id} in this store", store.describe()),
+        }
+    }
+    let p = fold_store(store, None).context("reading the timeline")?;
+    let open: Vec<_> = p.open_incidents().filter(|i| i.declared).collect();
+    match open.as_slice() {
+        [one] => {
+            let id = one.id.clone();
+            Ok((id, p))
+        }
+        [] => bail!(
+            "{}: no open incident; declare one with `warroom declare --title … --severity …`, or name one with --incident",
+            store.describe()
+        ),
+        several => {
+            let list: Vec<String> = several
+                .iter()
+                .map(|i| {
+                    format!(
+                        "  {}  {}  {}",
+                        i.id,
+                        i.severity(),
+                        crate::text::clean_line(&i.title)
+                    )
+                })
+                .collect();
+            bail!(
+                "{} incidents are open; choose one with --incident:\n{}",
+                several.len(),
+                list.join("\n")
+            )
+        }
+    }
+}
+
+/// `warroom runbooks`: what can be attached with `declare --runbook`.
+pub fn runbooks(config: &Config) -> Result<()> {
+    let books = crate::incident::runbook::load_runbooks(config.runbooks_dir().as_deref())?;
+    for b in &books {
+        println!(
+            "{:<14} {:>3} items  {}  ({})",
+            b.name,
+            b.items.len(),
+            b.title,
+            b.origin
+        );
+    }
+    Ok(())
+}

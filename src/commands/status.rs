@@ -1,0 +1,126 @@
+use crate::cli::StatusArgs;
+use crate::incident::{Incident, ResponderState, fold_store};
+use crate::text::clean_line;
+use crate::timeline::{Role, Store};
+use crate::when::human_duration;
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+pub fn run(store: &dyn Store, args: &StatusArgs) -> Result<()> {
+    let p = fold_store(store, None)?;
+    let now = Utc::now();
+    let shown: Vec<&Incident> = p
+        .incidents()
+        .iter()
+        .filter(|i| i.declared && (args.all || i.is_open()))
+        .collect();
+    if args.json {
+        let list: Vec<_> = shown.iter().map(|i| to_json(i, now)).collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    if shown.is_empty() {
+        println!("No open incidents in {}.", store.describe());
+        return Ok(());
+    }
+    for (n, inc) in shown.iter().enumerate() {
+        if n > 0 {
+            println!();
+        }
+        print!("{}", human(inc, now));
+    }
+    Ok(())
+}
+
+fn human(inc: &Incident, now: DateTime<Utc>) -> String {
+    let mut s = String::new();
+    let elapsed = inc
+        .milestones()
+        .declared
+        .map(|d| format!("T+{}", clock(now - d)))
+        .unwrap_or_default();
+    let drill = if inc.drill { "  [DRILL]" } else { "" };
+    s += &format!(
+        "{}  {}  {}  {elapsed}{drill}\n  {}\n",
+        inc.id,
+        inc.severity(),
+        inc.status().as_str().to_uppercase(),
+        clean_line(&inc.title)
+    );
+    let roles: Vec<String> = Role::STANDARD
+        .iter()
+        .chain(inc.roles.keys().filter(|r| matches!(r, Role::Custom(_))))
+        .map(|r| {
+            format!(
+                "{r}: {}",
+                inc.roles
+                    .get(r)
+                    .map_or("—".into(), |p| clean_line(p).into_owned())
+            )
+        })
+        .collect();
+    s += &format!("  {}\n", roles.join("   "));
+    let count = |st: ResponderState| inc.responders.values().filter(|r| r.state == st).count();
+    s += &format!(
+        "  responders: {} ({} engaged, {} acknowledged, {} paged, {} left)\n",
+        inc.responders.len(),
+        count(ResponderState::Engaged),
+        count(ResponderState::Acknowledged),
+        count(ResponderState::Paged),
+        count(ResponderState::Left),
+    );
+    let (done, total) = inc.checklist_progress();
+    s += &format!("  checklist: {done}/{total} done\n");
+    s += &format!(
+        "  last status update: {}\n",
+        inc.last_status_update_at()
+            .map_or("none yet".to_string(), |t| format!(
+                "{} ago",
+                human_duration(now - t)
+            ))
+    );
+    let m = inc.milestones();
+    let d = |x: Option<chrono::TimeDelta>| x.map_or("—".to_string(), human_duration);
+    s += &format!(
+        "  time to acknowledge {} · mitigate {} · resolve {}\n",
+        d(m.time_to_acknowledge()),
+        d(m.time_to_mitigate()),
+        d(m.time_to_resolve())
+    );
+    s
+}
+
+/// `HH:MM:SS`, hours growing past 24 rather than wrapping.
+pub fn clock(d: chrono::TimeDelta) -> String {
+    let s = d.num_seconds().max(0);
+    format!("{:02}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60)
+}
+
+fn to_json(inc: &Incident, now: DateTime<Utc>) -> serde_json::Value {
+    let m = inc.milestones();
+    let secs = |x: Option<chrono::TimeDelta>| x.map(|d| d.num_seconds());
+    let (done, total) = inc.checklist_progress();
+    json!({
+        "id": inc.id,
+        "title": inc.title,
+        "severity": inc.severity(),
+        "status": inc.status(),
+        "drill": inc.drill,
+        "roles": inc.roles.iter().map(|(r, p)| (r.to_string(), p.clone())).collect::<std::collections::BTreeMap<_, _>>(),
+        "responders": inc.responders.values().map(|r| json!({"person": r.person, "state": r.state.as_str()})).collect::<Vec<_>>(),
+        "checklist": {"done": done, "total": total},
+        "milestones": {
+            "detected": m.detected, "declared": m.declared, "acknowledged": m.acknowledged,
+            "mitigated": m.mitigated, "resolved": m.resolved, "closed": m.closed,
+        },
+        "seconds": {
+            "to_acknowledge": secs(m.time_to_acknowledge()),
+            "to_mitigate": secs(m.time_to_mitigate()),
+            "to_resolve": secs(m.time_to_resolve()),
+            "since_declared": m.declared.map(|d| (now - d).num_seconds()),
+            "since_status_update": inc.last_status_update_at().map(|t| (now - t).num_seconds()),
+        },
+        "events": inc.events,
+    })
+}

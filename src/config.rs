@@ -1,0 +1,187 @@
+//! The configuration file: where it lives, how it is read, and errors that name the file, the
+//! line and the key.
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("{file}: cannot read: {detail}")]
+    Read { file: String, detail: String },
+    #[error("{file}:{line}:{column}: {}{message}", key_prefix(key))]
+    Invalid {
+        file: String,
+        line: usize,
+        column: usize,
+        key: Option<String>,
+        message: String,
+    },
+}
+
+fn key_prefix(key: &Option<String>) -> String {
+    key.as_ref().map(|k| format!("key `{k}`: ")).unwrap_or_default()
+}
+
+impl ConfigError {
+    /// A value that parsed but makes no sense; the line is that of `key`'s last assignment.
+    pub fn invalid(file: &str, text: &str, key: &str, message: String) -> ConfigError {
+        let last = key.rsplit('.').next().unwrap_or(key);
+        let line = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| {
+                let t = l.trim_start();
+                t.strip_prefix(last)
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+                    || t.trim_matches(|c| c == '[' || c == ']') == last
+            })
+            .map(|(i, _)| i + 1)
+            .last()
+            .unwrap_or(1);
+        ConfigError::Invalid {
+            file: file.to_string(),
+            line,
+            column: 1,
+            key: Some(key.to_string()),
+            message,
+        }
+    }
+}
+
+/// Parse TOML into `T`, turning serde's error into one that names the file, line and key.
+pub fn parse_toml<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, ConfigError> {
+    toml::from_str(text).map_err(|e| {
+        let offset = e.span().map(|s| s.start).unwrap_or(0).min(text.len());
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        ConfigError::Invalid {
+            file: file.to_string(),
+            line,
+            column,
+            key: key_at(text, offset),
+            message: e.message().trim().to_string(),
+        }
+    })
+}
+
+/// The dotted key at a byte offset: the enclosing `[table]` and the `key =` on that line.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"').to_string())
+        .filter(|k| !k.is_empty() && !k.starts_with('['));
+    let table = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    match (table, key) {
+        (Some(t), Some(k)) => Some(format!("{t}.{k}")),
+        (None, Some(k)) => Some(k),
+        (Some(t), None) => Some(t),
+        (None, None) => None,
+    }
+}
+
+/// `config.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The timeline: a file path, or a `postgres://` URL.
+    pub store: Option<String>,
+    /// Extra runbooks; defaults to `runbooks/` beside the config file.
+    pub runbooks_dir: Option<PathBuf>,
+    /// Where the file came from, for messages and relative paths.
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
+}
+
+impl Config {
+    /// Load `explicit` (which must exist), or the default file if there is one.
+    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let (path, must_exist) = match explicit {
+            Some(p) => (p.to_path_buf(), true),
+            None => match default_config_file() {
+                Some(p) => (p, false),
+                None => return Ok(Config::default()),
+            },
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => return Ok(Config::default()),
+            Err(e) => {
+                return Err(ConfigError::Read {
+                    file: path.display().to_string(),
+                    detail: e.to_string(),
+                });
+            }
+        };
+        let mut config: Config = parse_toml(&path.display().to_string(), &text)?;
+        config.file = Some(path);
+        Ok(config)
+    }
+
+    /// The runbooks folder: as configured (relative to the config file), or the default.
+    pub fn runbooks_dir(&self) -> Option<PathBuf> {
+        match (&self.runbooks_dir, &self.file) {
+            (Some(d), Some(f)) if d.is_relative() => f.parent().map(|p| p.join(d)),
+            (Some(d), _) => Some(d.clone()),
+            (None, _) => config_dir().map(|d| d.join("runbooks")),
+        }
+    }
+}
+
+fn dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "warroom")
+}
+
+/// `$XDG_CONFIG_HOME/warroom` (usually `~/.config/warroom`).
+pub fn config_dir() -> Option<PathBuf> {
+    dirs().map(|d| d.config_dir().to_path_buf())
+}
+
+pub fn default_config_file() -> Option<PathBuf> {
+    config_dir().map(|d| d.join("config.toml"))
+}
+
+/// `$XDG_STATE_HOME/warroom` (usually `~/.local/state/warroom`): the default store and logs.
+pub fn state_dir() -> Option<PathBuf> {
+    dirs().map(|d| d.state_dir().unwrap_or(d.data_local_dir()).to_path_buf())
+}
+
+pub fn default_store_path() -> PathBuf {
+    state_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("timeline.db")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_file_line_and_key() {
+        let text = "store = \"/tmp/x\"\nrunbooks_dir = 3\n";
+        let err = parse_toml::<Config>("c.toml", text).expect_err("bad type");
+        let msg = err.to_string();
+        assert!(msg.starts_with("c.toml:2:"), "{msg}");
+        assert!(msg.contains("key `runbooks_dir`"), "{msg}");
+
+        let err = parse_toml::<Config>("c.toml", "stor = 1\n").expect_err("unknown key");
+        let msg = err.to_string();
+        assert!(msg.contains("c.toml:1:1"), "{msg}");
+        assert!(msg.contains("unknown field `stor`"), "{msg}");
+    }
+
+    #[test]
+    fn a_missing_explicit_file_is_an_error_but_a_missing_default_is_not() {
+        let err = Config::load(Some(Path::new("/nonexistent/warroom.toml"))).expect_err("must fail");
+        assert!(err.to_string().contains("/nonexistent/warroom.toml"));
+    }
+}

@@ -1,0 +1,595 @@
+//! The fold: `Projection::apply(&Event)` is deterministic and does no I/O, so replaying the same
+//! events always gives the same state, in a console, an export or a test.
+
+use crate::timeline::{
+    Audience, Author, Briefing, ChecklistItemSpec, Event, EventBody, IncidentId, Role, Severity, Status,
+    Store, StoreError,
+};
+use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// A value that changed at a point in the timeline (severity, status).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change<T> {
+    pub event: Uuid,
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub by: Arc<str>,
+    pub value: T,
+    pub reason: Option<String>,
+    pub retracted: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    Note,
+    Decision,
+    StatusUpdate(Audience),
+    Signal,
+}
+
+/// A written entry: a note, decision, status update or signal, as corrected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub event: Uuid,
+    pub seq: u64,
+    pub kind: EntryKind,
+    pub at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub author: Arc<str>,
+    pub text: String,
+    /// A decision's rationale, or a signal's source and severity.
+    pub detail: Option<String>,
+    /// The text as first written, when it has been amended.
+    pub original: Option<String>,
+    pub retracted: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ResponderState {
+    Added,
+    Paged,
+    Acknowledged,
+    Engaged,
+    Left,
+}
+
+impl ResponderState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponderState::Added => "added",
+            ResponderState::Paged => "paged",
+            ResponderState::Acknowledged => "acknowledged",
+            ResponderState::Engaged => "engaged",
+            ResponderState::Left => "left",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Responder {
+    pub person: String,
+    pub state: ResponderState,
+    pub since: DateTime<Utc>,
+    pub contact: Option<String>,
+    pub paged_via: Option<String>,
+    pub paged_at: Option<DateTime<Utc>>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChecklistItem {
+    pub runbook: String,
+    pub spec: ChecklistItemSpec,
+    pub checked: Option<(Arc<str>, DateTime<Utc>)>,
+    pub assignee: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandoffRecord {
+    pub at: DateTime<Utc>,
+    pub from: String,
+    pub to: String,
+    pub briefing: Briefing,
+}
+
+/// The moments an incident is measured by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Milestones {
+    pub detected: Option<DateTime<Utc>>,
+    pub declared: Option<DateTime<Utc>>,
+    pub acknowledged: Option<DateTime<Utc>>,
+    pub mitigated: Option<DateTime<Utc>>,
+    pub resolved: Option<DateTime<Utc>>,
+    pub closed: Option<DateTime<Utc>>,
+}
+
+impl Milestones {
+    fn since_detected(&self, t: Option<DateTime<Utc>>) -> Option<TimeDelta> {
+        Some(t? - self.detected.or(self.declared)?)
+    }
+    pub fn time_to_acknowledge(&self) -> Option<TimeDelta> {
+        self.since_detected(self.acknowledged)
+    }
+    pub fn time_to_mitigate(&self) -> Option<TimeDelta> {
+        self.since_detected(self.mitigated)
+    }
+    pub fn time_to_resolve(&self) -> Option<TimeDelta> {
+        self.since_detected(self.resolved)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incident {
+    pub id: IncidentId,
+    pub title: String,
+    pub summary: Option<String>,
+    pub drill: bool,
+    pub declared_by: Option<Arc<str>>,
+    /// False for an incident seen only through later events (its declaration missing).
+    pub declared: bool,
+    pub detected_at: Option<DateTime<Utc>>,
+    pub declared_at: Option<DateTime<Utc>>,
+    pub severity_history: Vec<Change<Severity>>,
+    pub status_history: Vec<Change<Status>>,
+    pub roles: BTreeMap<Role, String>,
+    pub responders: BTreeMap<String, Responder>,
+    pub entries: Vec<Entry>,
+    pub checklist: Vec<ChecklistItem>,
+    pub runbooks: Vec<String>,
+    pub handoffs: Vec<HandoffRecord>,
+    pub events: u64,
+    pub first_seq: u64,
+    pub last_seq: u64,
+    pub last_event_at: Option<DateTime<Utc>>,
+    checklist_index: HashMap<String, usize>,
+}
+
+impl Incident {
+    fn new(id: IncidentId, seq: u64) -> Incident {
+        Incident {
+            title: format!("{id} (declaration not found)"),
+            id,
+            summary: None,
+            drill: false,
+            declared_by: None,
+            declared: false,
+            detected_at: None,
+            declared_at: None,
+            severity_history: Vec::new(),
+            status_history: Vec::new(),
+            roles: BTreeMap::new(),
+            responders: BTreeMap::new(),
+            entries: Vec::new(),
+            checklist: Vec::new(),
+            runbooks: Vec::new(),
+            handoffs: Vec::new(),
+            events: 0,
+            first_seq: seq,
+            last_seq: seq,
+            last_event_at: None,
+            checklist_index: HashMap::new(),
+        }
+    }
+
+    fn current<T: Copy>(history: &[Change<T>]) -> Option<T> {
+        history.iter().rev().find(|c| !c.retracted).map(|c| c.value)
+    }
+
+    pub fn severity(&self) -> Severity {
+        Self::current(&self.severity_history).unwrap_or(Severity::LEAST)
+    }
+
+    pub fn status(&self) -> Status {
+        Self::current(&self.status_history).unwrap_or(Status::Triage)
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.status().is_open()
+    }
+
+    pub fn commander(&self) -> Option<&str> {
+        self.roles.get(&Role::Commander).map(String::as_str)
+    }
+
+    /// The roles a person holds, for the roster.
+    pub fn roles_of(&self, person: &str) -> Vec<&Role> {
+        self.roles
+            .iter()
+            .filter(|(_, p)| *p == person)
+            .map(|(r, _)| r)
+            .collect()
+    }
+
+    /// How many times it went back from resolved or closed.
+    pub fn reopened(&self) -> usize {
+        self.status_history
+            .windows(2)
+            .filter(|w| !w[0].value.is_open() && w[1].value.is_open())
+            .count()
+    }
+
+    /// Milestones derived from the (corrected) history: the first acknowledgement or move to
+    /// active, the first mitigation, and the latest resolution if it still stands.
+    pub fn milestones(&self) -> Milestones {
+        let live = || self.status_history.iter().filter(|c| !c.retracted);
+        let first_at = |pred: &dyn Fn(Status) -> bool| live().filter(|c| pred(c.value)).map(|c| c.at).min();
+        let first_ack = self.responders.values().filter_map(|r| r.acknowledged_at).min();
+        let acknowledged = [first_ack, first_at(&|s| s >= Status::Active)]
+            .into_iter()
+            .flatten()
+            .min();
+        let mitigated = first_at(&|s| s >= Status::Mitigated && s != Status::Closed)
+            .or_else(|| first_at(&|s| s == Status::Closed));
+        let status = self.status();
+        let latest = |s: Status| live().filter(|c| c.value == s).map(|c| c.at).max();
+        let resolved = if status.is_open() {
+            None
+        } else {
+            latest(Status::Resolved).or_else(|| latest(Status::Closed))
+        };
+        Milestones {
+            detected: self.detected_at.or(self.declared_at),
+            declared: self.declared_at,
+            acknowledged,
+            mitigated,
+            resolved,
+            closed: if status == Status::Closed {
+                latest(Status::Closed)
+            } else {
+                None
+            },
+        }
+    }
+
+    pub fn notes(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(|e| e.kind == EntryKind::Note)
+    }
+    pub fn decisions(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(|e| e.kind == EntryKind::Decision)
+    }
+    pub fn status_updates(&self) -> impl Iterator<Item = &Entry> {
+        self.entries
+            .iter()
+            .filter(|e| matches!(e.kind, EntryKind::StatusUpdate(_)))
+    }
+
+    pub fn last_status_update_at(&self) -> Option<DateTime<Utc>> {
+        self.status_updates().filter(|e| !e.retracted).map(|e| e.at).max()
+    }
+
+    /// Checklist progress: (checked, total).
+    pub fn checklist_progress(&self) -> (usize, usize) {
+        let done = self.checklist.iter().filter(|i| i.checked.is_some()).count();
+        (done, self.checklist.len())
+    }
+
+    pub fn checklist_item(&self, id: &str) -> Option<&ChecklistItem> {
+        self.checklist_index.get(id).map(|&i| &self.checklist[i])
+    }
+
+    fn responder(&mut self, person: &str, at: DateTime<Utc>) -> &mut Responder {
+        self.responders
+            .entry(person.to_string())
+            .or_insert_with(|| Responder {
+                person: person.to_string(),
+                state: ResponderState::Added,
+                since: at,
+                contact: None,
+                paged_via: None,
+                paged_at: None,
+                acknowledged_at: None,
+            })
+    }
+
+    fn set_responder_state(&mut self, person: &str, state: ResponderState, at: DateTime<Utc>) {
+        let r = self.responder(person, at);
+        r.state = state;
+        r.since = at;
+    }
+}
+
+/// Where an amend or retract lands.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Entry(usize),
+    Severity(usize),
+    Status(usize),
+}
+
+/// The state of every incident in a store, built by folding its events in order.
+#[derive(Debug, Default)]
+pub struct Projection {
+    incidents: Vec<Incident>,
+    by_id: HashMap<IncidentId, usize>,
+    targets: HashMap<Uuid, (usize, Target)>,
+    authors: HashMap<String, Arc<str>>,
+    pub last_seq: u64,
+}
+
+impl Projection {
+    pub fn new() -> Projection {
+        Projection::default()
+    }
+
+    /// Every incident, in the order they were declared.
+    pub fn incidents(&self) -> &[Incident] {
+        &self.incidents
+    }
+
+    pub fn incident(&self, id: &IncidentId) -> Option<&Incident> {
+        self.by_id.get(id).map(|&i| &self.incidents[i])
+    }
+
+    pub fn open_incidents(&self) -> impl Iterator<Item = &Incident> {
+        self.incidents.iter().filter(|i| i.is_open())
+    }
+
+    fn author(&mut self, a: &Author) -> Arc<str> {
+        if let Some(s) = self.authors.get(a.as_str()) {
+            return s.clone();
+        }
+        let s: Arc<str> = Arc::from(a.as_str());
+        self.authors.insert(a.0.clone(), s.clone());
+        s
+    }
+
+    /// Fold one event in. Events must come in sequence order; a replayed one is ignored.
+    pub fn apply(&mut self, e: &Event) {
+        if e.seq != 0 && e.seq <= self.last_seq {
+            return;
+        }
+        self.last_seq = e.seq;
+        let by = self.author(&e.author);
+        let idx = match self.by_id.get(&e.incident) {
+            Some(&i) => i,
+            None => {
+                self.incidents.push(Incident::new(e.incident.clone(), e.seq));
+                self.by_id.insert(e.incident.clone(), self.incidents.len() - 1);
+                self.incidents.len() - 1
+            }
+        };
+        let at = e.at();
+        let inc = &mut self.incidents[idx];
+        inc.events += 1;
+        inc.last_seq = e.seq;
+        inc.last_event_at = Some(inc.last_event_at.map_or(e.recorded_at, |t| t.max(e.recorded_at)));
+
+        let entry = |kind, text: &str, detail: Option<String>| Entry {
+            event: e.id,
+            seq: e.seq,
+            kind,
+            at,
+            recorded_at: e.recorded_at,
+            author: by.clone(),
+            text: text.to_string(),
+            detail,
+            original: None,
+            retracted: false,
+        };
+        let mut target = None;
+        match &e.body {
+            EventBody::IncidentDeclared {
+                title,
+                severity,
+                summary,
+                detected_at,
+                drill,
+            } => {
+                inc.title = title.clone();
+                inc.summary = summary.clone();
+                inc.drill = *drill;
+                inc.declared = true;
+                inc.declared_by = Some(by.clone());
+                inc.declared_at = Some(at);
+                inc.detected_at = *detected_at;
+                inc.severity_history.push(change(e, &by, *severity, &None));
+                inc.status_history.push(change(e, &by, Status::Triage, &None));
+            }
+            EventBody::IncidentRetitled { title } => inc.title = title.clone(),
+            EventBody::SeverityChanged { severity, reason } => {
+                inc.severity_history.push(change(e, &by, *severity, reason));
+                target = Some(Target::Severity(inc.severity_history.len() - 1));
+            }
+            EventBody::StatusChanged { status, reason } => {
+                inc.status_history.push(change(e, &by, *status, reason));
+                target = Some(Target::Status(inc.status_history.len() - 1));
+            }
+            EventBody::RoleAssigned { role, person } => {
+                inc.roles.insert(role.clone(), person.clone());
+                let r = inc.responder(person, at);
+                if r.state != ResponderState::Engaged {
+                    r.state = ResponderState::Engaged;
+                    r.since = at;
+                }
+            }
+            EventBody::RoleReleased { role, person } => {
+                if inc.roles.get(role) == Some(person) {
+                    inc.roles.remove(role);
+                }
+            }
+            EventBody::ResponderAdded { person, contact } => {
+                let r = inc.responder(person, at);
+                if contact.is_some() {
+                    r.contact = contact.clone();
+                }
+            }
+            EventBody::ResponderPaged { person, via } => {
+                inc.set_responder_state(person, ResponderState::Paged, at);
+                let r = inc.responder(person, at);
+                r.paged_via = via.clone();
+                r.paged_at = Some(at);
+            }
+            EventBody::ResponderAcknowledged { person } => {
+                inc.set_responder_state(person, ResponderState::Acknowledged, at);
+                let r = inc.responder(person, at);
+                r.acknowledged_at.get_or_insert(at);
+            }
+            EventBody::ResponderJoined { person } => {
+                inc.set_responder_state(person, ResponderState::Engaged, at)
+            }
+            EventBody::ResponderLeft { person } => {
+                inc.set_responder_state(person, ResponderState::Left, at);
+                inc.roles.retain(|_, p| p != person);
+            }
+            EventBody::Note { text } => {
+                inc.entries.push(entry(EntryKind::Note, text, None));
+                target = Some(Target::Entry(inc.entries.len() - 1));
+            }
+            EventBody::Decision { text, rationale } => {
+                inc.entries
+                    .push(entry(EntryKind::Decision, text, rationale.clone()));
+                target = Some(Target::Entry(inc.entries.len() - 1));
+            }
+            EventBody::StatusUpdatePosted { text, audience } => {
+                inc.entries
+                    .push(entry(EntryKind::StatusUpdate(*audience), text, None));
+                target = Some(Target::Entry(inc.entries.len() - 1));
+            }
+            EventBody::Signal {
+                source,
+                title,
+                severity,
+                ..
+            } => {
+                let detail = match severity {
+                    Some(s) => format!("{source} · {s}"),
+                    None => source.clone(),
+                };
+                inc.entries.push(entry(EntryKind::Signal, title, Some(detail)));
+                target = Some(Target::Entry(inc.entries.len() - 1));
+            }
+            EventBody::ChecklistAdded { runbook, items } => {
+                if !inc.runbooks.contains(runbook) {
+                    inc.runbooks.push(runbook.clone());
+                }
+                for spec in items {
+                    if inc.checklist_index.contains_key(&spec.id) {
+                        continue;
+                    }
+                    inc.checklist_index.insert(spec.id.clone(), inc.checklist.len());
+                    inc.checklist.push(ChecklistItem {
+                        runbook: runbook.clone(),
+                        spec: spec.clone(),
+                        checked: None,
+                        assignee: None,
+                    });
+                }
+            }
+            EventBody::ChecklistChecked { item } => {
+                if let Some(&i) = inc.checklist_index.get(item) {
+                    inc.checklist[i].checked = Some((by.clone(), at));
+                }
+            }
+            EventBody::ChecklistUnchecked { item } => {
+                if let Some(&i) = inc.checklist_index.get(item) {
+                    inc.checklist[i].checked = None;
+                }
+            }
+            EventBody::ChecklistAssigned { item, person } => {
+                if let Some(&i) = inc.checklist_index.get(item) {
+                    inc.checklist[i].assignee = Some(person.clone());
+                }
+            }
+            EventBody::Handoff { from, to, briefing } => {
+                inc.roles.insert(Role::Commander, to.clone());
+                inc.set_responder_state(to, ResponderState::Engaged, at);
+                inc.handoffs.push(HandoffRecord {
+                    at,
+                    from: from.clone(),
+                    to: to.clone(),
+                    briefing: briefing.clone(),
+                });
+            }
+            EventBody::Amended {
+                target: t,
+                text,
+                occurred_at,
+                ..
+            } => self.amend(*t, idx, text.as_deref(), *occurred_at),
+            EventBody::Retracted { target: t, .. } => self.retract(*t, idx),
+            EventBody::Unrecognized { .. } => {}
+        }
+        if let Some(t) = target {
+            self.targets.insert(e.id, (idx, t));
+        }
+    }
+
+    fn amend(
+        &mut self,
+        target: Uuid,
+        incident: usize,
+        text: Option<&str>,
+        occurred_at: Option<DateTime<Utc>>,
+    ) {
+        let Some(&(idx, t)) = self.targets.get(&target) else {
+            return;
+        };
+        if idx != incident {
+            return; // a correction only applies within its own incident
+        }
+        let inc = &mut self.incidents[idx];
+        match t {
+            Target::Entry(i) => {
+                let entry = &mut inc.entries[i];
+                if let Some(text) = text {
+                    let old = std::mem::replace(&mut entry.text, text.to_string());
+                    entry.original.get_or_insert(old);
+                }
+                if let Some(at) = occurred_at {
+                    entry.at = at;
+                }
+            }
+            Target::Severity(i) => {
+                if let Some(at) = occurred_at {
+                    inc.severity_history[i].at = at;
+                }
+            }
+            Target::Status(i) => {
+                if let Some(at) = occurred_at {
+                    inc.status_history[i].at = at;
+                }
+            }
+        }
+    }
+
+    fn retract(&mut self, target: Uuid, incident: usize) {
+        let Some(&(idx, t)) = self.targets.get(&target) else {
+            return;
+        };
+        if idx != incident {
+            return;
+        }
+        let inc = &mut self.incidents[idx];
+        match t {
+            Target::Entry(i) => inc.entries[i].retracted = true,
+            Target::Severity(i) => inc.severity_history[i].retracted = true,
+            Target::Status(i) => inc.status_history[i].retracted = true,
+        }
+    }
+}
+
+fn change<T>(e: &Event, by: &Arc<str>, value: T, reason: &Option<String>) -> Change<T> {
+    Change {
+        event: e.id,
+        seq: e.seq,
+        at: e.at(),
+        by: by.clone(),
+        value,
+        reason: reason.clone(),
+        retracted: false,
+    }
+}
+
+/// Fold a whole store (or one incident of it), streaming: events are visited one at a time and
+/// dropped, so memory holds only the state.
+pub fn fold_store(store: &dyn Store, incident: Option<&IncidentId>) -> Result<Projection, StoreError> {
+    let mut p = Projection::new();
+    store.scan(0, incident, &mut |e| {
+        p.apply(&e);
+        true
+    })?;
+    Ok(p)
+}

@@ -1,0 +1,13 @@
+//! warroom: a terminal war-room console for incident response, on one shared, append-only
+//! timeline. The binary is a thin shell over this library.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod demo;
+pub mod export;
+pub mod incident;
+pub mod logging;
+pub mod text;
+pub mod timeline;
+pub mod when;

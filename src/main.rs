@@ -1,0 +1,42 @@
+//! `warroom`: parse the command line, start logging, dispatch. The work is in the library.
+
+use anyhow::Result;
+use clap::Parser;
+use warroom::cli::{Cli, Command};
+use warroom::commands;
+use warroom::config::Config;
+
+fn main() {
+    let cli = Cli::parse();
+    let log = warroom::logging::init();
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "command failed");
+            eprintln!("warroom: {e:#}");
+            1
+        }
+    };
+    drop(log); // flush the log before exit, which skips destructors
+    std::process::exit(code);
+}
+
+fn run(cli: Cli) -> Result<i32> {
+    let config = Config::load(cli.config.as_deref())?;
+    let store = || commands::open(cli.store.as_deref(), &config);
+    match &cli.command {
+        None => {
+            eprintln!(
+                "The console arrives in a later release; meanwhile try `warroom demo` or `warroom --help`."
+            );
+            Ok(2)
+        }
+        Some(Command::Demo(args)) => commands::demo::run(args).map(|()| 0),
+        Some(Command::Declare(args)) => commands::declare::run(&*store()?, &config, args).map(|()| 0),
+        Some(Command::Log(args)) => commands::log::run(&*store()?, args).map(|()| 0),
+        Some(Command::Status(args)) => commands::status::run(&*store()?, args).map(|()| 0),
+        Some(Command::Export(args)) => commands::export::run(&*store()?, args).map(|()| 0),
+        Some(Command::Verify) => commands::verify::run(&*store()?),
+        Some(Command::Runbooks) => commands::runbooks(&config).map(|()| 0),
+    }
+}

@@ -1,0 +1,85 @@
+//! One line of plain words for an event, as the timeline pane and the reports show it.
+
+use super::EventBody;
+
+/// What happened, in a short sentence (without the author or time). Not yet cleaned for a
+/// terminal: callers pass it through [`crate::text`].
+pub fn describe(body: &EventBody) -> String {
+    match body {
+        EventBody::IncidentDeclared {
+            title,
+            severity,
+            drill,
+            ..
+        } => {
+            let drill = if *drill { " (DRILL)" } else { "" };
+            format!("Declared {severity}{drill}: {title}")
+        }
+        EventBody::IncidentRetitled { title } => format!("Retitled: {title}"),
+        EventBody::SeverityChanged { severity, reason } => {
+            with_reason(format!("Severity → {severity}"), reason)
+        }
+        EventBody::StatusChanged { status, reason } => with_reason(format!("Status → {status}"), reason),
+        EventBody::RoleAssigned { role, person } => format!("{person} is {role}"),
+        EventBody::RoleReleased { role, person } => format!("{person} released {role}"),
+        EventBody::ResponderAdded { person, .. } => format!("Added responder {person}"),
+        EventBody::ResponderPaged { person, via } => match via {
+            Some(v) => format!("Paged {person} via {v}"),
+            None => format!("Paged {person}"),
+        },
+        EventBody::ResponderAcknowledged { person } => format!("{person} acknowledged"),
+        EventBody::ResponderJoined { person } => format!("{person} joined"),
+        EventBody::ResponderLeft { person } => format!("{person} left"),
+        EventBody::Note { text } => text.clone(),
+        EventBody::Decision { text, rationale } => match rationale {
+            Some(r) => format!("DECISION: {text} (because {r})"),
+            None => format!("DECISION: {text}"),
+        },
+        EventBody::ChecklistAdded { runbook, items } => {
+            format!("Runbook {runbook} attached ({} items)", items.len())
+        }
+        EventBody::ChecklistChecked { item } => format!("Checked {item}"),
+        EventBody::ChecklistUnchecked { item } => format!("Unchecked {item}"),
+        EventBody::ChecklistAssigned { item, person } => format!("{item} assigned to {person}"),
+        EventBody::StatusUpdatePosted { text, audience } => {
+            format!(
+                "STATUS UPDATE ({}): {text}",
+                serde_json::to_value(audience)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            )
+        }
+        EventBody::Handoff { from, to, .. } => format!("Command handed from {from} to {to}"),
+        EventBody::Signal {
+            source,
+            title,
+            severity,
+            ..
+        } => match severity {
+            Some(s) => format!("[{source}] {s}: {title}"),
+            None => format!("[{source}] {title}"),
+        },
+        EventBody::Amended { target, text, .. } => match text {
+            Some(t) => format!("Amended {}: {t}", short_id(target)),
+            None => format!("Amended the time of {}", short_id(target)),
+        },
+        EventBody::Retracted { target, reason } => {
+            with_reason(format!("Retracted {}", short_id(target)), reason)
+        }
+        EventBody::Unrecognized { kind, .. } => format!("({kind})"),
+    }
+}
+
+fn with_reason(s: String, reason: &Option<String>) -> String {
+    match reason {
+        Some(r) if !r.is_empty() => format!("{s} — {r}"),
+        _ => s,
+    }
+}
+
+/// The last eight hex digits of an event id: enough to point at one in conversation.
+pub fn short_id(id: &uuid::Uuid) -> String {
+    let s = id.simple().to_string();
+    s[s.len() - 8..].to_string()
+}

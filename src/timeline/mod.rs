@@ -1,0 +1,154 @@
+//! The shared, append-only timeline: the event model, its hash chain and the stores that keep it.
+
+pub mod chain;
+pub mod describe;
+pub mod kind;
+pub mod open;
+pub mod sqlite;
+pub mod store;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+pub use chain::Hash;
+pub use kind::{Audience, Briefing, ChecklistItemSpec, EventBody, Phase, Role, Severity, Status};
+pub use open::{StoreSpec, open_store};
+pub use store::{Appended, Store, StoreError, Subscription};
+
+/// The version of the event envelope and payload schema this build writes.
+/// Older versions are upgraded on load (see [`Event::from_stored`]); none exist yet.
+pub const EVENT_SCHEMA: u32 = 1;
+
+/// Which incident an event belongs to, e.g. `INC-20261128-7F3K`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct IncidentId(pub String);
+
+impl IncidentId {
+    /// A new id: the UTC date and four characters from a UUIDv7's random bits — readable on a
+    /// call, and unique enough that two commanders declaring at the same minute do not collide.
+    pub fn generate(now: DateTime<Utc>) -> IncidentId {
+        const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford base32
+        let random = Uuid::now_v7().as_u128() as u64;
+        let suffix: String = (0..5)
+            .map(|i| ALPHABET[((random >> (i * 5)) & 31) as usize] as char)
+            .collect();
+        IncidentId(format!("INC-{}-{suffix}", now.format("%Y%m%d")))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for IncidentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Who wrote an event: a person as `user@host`, or a machine as `source:NAME` or `drill`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Author(pub String);
+
+impl Author {
+    /// The person at this terminal, from the operating system (never typed in).
+    pub fn current_user() -> Author {
+        let user = whoami::username();
+        let host = whoami::fallible::hostname().unwrap_or_else(|_| "localhost".to_string());
+        Author(format!("{user}@{host}"))
+    }
+    pub fn source(name: &str) -> Author {
+        Author(format!("source:{name}"))
+    }
+    pub fn drill() -> Author {
+        Author("drill".to_string())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The user part of `user@host`, for compact display.
+    pub fn short(&self) -> &str {
+        self.0.split('@').next().unwrap_or(&self.0)
+    }
+}
+
+impl fmt::Display for Author {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An event before the store has given it a place: what a console, script or source submits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub id: Uuid,
+    pub recorded_at: DateTime<Utc>,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub author: Author,
+    pub incident: IncidentId,
+    pub body: EventBody,
+    pub dedup_key: Option<String>,
+}
+
+impl NewEvent {
+    pub fn new(incident: IncidentId, author: Author, body: EventBody) -> NewEvent {
+        NewEvent {
+            id: Uuid::now_v7(),
+            // Microseconds: what every back end stores exactly, so the hash survives a copy.
+            recorded_at: Utc::now().trunc_subsecs(6),
+            occurred_at: None,
+            author,
+            incident,
+            body,
+            dedup_key: None,
+        }
+    }
+    pub fn occurred_at(mut self, at: DateTime<Utc>) -> NewEvent {
+        self.occurred_at = Some(at.trunc_subsecs(6));
+        self
+    }
+    pub fn dedup_key(mut self, key: impl Into<String>) -> NewEvent {
+        self.dedup_key = Some(key.into());
+        self
+    }
+}
+
+/// An event as the store holds it: placed (sequence number) and chained (hashes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub seq: u64,
+    pub id: Uuid,
+    pub schema: u32,
+    pub recorded_at: DateTime<Utc>,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub author: Author,
+    pub incident: IncidentId,
+    pub body: EventBody,
+    pub dedup_key: Option<String>,
+    pub prev_hash: Hash,
+    pub hash: Hash,
+}
+
+impl Event {
+    /// When it happened: `occurred_at` if the author gave one, else when it was recorded.
+    pub fn at(&self) -> DateTime<Utc> {
+        self.occurred_at.unwrap_or(self.recorded_at)
+    }
+    pub fn kind(&self) -> &str {
+        self.body.kind()
+    }
+}
+
+/// Timestamps are stored as RFC 3339 text with microseconds, which sorts and reads well.
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}

@@ -1,0 +1,499 @@
+//! The embedded back end: one SQLite file in WAL mode, shared by every process on a host.
+//!
+//! Appends run in a `BEGIN IMMEDIATE` transaction, so writers queue on SQLite's own lock and
+//! each extends the hash chain from the head it read inside that lock. `synchronous=FULL`
+//! makes an append durable (fsynced) before it returns. Other processes learn of new rows by
+//! watching the database's folder with `notify`, with a cheap poll behind it.
+
+use super::chain::Hash;
+use super::store::{Appended, Head, RawEvent, Sink, Store, StoreError, Subscription};
+use super::{IncidentId, NewEvent};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use std::fs::OpenOptions;
+use std::io::ErrorKind;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+/// `PRAGMA application_id`: "WRRM". Marks the file as ours.
+const APPLICATION_ID: i64 = 0x5752_524D;
+/// The newest store schema this build knows (`PRAGMA user_version`).
+pub const STORE_SCHEMA: i64 = 1;
+/// How long a writer waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Poll intervals behind the file watcher: a slow safety net when the watcher works, and a
+/// quick one (inside the 250 ms propagation target) when it cannot be started.
+const POLL_WITH_WATCHER: Duration = Duration::from_millis(1000);
+const POLL_WITHOUT_WATCHER: Duration = Duration::from_millis(150);
+
+/// Schema migrations; entry `n` takes the store from version `n` to `n + 1`.
+const MIGRATIONS: &[&str] = &["
+    CREATE TABLE events (
+        seq         INTEGER PRIMARY KEY,
+        id          TEXT    NOT NULL UNIQUE,
+        schema      INTEGER NOT NULL,
+        recorded_at TEXT    NOT NULL,
+        occurred_at TEXT,
+        author      TEXT    NOT NULL,
+        incident    TEXT    NOT NULL,
+        kind        TEXT    NOT NULL,
+        payload     TEXT    NOT NULL,
+        dedup_key   TEXT    UNIQUE,
+        prev_hash   BLOB    NOT NULL,
+        hash        BLOB    NOT NULL
+    );
+    CREATE INDEX events_by_incident ON events (incident, seq);
+    CREATE TABLE chain_head (
+        one  INTEGER PRIMARY KEY CHECK (one = 1),
+        seq  INTEGER NOT NULL,
+        hash BLOB    NOT NULL
+    );
+    INSERT INTO chain_head (one, seq, hash) VALUES (1, 0, zeroblob(32));
+"];
+
+const SELECT_COLUMNS: &str =
+    "seq, id, schema, recorded_at, occurred_at, author, incident, kind, payload, dedup_key, prev_hash, hash";
+
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Open the store at `path`, creating it (mode 0660 under the umask) if it does not exist.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        create_if_missing(&path)?;
+        let writer = connect(&path)?;
+        migrate(&path, &writer)?;
+        let reader = connect(&path)?;
+        Ok(SqliteStore {
+            path,
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn name(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+fn create_if_missing(path: &Path) -> Result<(), StoreError> {
+    if path.exists() {
+        return Ok(());
+    }
+    let name = path.display().to_string();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| io_error(&name, e))?;
+    }
+    // Group-shareable for a responders' group; the umask may take more away, never add.
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o660)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(io_error(&name, e)),
+    }
+}
+
+fn io_error(name: &str, e: std::io::Error) -> StoreError {
+    match e.kind() {
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => StoreError::ReadOnly {
+            store: name.to_string(),
+            detail: e.to_string(),
+        },
+        ErrorKind::StorageFull => StoreError::DiskFull {
+            store: name.to_string(),
+        },
+        _ => StoreError::Io {
+            store: name.to_string(),
+            detail: e.to_string(),
+        },
+    }
+}
+
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let flags =
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_error(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| sql_error(path, e))?;
+    // The first statement that reads the header tells a non-database apart.
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(|e| sql_error(path, e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Io {
+            store: path.display().to_string(),
+            detail: format!("cannot use write-ahead logging here (journal mode {mode})"),
+        });
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;")
+        .map_err(|e| sql_error(path, e))?;
+    Ok(conn)
+}
+
+/// Map SQLite's error codes to what a user can act on.
+fn sql_error(path: &Path, e: rusqlite::Error) -> StoreError {
+    let store = path.display().to_string();
+    let code = match &e {
+        rusqlite::Error::SqliteFailure(f, _) => Some(f.code),
+        _ => None,
+    };
+    match code {
+        Some(ErrorCode::NotADatabase) => StoreError::NotAStore {
+            store,
+            detail: "the file is not an SQLite database".into(),
+        },
+        Some(ErrorCode::ReadOnly) | Some(ErrorCode::PermissionDenied) | Some(ErrorCode::CannotOpen) => {
+            StoreError::ReadOnly {
+                store,
+                detail: e.to_string(),
+            }
+        }
+        Some(ErrorCode::DiskFull) => StoreError::DiskFull { store },
+        // A write that hits ENOSPC in the WAL often surfaces as a plain I/O error.
+        Some(ErrorCode::SystemIoFailure) if nearly_full(path) => StoreError::DiskFull { store },
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => StoreError::Busy { store },
+        _ => StoreError::Io {
+            store,
+            detail: e.to_string(),
+        },
+    }
+}
+
+/// Whether the filesystem holding `path` has (almost) no space left for us.
+fn nearly_full(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Ok(c_path) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: statvfs only writes into the struct we pass, and c_path is a valid C string.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c_path.as_ptr(), &mut st) } != 0 {
+        return false;
+    }
+    (st.f_bavail as u64).saturating_mul(st.f_frsize as u64) < 1024 * 1024
+}
+
+/// Bring a store up to [`STORE_SCHEMA`], or refuse a file that is not ours or is too new.
+fn migrate(path: &Path, conn: &Connection) -> Result<(), StoreError> {
+    let err = |e| sql_error(path, e);
+    let read_ids = |c: &Connection| -> rusqlite::Result<(i64, i64, i64)> {
+        let app: i64 = c.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        let ver: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let tables: i64 = c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+        Ok((app, ver, tables))
+    };
+    let check = |(app, ver, tables): (i64, i64, i64)| -> Result<bool, StoreError> {
+        if app == 0 && ver == 0 && tables == 0 {
+            return Ok(true); // brand new
+        }
+        if app != APPLICATION_ID {
+            return Err(StoreError::NotAStore {
+                store: path.display().to_string(),
+                detail: "it is an SQLite database, but another program's".into(),
+            });
+        }
+        if ver > STORE_SCHEMA {
+            return Err(StoreError::TooNew {
+                store: path.display().to_string(),
+                found: ver,
+                supported: STORE_SCHEMA,
+            });
+        }
+        Ok(ver < STORE_SCHEMA)
+    };
+    if !check(read_ids(conn).map_err(err)?)? {
+        return Ok(());
+    }
+    // Another process may be creating the same store: decide again under the write lock.
+    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate).map_err(err)?;
+    let (app, ver, tables) = read_ids(&tx).map_err(err)?;
+    if !check((app, ver, tables))? {
+        return Ok(());
+    }
+    let from = if app == 0 { 0 } else { ver };
+    for step in &MIGRATIONS[from as usize..] {
+        tx.execute_batch(step).map_err(err)?;
+    }
+    tx.execute_batch(&format!(
+        "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {STORE_SCHEMA};"
+    ))
+    .map_err(err)?;
+    tx.commit().map_err(err)
+}
+
+fn row_to_raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawEvent> {
+    let blob_hash = |i: usize| -> rusqlite::Result<Hash> {
+        let b: Vec<u8> = r.get(i)?;
+        Ok(Hash::from_slice(&b).unwrap_or_default())
+    };
+    Ok(RawEvent {
+        seq: r.get::<_, i64>(0)? as u64,
+        id: r.get(1)?,
+        schema: r.get::<_, i64>(2)? as u32,
+        recorded_at: r.get(3)?,
+        occurred_at: r.get(4)?,
+        author: r.get(5)?,
+        incident: r.get(6)?,
+        kind: r.get(7)?,
+        payload: r.get(8)?,
+        dedup_key: r.get(9)?,
+        prev_hash: blob_hash(10)?,
+        hash: blob_hash(11)?,
+    })
+}
+
+fn find_existing(tx: &rusqlite::Transaction<'_>, e: &NewEvent) -> rusqlite::Result<Option<RawEvent>> {
+    let by_id = tx
+        .prepare_cached(&format!("SELECT {SELECT_COLUMNS} FROM events WHERE id = ?1"))?
+        .query_row([e.id.to_string()], row_to_raw)
+        .optional()?;
+    if by_id.is_some() || e.dedup_key.is_none() {
+        return Ok(by_id);
+    }
+    tx.prepare_cached(&format!(
+        "SELECT {SELECT_COLUMNS} FROM events WHERE dedup_key = ?1"
+    ))?
+    .query_row([&e.dedup_key], row_to_raw)
+    .optional()
+}
+
+fn append_locked(conn: &mut Connection, events: &[NewEvent]) -> rusqlite::Result<Vec<Appended>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let (mut seq, mut prev) = tx.query_row("SELECT seq, hash FROM chain_head WHERE one = 1", [], |r| {
+        let b: Vec<u8> = r.get(1)?;
+        Ok((
+            r.get::<_, i64>(0)? as u64,
+            Hash::from_slice(&b).unwrap_or_default(),
+        ))
+    })?;
+    let mut out = Vec::with_capacity(events.len());
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO events (seq, id, schema, recorded_at, occurred_at, author, incident, kind, payload, dedup_key, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?;
+        for e in events {
+            if let Some(existing) = find_existing(&tx, e)? {
+                out.push(Appended {
+                    event: existing.decode(),
+                    duplicate: true,
+                });
+                continue;
+            }
+            // Two events of one batch may share a dedup key: the first wins.
+            if let Some(key) = &e.dedup_key
+                && let Some(first) = out.iter().find(|a| a.event.dedup_key.as_ref() == Some(key))
+            {
+                let event = first.event.clone();
+                out.push(Appended {
+                    event,
+                    duplicate: true,
+                });
+                continue;
+            }
+            seq += 1;
+            let raw = RawEvent::place(e, seq, prev);
+            insert.execute(params![
+                raw.seq as i64,
+                raw.id,
+                raw.schema as i64,
+                raw.recorded_at,
+                raw.occurred_at,
+                raw.author,
+                raw.incident,
+                raw.kind,
+                raw.payload,
+                raw.dedup_key,
+                &raw.prev_hash.0[..],
+                &raw.hash.0[..],
+            ])?;
+            prev = raw.hash;
+            out.push(Appended {
+                event: raw.decode(),
+                duplicate: false,
+            });
+        }
+    }
+    tx.execute(
+        "UPDATE chain_head SET seq = ?1, hash = ?2 WHERE one = 1",
+        params![seq as i64, &prev.0[..]],
+    )?;
+    tx.commit()?;
+    Ok(out)
+}
+
+fn scan_conn(
+    conn: &Connection,
+    after: u64,
+    incident: Option<&IncidentId>,
+    visit: &mut dyn FnMut(RawEvent) -> bool,
+) -> rusqlite::Result<()> {
+    let mut stmt;
+    let mut rows = match incident {
+        Some(inc) => {
+            stmt = conn.prepare_cached(&format!(
+                "SELECT {SELECT_COLUMNS} FROM events WHERE incident = ?1 AND seq > ?2 ORDER BY seq"
+            ))?;
+            stmt.query(params![inc.as_str(), after as i64])?
+        }
+        None => {
+            stmt = conn.prepare_cached(&format!(
+                "SELECT {SELECT_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq"
+            ))?;
+            stmt.query(params![after as i64])?
+        }
+    };
+    while let Some(row) = rows.next()? {
+        if !visit(row_to_raw(row)?) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn describe(&self) -> String {
+        self.name()
+    }
+
+    fn append_batch(&self, events: &[NewEvent]) -> Result<Vec<Appended>, StoreError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        append_locked(&mut conn, events).map_err(|e| sql_error(&self.path, e))
+    }
+
+    fn scan_raw(
+        &self,
+        after: u64,
+        incident: Option<&IncidentId>,
+        visit: &mut dyn FnMut(RawEvent) -> bool,
+    ) -> Result<(), StoreError> {
+        let conn = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        // One read transaction: a consistent snapshot however long the walk takes.
+        conn.execute_batch("BEGIN DEFERRED")
+            .map_err(|e| sql_error(&self.path, e))?;
+        let result = scan_conn(&conn, after, incident, visit);
+        let _ = conn.execute_batch("COMMIT");
+        result.map_err(|e| sql_error(&self.path, e))
+    }
+
+    fn head(&self) -> Result<Head, StoreError> {
+        let conn = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        conn.query_row("SELECT seq, hash FROM chain_head WHERE one = 1", [], |r| {
+            let b: Vec<u8> = r.get(1)?;
+            Ok(Head {
+                seq: r.get::<_, i64>(0)? as u64,
+                hash: Hash::from_slice(&b).unwrap_or_default(),
+            })
+        })
+        .map_err(|e| sql_error(&self.path, e))
+    }
+
+    fn subscribe(&self, after: u64, sink: Sink) -> Result<Subscription, StoreError> {
+        let conn = connect(&self.path)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let (wake_tx, wake_rx) = mpsc::channel::<()>();
+        let watcher = start_watcher(&self.path, wake_tx.clone());
+        let poll = if watcher.is_some() {
+            POLL_WITH_WATCHER
+        } else {
+            POLL_WITHOUT_WATCHER
+        };
+        let path = self.path.clone();
+        let thread_stop = stop.clone();
+        std::thread::Builder::new()
+            .name("store-watch".into())
+            .spawn(move || {
+                let _watcher = watcher; // lives as long as the thread
+                follow(&path, &conn, after, sink, &wake_rx, poll, &thread_stop);
+            })
+            .map_err(|e| io_error(&self.name(), e))?;
+        Ok(Subscription::new(
+            stop,
+            Box::new(move || {
+                let _ = wake_tx.send(());
+            }),
+        ))
+    }
+}
+
+/// Watch the database's folder; any change to the database or its WAL wakes the follower.
+fn start_watcher(path: &Path, wake: mpsc::Sender<()>) -> Option<notify::RecommendedWatcher> {
+    use notify::{RecursiveMode, Watcher};
+    let file_name = path.file_name()?.to_string_lossy().to_string();
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        if let Ok(ev) = res
+            && ev.kind.is_modify()
+            && ev.paths.iter().any(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(&file_name))
+            })
+        {
+            let _ = wake.send(());
+        }
+    })
+    .ok()?;
+    match watcher.watch(&dir, RecursiveMode::NonRecursive) {
+        Ok(()) => Some(watcher),
+        Err(e) => {
+            tracing::warn!(dir = %dir.display(), error = %e, "cannot watch the store's folder; polling instead");
+            None
+        }
+    }
+}
+
+fn follow(
+    path: &Path,
+    conn: &Connection,
+    mut after: u64,
+    mut sink: Sink,
+    wake: &mpsc::Receiver<()>,
+    poll: Duration,
+    stop: &AtomicBool,
+) {
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut open = true;
+        let result = scan_conn(conn, after, None, &mut |raw| {
+            after = raw.seq;
+            open = sink(raw.decode());
+            open
+        });
+        if let Err(e) = result {
+            tracing::warn!(store = %path.display(), error = %e, "reading new events failed; will retry");
+        }
+        if !open {
+            return;
+        }
+        match wake.recv_timeout(poll) {
+            Ok(()) => while wake.try_recv().is_ok() {}, // coalesce a burst of file events
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(poll),
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! The `Store` trait: append, read, subscribe. Every back end keeps the same contract.
+
+use super::chain::{self, Hash};
+use super::{Event, EventBody, IncidentId, NewEvent, parse_time};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use thiserror::Error;
+use uuid::Uuid;
+
+/// What went wrong with a store, always naming it (a path, or a URL without its password).
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("{store}: not a warroom store ({detail})")]
+    NotAStore { store: String, detail: String },
+    #[error(
+        "{store}: written by a newer warroom (store schema {found}; this build reads up to {supported}); upgrade warroom to open it"
+    )]
+    TooNew {
+        store: String,
+        found: i64,
+        supported: i64,
+    },
+    #[error(
+        "{store}: cannot write there ({detail}); check the file's and its folder's permissions, or pick another store with --store"
+    )]
+    ReadOnly { store: String, detail: String },
+    #[error("{store}: the disk is full; nothing was written — free some space and try again")]
+    DiskFull { store: String },
+    #[error("{store}: busy — another process held the store locked for too long; try again")]
+    Busy { store: String },
+    #[error("{store}: {detail}")]
+    Io { store: String, detail: String },
+    #[error("{store}: {detail}")]
+    Unsupported { store: String, detail: String },
+}
+
+/// The outcome of one append.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Appended {
+    /// The event as stored: the new one, or the one already there.
+    pub event: Event,
+    /// True when nothing was written because an event with the same id or dedup key exists.
+    pub duplicate: bool,
+}
+
+/// Receives each new event in order; returns false to end the subscription.
+pub type Sink = Box<dyn FnMut(Event) -> bool + Send>;
+
+/// A live subscription; dropping it stops the watcher.
+pub struct Subscription {
+    stop: Arc<AtomicBool>,
+    on_drop: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl Subscription {
+    pub fn new(stop: Arc<AtomicBool>, on_drop: Box<dyn FnOnce() + Send>) -> Subscription {
+        Subscription {
+            stop,
+            on_drop: Some(on_drop),
+        }
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(f) = self.on_drop.take() {
+            f();
+        }
+    }
+}
+
+/// An event exactly as a back end stores it: what the hash covers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawEvent {
+    pub seq: u64,
+    pub id: String,
+    pub schema: u32,
+    pub recorded_at: String,
+    pub occurred_at: Option<String>,
+    pub author: String,
+    pub incident: String,
+    pub kind: String,
+    pub payload: String,
+    pub dedup_key: Option<String>,
+    pub prev_hash: Hash,
+    pub hash: Hash,
+}
+
+impl RawEvent {
+    pub fn stored(&self) -> chain::Stored<'_> {
+        chain::Stored {
+            seq: self.seq,
+            id: &self.id,
+            schema: self.schema,
+            recorded_at: &self.recorded_at,
+            occurred_at: self.occurred_at.as_deref(),
+            author: &self.author,
+            incident: &self.incident,
+            kind: &self.kind,
+            payload: &self.payload,
+            dedup_key: self.dedup_key.as_deref(),
+        }
+    }
+
+    /// The stored form of a new event placed at `seq` after `prev`.
+    pub fn place(e: &NewEvent, seq: u64, prev: Hash) -> RawEvent {
+        let mut raw = RawEvent {
+            seq,
+            id: e.id.to_string(),
+            schema: super::EVENT_SCHEMA,
+            recorded_at: super::format_time(e.recorded_at),
+            occurred_at: e.occurred_at.map(super::format_time),
+            author: e.author.0.clone(),
+            incident: e.incident.0.clone(),
+            kind: e.body.kind().to_string(),
+            payload: e.body.payload_json(),
+            dedup_key: e.dedup_key.clone(),
+            prev_hash: prev,
+            hash: Hash::GENESIS,
+        };
+        raw.hash = chain::hash_event(&prev, &raw.stored());
+        raw
+    }
+
+    /// Decode into an [`Event`]. Old schemas are upgraded here; fields that no longer parse
+    /// degrade (an unknown kind, a nil id) rather than refusing to load the log.
+    pub fn decode(&self) -> Event {
+        Event {
+            seq: self.seq,
+            id: Uuid::parse_str(&self.id).unwrap_or_default(),
+            schema: self.schema,
+            recorded_at: parse_time(&self.recorded_at).unwrap_or_default(),
+            occurred_at: self.occurred_at.as_deref().and_then(parse_time),
+            author: super::Author(self.author.clone()),
+            incident: IncidentId(self.incident.clone()),
+            body: EventBody::from_stored(&self.kind, &self.payload),
+            dedup_key: self.dedup_key.clone(),
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        }
+    }
+}
+
+/// The last event's place in the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Head {
+    pub seq: u64,
+    pub hash: Hash,
+}
+
+/// The shared timeline's storage. Appends are durable when they return; reads are in sequence
+/// order; a subscription delivers every event appended after a given sequence number, from any
+/// process, in order.
+pub trait Store: Send + Sync {
+    /// The store's name for messages: a path, or a URL without its password.
+    fn describe(&self) -> String;
+
+    /// Append events atomically and in order, extending the hash chain. An event whose id or
+    /// dedup key is already stored is not written again: its `Appended` carries the existing one.
+    fn append_batch(&self, events: &[NewEvent]) -> Result<Vec<Appended>, StoreError>;
+
+    fn append(&self, event: NewEvent) -> Result<Appended, StoreError> {
+        let mut out = self.append_batch(std::slice::from_ref(&event))?;
+        out.pop().ok_or_else(|| StoreError::Io {
+            store: self.describe(),
+            detail: "append returned nothing".into(),
+        })
+    }
+
+    /// Stream stored events with `seq > after`, in order, optionally of one incident, until the
+    /// callback returns false. Nothing is held beyond the row being visited.
+    fn scan_raw(
+        &self,
+        after: u64,
+        incident: Option<&IncidentId>,
+        visit: &mut dyn FnMut(RawEvent) -> bool,
+    ) -> Result<(), StoreError>;
+
+    /// The chain's head as the store records it (for spotting a removed tail).
+    fn head(&self) -> Result<Head, StoreError>;
+
+    /// Deliver every event with `seq > after` to `sink`, now and as they are appended by any
+    /// process, until the sink returns false or the subscription is dropped.
+    fn subscribe(&self, after: u64, sink: Sink) -> Result<Subscription, StoreError>;
+
+    /// Decoded events, as [`Store::scan_raw`].
+    fn scan(
+        &self,
+        after: u64,
+        incident: Option<&IncidentId>,
+        visit: &mut dyn FnMut(Event) -> bool,
+    ) -> Result<(), StoreError> {
+        self.scan_raw(after, incident, &mut |raw| visit(raw.decode()))
+    }
+
+    /// Up to `limit` events after `after` (for paging).
+    fn read_from(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        let mut out = Vec::new();
+        if limit == 0 {
+            return Ok(out);
+        }
+        self.scan(after, None, &mut |e| {
+            out.push(e);
+            out.len() < limit
+        })?;
+        Ok(out)
+    }
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every event is present, in order and unedited.
+    Intact { events: u64, head: Hash },
+    /// The first sequence number at which the record stops being trustworthy, and why.
+    Broken { seq: u64, reason: String },
+}
+
+/// Walk the whole chain and recompute every hash. Detects an edited event (its hash no longer
+/// matches), a deleted or inserted one (a gap or a broken link) and reordered ones (the hash
+/// covers the sequence number), and a removed tail (the recorded head is missing).
+pub fn verify(store: &dyn Store) -> Result<Verdict, StoreError> {
+    let mut expected_seq = 1u64;
+    let mut prev = Hash::GENESIS;
+    let mut broken: Option<(u64, String)> = None;
+    store.scan_raw(0, None, &mut |raw| {
+        let fail = if raw.seq != expected_seq {
+            Some((
+                expected_seq.min(raw.seq),
+                format!(
+                    "expected event {expected_seq} but found {}: events missing or inserted",
+                    raw.seq
+                ),
+            ))
+        } else if raw.prev_hash != prev {
+            Some((raw.seq, "its link to the previous event is broken".to_string()))
+        } else if chain::hash_event(&prev, &raw.stored()) != raw.hash {
+            Some((
+                raw.seq,
+                "its content does not match its hash: it was edited or moved".to_string(),
+            ))
+        } else {
+            None
+        };
+        if let Some(f) = fail {
+            broken = Some(f);
+            return false;
+        }
+        prev = raw.hash;
+        expected_seq += 1;
+        true
+    })?;
+    if let Some((seq, reason)) = broken {
+        return Ok(Verdict::Broken { seq, reason });
+    }
+    let last = expected_seq - 1;
+    let head = store.head()?;
+    if head.seq > last {
+        return Ok(Verdict::Broken {
+            seq: last + 1,
+            reason: format!(
+                "the store records {} events but only {last} remain: events were removed from the end",
+                head.seq
+            ),
+        });
+    }
+    if head.seq != last || head.hash != prev {
+        return Ok(Verdict::Broken {
+            seq: head.seq.max(1),
+            reason: "the recorded head of the chain does not match the events".to_string(),
+        });
+    }
+    Ok(Verdict::Intact {
+        events: last,
+        head: prev,
+    })
+}

@@ -1,0 +1,77 @@
+//! Shared helpers for the integration tests: the real binary, isolated from the user's own
+//! config, state and logs.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_warroom");
+
+/// A scratch home: config, state and logs all inside it.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    pub fn store(&self) -> PathBuf {
+        self.path("timeline.db")
+    }
+    /// `warroom --store STORE ARGS…` with HOME and the XDG folders inside the sandbox.
+    pub fn cmd(&self, store: &Path, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.arg("--store").arg(store).args(args);
+        self.isolate(&mut c);
+        c
+    }
+    pub fn isolate(&self, c: &mut Command) {
+        let home = self.dir.path();
+        c.env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_STATE_HOME", home.join("state"))
+            .env("WARROOM_LOG_DIR", home.join("logs"))
+            .env_remove("WARROOM_STORE")
+            .env_remove("WARROOM_CONFIG");
+    }
+    pub fn run(&self, store: &Path, args: &[&str]) -> Output {
+        self.cmd(store, args).output().expect("run warroom")
+    }
+    /// Run and require success; returns stdout.
+    pub fn ok(&self, store: &Path, args: &[&str]) -> String {
+        let out = self.run(store, args);
+        assert!(
+            out.status.success(),
+            "warroom {args:?} failed ({:?}):\nstdout: {}\nstderr: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+    /// Declare an incident and return its id.
+    pub fn declare(&self, store: &Path, title: &str) -> String {
+        self.ok(store, &["declare", "--title", title, "--severity", "2"])
+            .trim()
+            .to_string()
+    }
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
