@@ -3,7 +3,56 @@
 pub mod runbook;
 mod state;
 
+use crate::timeline::{Author, EventBody, IncidentId, NewEvent, Severity};
+use chrono::{DateTime, Utc};
+use runbook::Runbook;
+
 pub use state::{
     Change, ChecklistItem, Entry, EntryKind, HandoffRecord, Incident, Milestones, Projection, Responder,
     ResponderState, fold_store,
 };
+
+/// What it takes to declare an incident.
+#[derive(Debug, Clone)]
+pub struct Declaration {
+    pub title: String,
+    pub severity: Severity,
+    pub summary: Option<String>,
+    pub detected_at: Option<DateTime<Utc>>,
+    pub drill: bool,
+}
+
+impl Declaration {
+    /// The declaration, then the runbook's checklist: appended as one batch (one transaction),
+    /// so no console ever sees an incident without its checklist.
+    pub fn events(
+        self,
+        author: &Author,
+        runbook: Option<&Runbook>,
+        now: DateTime<Utc>,
+    ) -> (IncidentId, Vec<NewEvent>) {
+        let id = IncidentId::generate(now);
+        let mut events = vec![NewEvent::new(
+            id.clone(),
+            author.clone(),
+            EventBody::IncidentDeclared {
+                title: self.title,
+                severity: self.severity,
+                summary: self.summary,
+                detected_at: self.detected_at,
+                drill: self.drill,
+            },
+        )];
+        if let Some(rb) = runbook {
+            events.push(NewEvent::new(
+                id.clone(),
+                author.clone(),
+                EventBody::ChecklistAdded {
+                    runbook: rb.name.clone(),
+                    items: rb.checklist(),
+                },
+            ));
+        }
+        (id, events)
+    }
+}

@@ -6,7 +6,8 @@ use crate::timeline::{
     Store, StoreError,
 };
 use chrono::{DateTime, TimeDelta, Utc};
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -170,7 +171,7 @@ impl Incident {
             first_seq: seq,
             last_seq: seq,
             last_event_at: None,
-            checklist_index: HashMap::new(),
+            checklist_index: HashMap::default(),
         }
     }
 
@@ -583,13 +584,10 @@ fn change<T>(e: &Event, by: &Arc<str>, value: T, reason: &Option<String>) -> Cha
     }
 }
 
-/// Fold a whole store (or one incident of it), streaming: events are visited one at a time and
-/// dropped, so memory holds only the state.
+/// Fold a whole store (or one incident of it), streaming: events are read and decoded on a
+/// second thread, applied here one at a time and dropped, so memory holds only the state.
 pub fn fold_store(store: &dyn Store, incident: Option<&IncidentId>) -> Result<Projection, StoreError> {
     let mut p = Projection::new();
-    store.scan(0, incident, &mut |e| {
-        p.apply(&e);
-        true
-    })?;
+    crate::timeline::store::scan_pipelined(store, 0, incident, &mut |e| p.apply(&e))?;
     Ok(p)
 }

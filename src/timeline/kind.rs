@@ -433,19 +433,21 @@ impl EventBody {
     /// Rebuild a body from its stored kind and payload text. An unknown kind, or a payload that
     /// no longer parses, loads as `Unrecognized` rather than failing the whole log.
     pub fn from_stored(kind: &str, payload: &str) -> EventBody {
-        let value: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
-        Self::from_parts(kind, value)
-    }
-
-    pub fn from_parts(kind: &str, payload: Value) -> EventBody {
-        let tagged = serde_json::json!({ "kind": kind, "payload": payload });
-        match serde_json::from_value::<EventBody>(tagged) {
+        // The tag first, then the payload: serde reads the payload straight into its variant,
+        // with no intermediate `Value` (this is the hot path of every fold).
+        let kind_json = serde_json::to_string(kind).unwrap_or_else(|_| "\"\"".into());
+        let tagged = format!("{{\"kind\":{kind_json},\"payload\":{payload}}}");
+        match serde_json::from_str::<EventBody>(&tagged) {
             Ok(body) => body,
             Err(_) => EventBody::Unrecognized {
                 kind: kind.to_string(),
-                payload,
+                payload: serde_json::from_str(payload).unwrap_or(Value::Null),
             },
         }
+    }
+
+    pub fn from_parts(kind: &str, payload: Value) -> EventBody {
+        Self::from_stored(kind, &payload.to_string())
     }
 
     /// The main text of a note, decision, status update or signal, if it has one.

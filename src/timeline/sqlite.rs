@@ -292,7 +292,7 @@ fn append_locked(conn: &mut Connection, events: &[NewEvent]) -> rusqlite::Result
         for e in events {
             if let Some(existing) = find_existing(&tx, e)? {
                 out.push(Appended {
-                    event: existing.decode(),
+                    event: existing.into_event(),
                     duplicate: true,
                 });
                 continue;
@@ -481,7 +481,7 @@ fn follow(
         let mut open = true;
         let result = scan_conn(conn, after, None, &mut |raw| {
             after = raw.seq;
-            open = sink(raw.decode());
+            open = sink(raw.into_event());
             open
         });
         if let Err(e) = result {
