@@ -19,13 +19,19 @@ pub struct Cli {
     /// The config file [default: $XDG_CONFIG_HOME/warroom/config.toml].
     #[arg(long, global = true, env = "WARROOM_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Observe only: the console shows everything and writes nothing.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// The console's colour theme: dark, light, high-contrast, colorblind, or one of yours.
+    #[arg(long, global = true, env = "WARROOM_THEME", value_name = "NAME")]
+    pub theme: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Try warroom with nothing set up: a sample incident on a temporary store.
+    /// Try warroom with nothing set up: the console on a sample incident in a temporary store.
     Demo(DemoArgs),
     /// Declare a new incident and attach its runbook.
     Declare(DeclareArgs),

@@ -97,9 +97,19 @@ pub struct Config {
     pub store: Option<String>,
     /// Extra runbooks; defaults to `runbooks/` beside the config file.
     pub runbooks_dir: Option<PathBuf>,
+    /// The console's colour theme (built in: dark, light, high-contrast, colorblind).
+    pub theme: Option<String>,
+    /// Key bindings: action name = key or [keys] (see `?` in the console).
+    pub keys: Option<toml::Table>,
+    /// Which events notify (desktop, or the terminal bell and OSC 9/777 over SSH).
+    #[serde(default)]
+    pub notify: crate::tui::notify::NotifyConfig,
     /// Where the file came from, for messages and relative paths.
     #[serde(skip)]
     pub file: Option<PathBuf>,
+    /// Its text, so that later checks (key bindings) can name the line.
+    #[serde(skip)]
+    pub text: String,
 }
 
 impl Config {
@@ -124,6 +134,7 @@ impl Config {
         };
         let mut config: Config = parse_toml(&path.display().to_string(), &text)?;
         config.file = Some(path);
+        config.text = text;
         Ok(config)
     }
 

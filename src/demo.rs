@@ -8,8 +8,14 @@ use serde_json::json;
 /// The events of a SEV1 checkout outage that began about 47 minutes before `now`: paging,
 /// roles, notes, a decision, checklist work, status updates, a mitigation and a handoff.
 pub fn sample_incident(now: DateTime<Utc>) -> (IncidentId, Vec<NewEvent>) {
-    let start = (now - Duration::minutes(47)).trunc_subsecs(0);
     let id = IncidentId::generate(now);
+    let events = sample_events(&id, now);
+    (id, events)
+}
+
+/// The sample's events under a given incident id (tests use a fixed one).
+pub fn sample_events(id: &IncidentId, now: DateTime<Utc>) -> Vec<NewEvent> {
+    let start = (now - Duration::minutes(47)).trunc_subsecs(0);
     let maria = Author("maria@jump-01".into());
     let kenji = Author("kenji@jump-02".into());
     let priya = Author("priya@jump-01".into());
@@ -304,7 +310,7 @@ pub fn sample_incident(now: DateTime<Utc>) -> (IncidentId, Vec<NewEvent>) {
         },
     );
     at(44, 0, &maria, EventBody::ResponderLeft { person: "sam".into() });
-    (id, events)
+    events
 }
 
 #[cfg(test)]

@@ -10,4 +10,5 @@ pub mod incident;
 pub mod logging;
 pub mod text;
 pub mod timeline;
+pub mod tui;
 pub mod when;

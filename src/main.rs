@@ -26,12 +26,10 @@ fn run(cli: Cli) -> Result<i32> {
     let store = || commands::open(cli.store.as_deref(), &config);
     match &cli.command {
         None => {
-            eprintln!(
-                "The console arrives in a later release; meanwhile try `warroom demo` or `warroom --help`."
-            );
-            Ok(2)
+            let store: std::sync::Arc<dyn warroom::timeline::Store> = store()?.into();
+            commands::console::run(store, &config, cli.read_only, cli.theme.as_deref()).map(|()| 0)
         }
-        Some(Command::Demo(args)) => commands::demo::run(args).map(|()| 0),
+        Some(Command::Demo(args)) => commands::demo::run(args, &config, cli.theme.as_deref()).map(|()| 0),
         Some(Command::Declare(args)) => commands::declare::run(&*store()?, &config, args).map(|()| 0),
         Some(Command::Log(args)) => commands::log::run(&*store()?, args).map(|()| 0),
         Some(Command::Status(args)) => commands::status::run(&*store()?, args).map(|()| 0),

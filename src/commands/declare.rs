@@ -1,50 +1,40 @@
 use crate::cli::DeclareArgs;
 use crate::config::Config;
+use crate::incident::Declaration;
 use crate::incident::runbook::{self, DEFAULT_RUNBOOK};
-use crate::timeline::{Author, EventBody, IncidentId, NewEvent, Store};
+use crate::timeline::{Author, IncidentId, NewEvent, Store};
 use anyhow::{Result, bail};
 use chrono::Utc;
 
-/// The events that declare an incident: the declaration, then its runbook's checklist,
-/// appended in one transaction so no console ever sees one without the other.
+/// The declaration and its runbook's checklist, for `args`.
 pub fn declaration(
     args: &DeclareArgs,
     config: &Config,
     author: &Author,
 ) -> Result<(IncidentId, Vec<NewEvent>)> {
-    let now = Utc::now();
-    let id = IncidentId::generate(now);
-    let mut events = vec![NewEvent::new(
-        id.clone(),
-        author.clone(),
-        EventBody::IncidentDeclared {
-            title: args.title.trim().to_string(),
-            severity: args.severity,
-            summary: args.summary.clone(),
-            detected_at: args.detected_at,
-            drill: args.drill,
-        },
-    )];
     let name = args.runbook.as_deref().unwrap_or(DEFAULT_RUNBOOK);
-    if name != "none" {
-        let books = runbook::load_runbooks(config.runbooks_dir().as_deref())?;
-        let Some(rb) = runbook::find(&books, name) else {
-            let names: Vec<&str> = books.iter().map(|b| b.name.as_str()).collect();
-            bail!(
-                "no runbook named `{name}`; there are: {}, or `none`",
-                names.join(", ")
-            );
-        };
-        events.push(NewEvent::new(
-            id.clone(),
-            author.clone(),
-            EventBody::ChecklistAdded {
-                runbook: rb.name.clone(),
-                items: rb.checklist(),
-            },
-        ));
-    }
-    Ok((id, events))
+    let books = runbook::load_runbooks(config.runbooks_dir().as_deref())?;
+    let rb = match name {
+        "none" => None,
+        _ => match runbook::find(&books, name) {
+            Some(rb) => Some(rb),
+            None => {
+                let names: Vec<&str> = books.iter().map(|b| b.name.as_str()).collect();
+                bail!(
+                    "no runbook named `{name}`; there are: {}, or `none`",
+                    names.join(", ")
+                );
+            }
+        },
+    };
+    let declared = Declaration {
+        title: args.title.trim().to_string(),
+        severity: args.severity,
+        summary: args.summary.clone(),
+        detected_at: args.detected_at,
+        drill: args.drill,
+    };
+    Ok(declared.events(author, rb, Utc::now()))
 }
 
 pub fn run(store: &dyn Store, config: &Config, args: &DeclareArgs) -> Result<()> {

@@ -1,0 +1,48 @@
+//! `warroom` with no subcommand: the full-screen console.
+
+use crate::config::Config;
+use crate::incident::runbook;
+use crate::timeline::{Author, Store};
+use crate::tui::app::Options;
+use crate::tui::keymap::Keymap;
+use crate::tui::run::Console;
+use crate::tui::theme;
+use anyhow::Result;
+use std::sync::Arc;
+
+/// Everything the console needs from the config file and the command line.
+pub fn setup(
+    config: &Config,
+    store: &dyn Store,
+    read_only: bool,
+    theme_name: Option<&str>,
+) -> Result<Console> {
+    let file = config
+        .file
+        .as_ref()
+        .map_or("config.toml".to_string(), |f| f.display().to_string());
+    let keymap = match &config.keys {
+        Some(keys) => Keymap::with_overrides(keys, &file, &config.text)?,
+        None => Keymap::default(),
+    };
+    let themes_dir = crate::config::config_dir().map(|d| d.join("themes"));
+    let name = theme_name.or(config.theme.as_deref()).unwrap_or("dark");
+    let theme = theme::from_env(name, themes_dir.as_deref())?;
+    Ok(Console {
+        options: Options {
+            me: Author::current_user(),
+            read_only,
+            store_name: store.describe(),
+            notify: config.notify.clone(),
+        },
+        keymap,
+        theme,
+        themes: theme::available(themes_dir.as_deref()),
+        runbooks: runbook::load_runbooks(config.runbooks_dir().as_deref())?,
+    })
+}
+
+pub fn run(store: Arc<dyn Store>, config: &Config, read_only: bool, theme_name: Option<&str>) -> Result<()> {
+    let console = setup(config, store.as_ref(), read_only, theme_name)?;
+    crate::tui::run::run(store, console)
+}

@@ -1,0 +1,604 @@
+//! Keys → actions: the defaults, remapping from the config file's `[keys]` table, and matching
+//! crossterm key events robustly across terminals.
+//!
+//! ```toml
+//! [keys]
+//! note = "N"            # a key
+//! up = ["k", "ctrl-p"]  # or a list of keys; they replace the defaults for that action
+//! zoom = []             # unbound
+//! ```
+//!
+//! Binding a key to an action takes it away from whatever action had it by default. `ctrl-c`
+//! always quits and cannot be remapped: a console must always be escapable.
+
+use super::action::Action;
+use crate::config::ConfigError;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use std::fmt;
+use std::str::FromStr;
+
+/// One key with its modifiers, e.g. `q`, `G`, `?`, `space`, `backtab`, `ctrl-u`, `ctrl-alt-x`.
+///
+/// Character keys never carry SHIFT (it is implied by the character: `G`, `?`; `shift-g` is
+/// read as `G`), and with CONTROL they are lowercase, since terminals cannot tell `ctrl-c` from
+/// `ctrl-C`. `shift-tab` is `backtab`; other keys (`shift-up`) keep SHIFT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeySpec {
+    code: KeyCode,
+    modifiers: KeyModifiers,
+}
+
+const CTRL_C: KeySpec = KeySpec {
+    code: KeyCode::Char('c'),
+    modifiers: KeyModifiers::CONTROL,
+};
+
+const VALID_KEYS: &str = "keys look like `q`, `G`, `?`, `space`, `tab`, `backtab`, `enter`, `esc`, \
+     `up`, `pgdown`, `home`, `f1`, `ctrl-u`, `alt-x` or `ctrl-alt-x`";
+
+const NAMED: &[(&str, KeyCode)] = &[
+    ("space", KeyCode::Char(' ')),
+    ("tab", KeyCode::Tab),
+    ("backtab", KeyCode::BackTab),
+    ("enter", KeyCode::Enter),
+    ("esc", KeyCode::Esc),
+    ("backspace", KeyCode::Backspace),
+    ("delete", KeyCode::Delete),
+    ("insert", KeyCode::Insert),
+    ("up", KeyCode::Up),
+    ("down", KeyCode::Down),
+    ("left", KeyCode::Left),
+    ("right", KeyCode::Right),
+    ("pgup", KeyCode::PageUp),
+    ("pgdown", KeyCode::PageDown),
+    ("home", KeyCode::Home),
+    ("end", KeyCode::End),
+];
+
+impl KeySpec {
+    fn new(code: KeyCode, modifiers: KeyModifiers) -> KeySpec {
+        let mut modifiers = modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let code = match code {
+            KeyCode::Char(c) => {
+                let c = if modifiers.contains(KeyModifiers::CONTROL) {
+                    c.to_ascii_lowercase()
+                } else if modifiers.contains(KeyModifiers::SHIFT) {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                };
+                modifiers.remove(KeyModifiers::SHIFT);
+                KeyCode::Char(c)
+            }
+            KeyCode::Tab if modifiers.contains(KeyModifiers::SHIFT) => {
+                modifiers.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            KeyCode::BackTab => {
+                modifiers.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            other => other,
+        };
+        KeySpec { code, modifiers }
+    }
+
+    /// The key a terminal event stands for, or `None` for a release.
+    pub fn from_event(key: &KeyEvent) -> Option<KeySpec> {
+        match key.kind {
+            KeyEventKind::Release => None,
+            KeyEventKind::Press | KeyEventKind::Repeat => Some(KeySpec::new(key.code, key.modifiers)),
+        }
+    }
+
+    /// Whether a terminal event is this key being pressed (or held down).
+    pub fn matches(&self, key: &KeyEvent) -> bool {
+        KeySpec::from_event(key).as_ref() == Some(self)
+    }
+
+    pub fn code(&self) -> KeyCode {
+        self.code
+    }
+
+    pub fn modifiers(&self) -> KeyModifiers {
+        self.modifiers
+    }
+}
+
+impl FromStr for KeySpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}` is not a key; {VALID_KEYS}");
+        let mut rest = s;
+        let mut modifiers = KeyModifiers::NONE;
+        loop {
+            if let Some(r) = rest.strip_prefix("ctrl-").filter(|r| !r.is_empty()) {
+                modifiers |= KeyModifiers::CONTROL;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("alt-").filter(|r| !r.is_empty()) {
+                modifiers |= KeyModifiers::ALT;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("shift-").filter(|r| !r.is_empty()) {
+                modifiers |= KeyModifiers::SHIFT;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) if !c.is_whitespace() && !c.is_control() => KeyCode::Char(c),
+            _ => {
+                let name = rest.to_ascii_lowercase();
+                let function = name
+                    .strip_prefix('f')
+                    .filter(|n| !n.starts_with('0') && n.bytes().all(|b| b.is_ascii_digit()))
+                    .and_then(|n| n.parse::<u8>().ok())
+                    .filter(|n| (1..=12).contains(n));
+                match (NAMED.iter().find(|(n, _)| *n == name), function) {
+                    (Some((_, code)), _) => *code,
+                    (None, Some(n)) => KeyCode::F(n),
+                    (None, None) => return Err(bad()),
+                }
+            }
+        };
+        Ok(KeySpec::new(code, modifiers))
+    }
+}
+
+impl fmt::Display for KeySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            f.write_str("ctrl-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::ALT) {
+            f.write_str("alt-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::SHIFT) {
+            f.write_str("shift-")?;
+        }
+        match self.code {
+            KeyCode::Char(c) if c != ' ' => write!(f, "{c}"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            code => match NAMED.iter().find(|(_, c)| *c == code) {
+                Some((name, _)) => f.write_str(name),
+                None => write!(f, "{code:?}"),
+            },
+        }
+    }
+}
+
+/// Which action each key performs. Each key has at most one action; an action may have several
+/// keys, kept in the order they were given (the first is the one the hint bar shows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    bindings: Vec<(KeySpec, Action)>,
+}
+
+const DEFAULTS: &[(Action, &[&str])] = &[
+    (Action::Quit, &["q", "ctrl-c"]),
+    (Action::Help, &["?"]),
+    (Action::Palette, &[":"]),
+    (Action::Filter, &["/"]),
+    (Action::FocusNext, &["tab"]),
+    (Action::FocusPrev, &["backtab"]),
+    (Action::FocusTimeline, &["1"]),
+    (Action::FocusRoster, &["2"]),
+    (Action::FocusChecklist, &["3"]),
+    (Action::FocusMetrics, &["4"]),
+    (Action::FocusSources, &["5"]),
+    (Action::Zoom, &["z"]),
+    (Action::Up, &["k", "up"]),
+    (Action::Down, &["j", "down"]),
+    (Action::PageUp, &["pgup", "ctrl-u"]),
+    (Action::PageDown, &["pgdown", "ctrl-d"]),
+    (Action::Top, &["g", "home"]),
+    (Action::Bottom, &["G", "end"]),
+    (Action::Follow, &["f"]),
+    (Action::TimeFormat, &["t"]),
+    (Action::PickIncident, &["i"]),
+    (Action::Note, &["n"]),
+    (Action::Decision, &["d"]),
+    (Action::StatusUpdate, &["u"]),
+    (Action::Handoff, &["H"]),
+    (Action::ToggleItem, &["space", "x"]),
+    (Action::SeverityUp, &["+"]),
+    (Action::SeverityDown, &["-"]),
+    (Action::NextStatus, &["s"]),
+    (Action::Resolve, &["R"]),
+    (Action::Page, &["p"]),
+    (Action::Acknowledge, &["a"]),
+    (Action::AssignRole, &["r"]),
+    (Action::Declare, &["D"]),
+    (Action::Export, &["e"]),
+];
+
+impl Default for Keymap {
+    fn default() -> Keymap {
+        let bindings = DEFAULTS
+            .iter()
+            .flat_map(|(action, keys)| keys.iter().map(move |k| (k, *action)))
+            .filter_map(|(k, action)| Some((k.parse().ok()?, action)))
+            .collect();
+        Keymap { bindings }
+    }
+}
+
+impl Keymap {
+    /// The action for a terminal key event: presses and repeats count, releases do not.
+    pub fn action_for(&self, key: &KeyEvent) -> Option<Action> {
+        let spec = KeySpec::from_event(key)?;
+        if spec == CTRL_C {
+            return Some(Action::Quit);
+        }
+        self.bindings.iter().find(|(k, _)| *k == spec).map(|(_, a)| *a)
+    }
+
+    /// The keys bound to `action`, the preferred one first.
+    pub fn keys_for(&self, action: Action) -> Vec<KeySpec> {
+        self.bindings
+            .iter()
+            .filter(|(_, a)| *a == action)
+            .map(|(k, _)| *k)
+            .collect()
+    }
+
+    /// One row per action, in `Action::ALL` order: its keys joined by ", " (empty if unbound).
+    pub fn help_rows(&self) -> Vec<(String, Action)> {
+        Action::ALL
+            .iter()
+            .map(|&action| {
+                let keys: Vec<String> = self.keys_for(action).iter().map(ToString::to_string).collect();
+                (keys.join(", "), action)
+            })
+            .collect()
+    }
+
+    /// The defaults changed by the config file's `[keys]` table (action name → key or list of
+    /// keys). `file` and `text` are the config file's name and contents, for error messages.
+    pub fn with_overrides(overrides: &toml::Table, file: &str, text: &str) -> Result<Keymap, ConfigError> {
+        let invalid =
+            |name: &str, message: String| ConfigError::invalid(file, text, &format!("keys.{name}"), message);
+        let mut wanted: Vec<(Action, Vec<KeySpec>)> = Vec::new();
+        for (name, value) in overrides {
+            let action: Action = name.parse().map_err(|_| {
+                invalid(
+                    name,
+                    format!("`{name}` is not an action; see `?` in the console for the action names"),
+                )
+            })?;
+            let strings: Vec<&str> = match value {
+                toml::Value::String(s) => vec![s.as_str()],
+                toml::Value::Array(items) => items
+                    .iter()
+                    .map(|v| v.as_str().ok_or(v.type_str()))
+                    .collect::<Result<_, _>>()
+                    .map_err(|found| {
+                        invalid(
+                            name,
+                            format!("expected a list of key strings, found {found} in the list"),
+                        )
+                    })?,
+                other => {
+                    let found = other.type_str();
+                    return Err(invalid(
+                        name,
+                        format!(
+                            "expected a key (\"n\") or a list of keys ([\"n\", \"ctrl-n\"]), found {found}"
+                        ),
+                    ));
+                }
+            };
+            let mut keys = Vec::new();
+            for s in strings {
+                let key: KeySpec = s.parse().map_err(|e| invalid(name, e))?;
+                if key == CTRL_C && action != Action::Quit {
+                    return Err(invalid(
+                        name,
+                        format!("`ctrl-c` always quits; it cannot be bound to `{name}`"),
+                    ));
+                }
+                if let Some((other, _)) = wanted.iter().find(|(_, ks)| ks.contains(&key)) {
+                    return Err(invalid(
+                        name,
+                        format!("`{key}` is bound to both `{other}` and `{name}`"),
+                    ));
+                }
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
+            wanted.push((action, keys));
+        }
+
+        let mut map = Keymap::default();
+        map.bindings
+            .retain(|(key, action)| !wanted.iter().any(|(a, ks)| a == action || ks.contains(key)));
+        for (action, keys) in wanted {
+            map.bindings.extend(keys.into_iter().map(|k| (k, action)));
+        }
+        if !map.bindings.contains(&(CTRL_C, Action::Quit)) {
+            map.bindings.push((CTRL_C, Action::Quit));
+        }
+        Ok(map)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    fn ch(c: char) -> KeyEvent {
+        press(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    fn ctrl(c: char) -> KeyEvent {
+        press(KeyCode::Char(c), KeyModifiers::CONTROL)
+    }
+
+    fn table(text: &str) -> toml::Table {
+        let all: toml::Table = toml::from_str(text).expect("valid toml");
+        all["keys"].as_table().expect("[keys] table").clone()
+    }
+
+    fn remap(keys: &str) -> Result<Keymap, ConfigError> {
+        let text = format!("[keys]\n{keys}");
+        Keymap::with_overrides(&table(&text), "c.toml", &text)
+    }
+
+    #[test]
+    fn every_action_has_a_default_key_and_no_key_has_two_actions() {
+        let map = Keymap::default();
+        for &action in Action::ALL {
+            assert!(!map.keys_for(action).is_empty(), "{action} has no key");
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (key, action) in &map.bindings {
+            assert!(seen.insert(*key), "{key} bound twice (again to {action})");
+        }
+        let listed: usize = DEFAULTS.iter().map(|(_, keys)| keys.len()).sum();
+        assert_eq!(map.bindings.len(), listed, "every default key string parses");
+    }
+
+    #[test]
+    fn defaults_leave_terminal_chords_alone_and_put_no_write_on_a_chord() {
+        let map = Keymap::default();
+        for c in ['b', 's', 'q', 'z', '\\'] {
+            assert_eq!(map.action_for(&ctrl(c)), None, "ctrl-{c}");
+        }
+        for (key, action) in &map.bindings {
+            if action.writes() {
+                assert!(
+                    !key.modifiers()
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT),
+                    "{key} → {action}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn default_keys_match_events() {
+        let map = Keymap::default();
+        assert_eq!(map.action_for(&ch('q')), Some(Action::Quit));
+        assert_eq!(map.action_for(&ctrl('c')), Some(Action::Quit));
+        assert_eq!(map.action_for(&ch(':')), Some(Action::Palette));
+        assert_eq!(map.action_for(&ch(' ')), Some(Action::ToggleItem));
+        assert_eq!(
+            map.action_for(&press(KeyCode::Tab, KeyModifiers::NONE)),
+            Some(Action::FocusNext)
+        );
+        assert_eq!(
+            map.action_for(&press(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Action::FocusPrev)
+        );
+        assert_eq!(
+            map.action_for(&press(KeyCode::Tab, KeyModifiers::SHIFT)),
+            Some(Action::FocusPrev)
+        );
+        assert_eq!(map.action_for(&ctrl('u')), Some(Action::PageUp));
+        assert_eq!(map.action_for(&ch('u')), Some(Action::StatusUpdate));
+        assert_eq!(
+            map.action_for(&press(KeyCode::PageDown, KeyModifiers::NONE)),
+            Some(Action::PageDown)
+        );
+        assert_eq!(map.action_for(&ch('w')), None);
+        assert_eq!(
+            map.action_for(&press(KeyCode::Char('q'), KeyModifiers::ALT)),
+            None
+        );
+    }
+
+    #[test]
+    fn shift_is_ignored_on_character_keys() {
+        let map = Keymap::default();
+        assert_eq!(map.action_for(&ch('G')), Some(Action::Bottom));
+        assert_eq!(
+            map.action_for(&press(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Action::Bottom)
+        );
+        assert_eq!(
+            map.action_for(&press(KeyCode::Char('g'), KeyModifiers::SHIFT)),
+            Some(Action::Bottom)
+        );
+        assert_eq!(map.action_for(&ch('g')), Some(Action::Top));
+        assert_eq!(
+            map.action_for(&press(KeyCode::Char('?'), KeyModifiers::SHIFT)),
+            Some(Action::Help)
+        );
+        assert_eq!(
+            map.action_for(&press(KeyCode::Char('+'), KeyModifiers::SHIFT)),
+            Some(Action::SeverityUp)
+        );
+        assert_eq!(
+            map.action_for(&press(
+                KeyCode::Char('C'),
+                KeyModifiers::CONTROL | KeyModifiers::SHIFT
+            )),
+            Some(Action::Quit)
+        );
+    }
+
+    #[test]
+    fn releases_are_ignored_and_repeats_count() {
+        let map = Keymap::default();
+        let release = KeyEvent::new_with_kind(KeyCode::Char('j'), KeyModifiers::NONE, KeyEventKind::Release);
+        let repeat = KeyEvent::new_with_kind(KeyCode::Char('j'), KeyModifiers::NONE, KeyEventKind::Repeat);
+        assert_eq!(map.action_for(&release), None);
+        assert_eq!(map.action_for(&repeat), Some(Action::Down));
+        let spec: KeySpec = "j".parse().expect("key");
+        assert!(spec.matches(&repeat) && !spec.matches(&release));
+    }
+
+    #[test]
+    fn key_strings_parse_and_display_round_trip() {
+        let canonical = [
+            "q",
+            "Q",
+            "?",
+            ":",
+            "/",
+            "+",
+            "-",
+            "1",
+            "space",
+            "tab",
+            "backtab",
+            "enter",
+            "esc",
+            "up",
+            "down",
+            "left",
+            "right",
+            "pgup",
+            "pgdown",
+            "home",
+            "end",
+            "f1",
+            "f12",
+            "ctrl-c",
+            "ctrl-u",
+            "alt-x",
+            "ctrl-alt-x",
+            "ctrl--",
+            "alt-G",
+            "shift-up",
+        ];
+        for s in canonical {
+            let key: KeySpec = s.parse().unwrap_or_else(|e| panic!("{s}: {e}"));
+            assert_eq!(key.to_string(), s);
+        }
+        let q: KeySpec = "Q".parse().expect("key");
+        assert_eq!(
+            (q.code(), q.modifiers()),
+            (KeyCode::Char('Q'), KeyModifiers::NONE)
+        );
+        let loose = [
+            ("alt-ctrl-x", "ctrl-alt-x"),
+            ("ctrl-X", "ctrl-x"),
+            ("shift-g", "G"),
+            ("shift-tab", "backtab"),
+            ("Enter", "enter"),
+            ("F5", "f5"),
+        ];
+        for (loose, canon) in loose {
+            assert_eq!(
+                loose.parse::<KeySpec>().map(|k| k.to_string()),
+                Ok(canon.to_string())
+            );
+        }
+        for bad in [
+            "", "ctrl-", "qq", "f0", "f13", "f01", "f+1", "hyper-x", " ", "ctrl-foo",
+        ] {
+            assert!(bad.parse::<KeySpec>().is_err(), "`{bad}` parsed");
+        }
+    }
+
+    #[test]
+    fn help_rows_follow_action_order_and_join_keys() {
+        let map = remap("zoom = []\n").expect("valid");
+        let rows = map.help_rows();
+        let order: Vec<Action> = rows.iter().map(|(_, a)| *a).collect();
+        assert_eq!(order, Action::ALL);
+        assert_eq!(rows[0], ("q, ctrl-c".to_string(), Action::Quit));
+        assert!(rows.contains(&(String::new(), Action::Zoom)));
+        assert!(rows.contains(&("space, x".to_string(), Action::ToggleItem)));
+    }
+
+    #[test]
+    fn overrides_rebind_unbind_and_steal_keys() {
+        let map =
+            remap("note = \"N\"\nzoom = []\nup = [\"k\", \"ctrl-p\"]\nexport = \"f\"\n").expect("valid");
+        assert_eq!(map.action_for(&ch('N')), Some(Action::Note));
+        assert_eq!(map.action_for(&ch('n')), None, "note's default key is replaced");
+        assert!(map.keys_for(Action::Zoom).is_empty());
+        assert_eq!(map.action_for(&ch('z')), None);
+        assert_eq!(
+            map.keys_for(Action::Up),
+            ["k".parse().expect("key"), "ctrl-p".parse().expect("key")]
+        );
+        assert_eq!(
+            map.action_for(&ch('f')),
+            Some(Action::Export),
+            "stolen from follow"
+        );
+        assert!(map.keys_for(Action::Follow).is_empty());
+        assert_eq!(map.action_for(&ch('e')), None);
+        assert_eq!(map.action_for(&ch('G')), Some(Action::Bottom), "others untouched");
+    }
+
+    #[test]
+    fn ctrl_c_always_quits() {
+        let map = remap("quit = [\"Q\"]\n").expect("valid");
+        assert_eq!(map.action_for(&ctrl('c')), Some(Action::Quit));
+        assert_eq!(map.action_for(&ch('q')), None);
+        assert_eq!(map.keys_for(Action::Quit), ["Q".parse().expect("key"), CTRL_C]);
+        let map = remap("quit = []\n").expect("valid");
+        assert_eq!(map.keys_for(Action::Quit), [CTRL_C]);
+        let err = remap("note = \"ctrl-c\"\n").expect_err("ctrl-c is not remappable");
+        assert!(err.to_string().contains("always quits"), "{err}");
+    }
+
+    /// Each file in `tests/invalid_configs/` is rejected with a message naming the file, the line
+    /// and the key.
+    #[test]
+    fn invalid_config_files_name_file_line_and_key() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid_configs");
+        let cases = [
+            (
+                "keys-unknown-action.toml",
+                6,
+                "keys.launch-missiles",
+                "not an action",
+            ),
+            ("keys-bad-key.toml", 7, "keys.note", "`C-n` is not a key"),
+            ("keys-wrong-type.toml", 5, "keys.zoom", "found integer"),
+            ("keys-wrong-type-in-list.toml", 6, "keys.up", "found boolean"),
+            (
+                "keys-duplicate.toml",
+                7,
+                "keys.note",
+                "bound to both `decision` and `note`",
+            ),
+            ("keys-ctrl-c.toml", 5, "keys.export", "always quits"),
+        ];
+        for (name, line, key, what) in cases {
+            let path = dir.join(name);
+            let path = path.display().to_string();
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let all: toml::Table = toml::from_str(&text).expect("valid toml");
+            let keys = all["keys"].as_table().expect("[keys] table");
+            let msg = Keymap::with_overrides(keys, &path, &text)
+                .expect_err(name)
+                .to_string();
+            assert!(msg.starts_with(&format!("{path}:{line}:")), "{name}: {msg}");
+            assert!(msg.contains(&format!("`{key}`")), "{name}: {msg}");
+            assert!(msg.contains(what), "{name}: {msg}");
+        }
+    }
+}

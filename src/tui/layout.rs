@@ -1,0 +1,178 @@
+//! Where each pane goes, for a terminal size. Shared by drawing and by mouse hit-testing, so a
+//! click always lands on the pane it appears to.
+//!
+//! At 120×32 and larger every pane is on screen; smaller, one pane at a time under a tab bar
+//! (digits or Tab switch); below 40×10 the console only says it needs more room.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
+const WIDE_WIDTH: u16 = 120;
+const WIDE_HEIGHT: u16 = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Timeline,
+    Roster,
+    Checklist,
+    Metrics,
+    Sources,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 5] = [
+        Pane::Timeline,
+        Pane::Roster,
+        Pane::Checklist,
+        Pane::Metrics,
+        Pane::Sources,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Timeline => "Timeline",
+            Pane::Roster => "Roster",
+            Pane::Checklist => "Checklist",
+            Pane::Metrics => "Metrics",
+            Pane::Sources => "Sources",
+        }
+    }
+
+    fn index(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+
+    pub fn next(self) -> Pane {
+        Pane::ALL[(self.index() + 1) % Pane::ALL.len()]
+    }
+
+    pub fn prev(self) -> Pane {
+        Pane::ALL[(self.index() + Pane::ALL.len() - 1) % Pane::ALL.len()]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Rect,
+    /// In the compact layout: each tab's clickable area.
+    pub tabs: Vec<(Pane, Rect)>,
+    pub tab_bar: Option<Rect>,
+    pub panes: Vec<(Pane, Rect)>,
+    /// The line under the panes: key hints, messages, the palette.
+    pub footer: Rect,
+    pub compact: bool,
+}
+
+/// `None` when the terminal is too small to be useful.
+pub fn layout(area: Rect, focus: Pane, zoomed: bool) -> Option<Areas> {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return None;
+    }
+    let compact = area.width < WIDE_WIDTH || area.height < WIDE_HEIGHT;
+    let header_height = if compact { 2 } else { 3 };
+    if compact {
+        let [header, tab_bar, body, footer] = Layout::vertical([
+            Constraint::Length(header_height),
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        let mut tabs = Vec::new();
+        let mut x = tab_bar.x;
+        for (n, p) in Pane::ALL.iter().enumerate() {
+            let w = (p.title().len() + 4) as u16; // "1 Timeline" plus spacing
+            let r = Rect::new(x, tab_bar.y, w.min(tab_bar.right().saturating_sub(x)), 1);
+            tabs.push((*p, r));
+            x = x.saturating_add(w + u16::from(n + 1 < Pane::ALL.len()));
+        }
+        return Some(Areas {
+            header,
+            tabs,
+            tab_bar: Some(tab_bar),
+            panes: vec![(focus, body)],
+            footer,
+            compact,
+        });
+    }
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(header_height),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let panes = if zoomed {
+        vec![(focus, body)]
+    } else {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
+        let [roster, checklist, metrics, sources] = Layout::vertical([
+            Constraint::Percentage(28),
+            Constraint::Percentage(40),
+            Constraint::Percentage(20),
+            Constraint::Percentage(12),
+        ])
+        .areas(right);
+        vec![
+            (Pane::Timeline, left),
+            (Pane::Roster, roster),
+            (Pane::Checklist, checklist),
+            (Pane::Metrics, metrics),
+            (Pane::Sources, sources),
+        ]
+    };
+    Some(Areas {
+        header,
+        tabs: Vec::new(),
+        tab_bar: None,
+        panes,
+        footer,
+        compact,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_terminals_show_every_pane_and_small_ones_one() {
+        let wide = layout(Rect::new(0, 0, 160, 48), Pane::Roster, false).expect("fits");
+        assert_eq!(wide.panes.len(), 5);
+        assert!(!wide.compact);
+        let small = layout(Rect::new(0, 0, 80, 24), Pane::Roster, false).expect("fits");
+        assert_eq!(small.panes, vec![(Pane::Roster, small.panes[0].1)]);
+        assert!(small.compact && small.tabs.len() == 5);
+        assert!(layout(Rect::new(0, 0, 39, 24), Pane::Roster, false).is_none());
+        let zoomed = layout(Rect::new(0, 0, 160, 48), Pane::Checklist, true).expect("fits");
+        assert_eq!(zoomed.panes.len(), 1);
+    }
+
+    #[test]
+    fn panes_never_overlap_or_leave_the_screen() {
+        for (w, h) in [(40, 10), (80, 24), (119, 31), (120, 32), (160, 48), (300, 100)] {
+            let area = Rect::new(0, 0, w, h);
+            let a = layout(area, Pane::Timeline, false).expect("fits");
+            for (i, (_, r)) in a.panes.iter().enumerate() {
+                assert!(
+                    area.contains(r.as_position()) && r.right() <= w && r.bottom() <= h,
+                    "{w}x{h}"
+                );
+                for (_, other) in &a.panes[i + 1..] {
+                    assert!(!r.intersects(*other), "{w}x{h}: {r:?} overlaps {other:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn focus_cycles_through_every_pane() {
+        let mut p = Pane::Timeline;
+        for _ in 0..5 {
+            p = p.next();
+        }
+        assert_eq!(p, Pane::Timeline);
+        assert_eq!(Pane::Timeline.prev(), Pane::Sources);
+    }
+}

@@ -1,0 +1,72 @@
+//! The bottom line: the palette or filter being typed, a message, or the key hints.
+
+use super::{key_hint, styled};
+use crate::tui::action::Action;
+use crate::tui::app::{App, FlashKind, Mode};
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let line = match &app.mode {
+        Mode::Palette { input, error, .. } => {
+            let mut spans = vec![styled(":", t.key), Span::styled(input.text().to_string(), t.base)];
+            if let Some(e) = error {
+                spans.push(styled(format!("   {e}"), t.fail));
+            }
+            let x = area.x + 1 + input.cursor() as u16;
+            frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
+            Line::from(spans)
+        }
+        Mode::Filter(input) => {
+            let x = area.x + 1 + input.cursor() as u16;
+            frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
+            Line::from(vec![
+                styled("/", t.key),
+                Span::styled(input.text().to_string(), t.base),
+                styled("   Enter keeps · Esc clears · kind:note @maria", t.muted),
+            ])
+        }
+        _ => match &app.flash {
+            Some(f) => Line::from(styled(
+                f.text.clone(),
+                if f.kind == FlashKind::Error {
+                    t.fail
+                } else {
+                    t.info
+                },
+            )),
+            None => hints(app),
+        },
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The most useful keys, taken from the keymap so they are right after remapping.
+fn hints(app: &App) -> Line<'static> {
+    let t = &app.theme;
+    let mut list = vec![(Action::Help, "help"), (Action::Palette, "command")];
+    if !app.opts.read_only {
+        list.extend([
+            (Action::Note, "note"),
+            (Action::Decision, "decision"),
+            (Action::StatusUpdate, "update"),
+            (Action::SeverityUp, "sev"),
+            (Action::NextStatus, "status"),
+            (Action::ToggleItem, "check"),
+        ]);
+    }
+    list.extend([
+        (Action::Filter, "filter"),
+        (Action::FocusNext, "pane"),
+        (Action::Quit, "quit"),
+    ]);
+    let mut spans = Vec::new();
+    for (action, label) in list {
+        spans.push(styled(format!(" {} ", key_hint(app, action)), t.key));
+        spans.push(styled(format!("{label} "), t.muted));
+    }
+    Line::from(spans)
+}

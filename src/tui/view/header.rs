@@ -1,0 +1,91 @@
+//! The incident header: what is burning, how badly, for how long, and who is in charge.
+
+use super::{age, offset, styled};
+use crate::text::clean_line;
+use crate::timeline::Status;
+use crate::tui::app::App;
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>, compact: bool) {
+    let t = &app.theme;
+    let Some(inc) = app.incident() else {
+        let open = app.open_incidents().count();
+        let msg = if open > 0 {
+            format!(" warroom · {open} open incident(s): press i to pick one")
+        } else {
+            " warroom · no open incident: press D to declare one".to_string()
+        };
+        let lines = vec![
+            Line::from(styled(msg, t.header)),
+            Line::from(styled(format!(" store: {}", app.opts.store_name), t.muted)),
+        ];
+        frame.render_widget(Paragraph::new(lines).style(t.header), area);
+        return;
+    };
+    let sev = inc.severity();
+    let status = inc.status();
+    let status_style = match status {
+        Status::Triage => t.status_triage,
+        Status::Active => t.status_active,
+        Status::Mitigated => t.status_mitigated,
+        Status::Resolved | Status::Closed => t.status_resolved,
+    };
+    let m = inc.milestones();
+    let elapsed = match (m.declared, m.resolved) {
+        (Some(d), Some(r)) => offset(r - d),
+        (Some(d), None) => offset(now - d),
+        _ => "T+--:--:--".into(),
+    };
+    let mut first = vec![
+        styled(format!(" {} ", sev), t.severity(sev.level())),
+        Span::raw(" "),
+        styled(format!(" {} ", status.as_str().to_uppercase()), status_style),
+        Span::raw(" "),
+    ];
+    if inc.drill {
+        first.push(styled(" DRILL ", t.drill));
+        first.push(Span::raw(" "));
+    }
+    first.push(styled(clean_line(&inc.title).into_owned(), t.title));
+    let commander = inc
+        .commander()
+        .map_or("— unassigned".to_string(), |c| clean_line(c).into_owned());
+    let since_update = inc
+        .last_status_update_at()
+        .map_or("none yet".to_string(), |at| format!("{} ago", age(now - at)));
+    let update_style = match inc.last_status_update_at() {
+        Some(at) if (now - at).num_minutes() < 30 => t.base,
+        _ if !inc.is_open() => t.base,
+        _ => t.warn,
+    };
+    let store_state = match (&app.save_error, app.pending) {
+        (Some(e), n) => styled(format!("⚠ {n} unsaved: {e}"), t.fail),
+        (None, 0) => styled("● saved".to_string(), t.ok),
+        (None, n) => styled(format!("… {n} saving"), t.pending),
+    };
+    let mut second = vec![
+        styled(format!(" {elapsed} "), t.header),
+        styled(format!(" {} ", inc.id), t.muted),
+        styled(" IC ".to_string(), t.muted),
+        styled(commander, t.base),
+        styled("  last update ".to_string(), t.muted),
+        styled(since_update, update_style),
+        Span::raw("  "),
+        store_state,
+    ];
+    if app.opts.read_only {
+        second.push(styled("  READ-ONLY".to_string(), t.warn));
+    }
+    let mut lines = vec![Line::from(first), Line::from(second)];
+    if !compact {
+        lines.push(Line::from(styled(
+            format!(" {} · {} ", app.opts.store_name, app.opts.me),
+            t.muted,
+        )));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}

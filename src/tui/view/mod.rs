@@ -1,0 +1,153 @@
+//! Drawing: a pure function of the app's state and the time. Nothing here reads the store,
+//! the network or the disk, and nothing is aggregated: panes slice what ingest prepared.
+
+mod checklist;
+mod footer;
+mod header;
+mod metrics;
+mod overlay;
+mod roster;
+mod sources;
+mod timeline;
+
+use super::app::{App, TimeMode};
+use super::layout::{MIN_HEIGHT, MIN_WIDTH, Pane, layout};
+use chrono::{DateTime, Local, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
+
+pub fn draw(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
+    let area = frame.area();
+    let Some(areas) = layout(area, app.focus, app.zoomed) else {
+        let msg = format!(
+            "warroom needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this terminal is {}×{}.",
+            area.width, area.height
+        );
+        frame.render_widget(
+            Paragraph::new(msg)
+                .wrap(Wrap { trim: true })
+                .style(app.theme.warn),
+            area,
+        );
+        return;
+    };
+    header::draw(frame, app, areas.header, now, areas.compact);
+    if let Some(bar) = areas.tab_bar {
+        draw_tabs(frame, app, bar, &areas.tabs);
+    }
+    for (pane, rect) in &areas.panes {
+        draw_pane(frame, app, *pane, *rect, now);
+    }
+    footer::draw(frame, app, areas.footer);
+    overlay::draw(frame, app, area, now);
+}
+
+fn draw_pane(frame: &mut Frame, app: &App, pane: Pane, area: Rect, now: DateTime<Utc>) {
+    match pane {
+        Pane::Timeline => timeline::draw(frame, app, area, now),
+        Pane::Roster => roster::draw(frame, app, area, now),
+        Pane::Checklist => checklist::draw(frame, app, area),
+        Pane::Metrics => metrics::draw(frame, app, area, now),
+        Pane::Sources => sources::draw(frame, app, area),
+    }
+}
+
+fn draw_tabs(frame: &mut Frame, app: &App, bar: Rect, tabs: &[(Pane, Rect)]) {
+    let mut spans = Vec::new();
+    for (n, (pane, _)) in tabs.iter().enumerate() {
+        let text = format!(" {} {} ", n + 1, pane.title());
+        let style = if *pane == app.focus {
+            app.theme.selection.add_modifier(Modifier::BOLD)
+        } else {
+            app.theme.muted
+        };
+        spans.push(Span::styled(text, style));
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), bar);
+}
+
+/// A pane's frame: its title, and a heavier border with a marker when focused (so focus never
+/// depends on colour alone).
+fn pane_block<'a>(app: &App, pane: Pane, extra: impl Into<Option<String>>) -> Block<'a> {
+    let focused = app.focus == pane;
+    let mut title = if focused {
+        format!("▶ {} ", pane.title())
+    } else {
+        format!(" {} ", pane.title())
+    };
+    if let Some(extra) = extra.into() {
+        title.push_str(&format!("· {extra} "));
+    }
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(if focused {
+            app.theme.focus_border
+        } else {
+            app.theme.border
+        })
+        .title(Span::styled(
+            title,
+            if focused {
+                app.theme.focus_border
+            } else {
+                app.theme.title
+            },
+        ))
+}
+
+/// A time as the console is set to show it.
+fn clock(app: &App, at: DateTime<Utc>, origin: Option<DateTime<Utc>>) -> String {
+    match app.time_mode {
+        TimeMode::Utc => at.format("%H:%M:%SZ").to_string(),
+        TimeMode::Local => at.with_timezone(&Local).format("%H:%M:%S").to_string(),
+        TimeMode::Offset => match origin {
+            Some(o) => offset(at - o),
+            None => at.format("%H:%M:%SZ").to_string(),
+        },
+    }
+}
+
+/// `T+01:02:03`, or `T-00:02:10` before the origin.
+pub fn offset(d: chrono::TimeDelta) -> String {
+    let s = d.num_seconds();
+    let sign = if s < 0 { '-' } else { '+' };
+    let s = s.unsigned_abs();
+    format!("T{sign}{:02}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60)
+}
+
+/// `12s`, `4m`, `2h05m`: compact ages for narrow columns.
+fn age(d: chrono::TimeDelta) -> String {
+    let s = d.num_seconds().max(0);
+    if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m", s / 60)
+    } else {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    }
+}
+
+fn empty(app: &App, text: &str) -> Paragraph<'static> {
+    Paragraph::new(Span::styled(text.to_string(), app.theme.muted)).wrap(Wrap { trim: true })
+}
+
+fn key_hint(app: &App, action: super::action::Action) -> String {
+    app.keymap
+        .keys_for(action)
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| format!(":{action}"))
+}
+
+fn styled(s: impl Into<String>, style: Style) -> Span<'static> {
+    Span::styled(s.into(), style)
+}

@@ -1,0 +1,80 @@
+//! Who is here, who holds which role, and who has been paged but not answered.
+
+use super::{age, empty, pane_block, styled};
+use crate::incident::ResponderState;
+use crate::text::clean_line;
+use crate::tui::app::App;
+use crate::tui::layout::Pane;
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Row, Table};
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
+    let t = &app.theme;
+    let Some(inc) = app.incident() else {
+        frame.render_widget(empty(app, "—").block(pane_block(app, Pane::Roster, None)), area);
+        return;
+    };
+    let vacant: Vec<String> = crate::timeline::Role::STANDARD
+        .iter()
+        .filter(|r| !inc.roles.contains_key(r))
+        .map(ToString::to_string)
+        .collect();
+    let extra = if vacant.is_empty() {
+        format!("{} people", inc.responders.len())
+    } else {
+        format!("vacant: {}", vacant.join(", "))
+    };
+    let block = pane_block(app, Pane::Roster, extra);
+    if inc.responders.is_empty() {
+        frame.render_widget(
+            empty(
+                app,
+                "Nobody yet. `:add NAME`, `:page NAME`, `:role commander NAME`.",
+            )
+            .block(block),
+            area,
+        );
+        return;
+    }
+    let rows: Vec<Row> = inc
+        .responders
+        .values()
+        .enumerate()
+        .map(|(n, r)| {
+            let (glyph, style) = match r.state {
+                ResponderState::Engaged => ("● engaged", t.ok),
+                ResponderState::Acknowledged => ("◐ acked", t.info),
+                ResponderState::Paged => ("◌ paged", t.warn),
+                ResponderState::Added => ("○ added", t.muted),
+                ResponderState::Left => ("✕ left", t.muted),
+            };
+            let roles: Vec<String> = inc.roles_of(&r.person).iter().map(|r| r.to_string()).collect();
+            let row = Row::new(vec![
+                Cell::from(clean_line(&r.person).into_owned()),
+                Cell::from(Line::from(styled(roles.join(", "), t.title))),
+                Cell::from(Line::from(styled(glyph, style))),
+                Cell::from(Line::from(styled(age(now - r.since), t.muted))),
+            ]);
+            if app.focus == Pane::Roster && n == app.roster_selected {
+                row.style(t.selection)
+            } else {
+                row
+            }
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(12),
+            Constraint::Fill(1),
+            Constraint::Length(11),
+            Constraint::Length(6),
+        ],
+    )
+    .header(Row::new(vec!["person", "roles", "state", "since"]).style(t.muted))
+    .block(block);
+    frame.render_widget(table, area);
+}

@@ -1,0 +1,112 @@
+//! The real binary in a real pseudo-terminal (tmux): a commander declares, writes a note,
+//! checks an item and quits, and the store holds it all; two consoles on one store see each
+//! other's actions; resizing never kills it; the terminal comes back on quit.
+
+mod common;
+
+#[path = "common/tmux.rs"]
+mod tmux;
+
+use common::Sandbox;
+use tmux::Tmux;
+use warroom::timeline::sqlite::SqliteStore;
+use warroom::timeline::store::{Verdict, verify};
+use warroom::timeline::{EventBody, Store};
+
+fn bodies(store: &std::path::Path) -> Vec<EventBody> {
+    let s = SqliteStore::open(store).expect("open");
+    let mut out = Vec::new();
+    s.scan(0, None, &mut |e| {
+        out.push(e.body);
+        true
+    })
+    .expect("scan");
+    out
+}
+
+#[test]
+fn declare_note_check_and_quit_in_a_real_terminal() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    let t = Tmux::start(&sb, &st, &[], 160, 48);
+    t.wait_for("no open incident");
+    t.keys(&["D"]);
+    t.wait_for(":declare");
+    t.type_text("2 Payments failing in eu-west-1");
+    t.keys(&["Enter"]);
+    t.wait_for("Payments failing in eu-west-1");
+    t.keys(&["n"]);
+    t.wait_for("ctrl-s");
+    t.type_text("Card auth errors started 13:02");
+    t.keys(&["C-s"]);
+    t.wait_for("Card auth errors started 13:02");
+    t.keys(&["3", "x"]);
+    t.wait_for("1/12 done");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+
+    let b = bodies(&st);
+    assert!(
+        matches!(&b[0], EventBody::IncidentDeclared { title, .. } if title == "Payments failing in eu-west-1")
+    );
+    assert!(b.contains(&EventBody::Note {
+        text: "Card auth errors started 13:02".into()
+    }));
+    assert!(b.contains(&EventBody::ChecklistChecked {
+        item: "generic/assign-ic".into()
+    }));
+    let s = SqliteStore::open(&st).expect("open");
+    assert!(matches!(
+        verify(&s).expect("verify"),
+        Verdict::Intact { events: 4, .. }
+    ));
+}
+
+#[test]
+fn two_consoles_on_one_store_see_each_others_actions() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    let id = sb.declare(&st, "Shared outage");
+    let a = Tmux::start(&sb, &st, &[], 160, 48);
+    let b = Tmux::start(&sb, &st, &["--read-only"], 120, 40);
+    a.wait_for("Shared outage");
+    b.wait_for("Shared outage");
+    a.keys(&[":"]);
+    a.type_text("note seen from the other console");
+    a.keys(&["Enter"]);
+    b.wait_for("seen from the other console");
+    // and a script's append shows in both
+    sb.ok(&st, &["log", "--incident", &id, "from a script"]);
+    a.wait_for("from a script");
+    b.wait_for("from a script");
+    // the observer cannot write
+    b.keys(&["n"]);
+    b.wait_for("Read-only console");
+}
+
+#[test]
+fn resizing_and_tiny_terminals_do_not_kill_it() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "Resize me");
+    let t = Tmux::start(&sb, &st, &[], 80, 24);
+    t.wait_for("Resize me");
+    for (w, h) in [
+        (20, 6),
+        (200, 60),
+        (10, 3),
+        (80, 24),
+        (39, 9),
+        (160, 48),
+        (1, 1),
+        (120, 32),
+    ] {
+        t.resize(w, h);
+        std::thread::sleep(std::time::Duration::from_millis(30));
+    }
+    t.resize(100, 30);
+    t.wait_for("Resize me");
+    assert_eq!(t.exit_status(), None, "the console died:\n{}", t.screen());
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+}
