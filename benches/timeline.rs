@@ -29,6 +29,10 @@ use warroom::timeline::{
     Audience, Author, ChecklistItemSpec, EventBody, IncidentId, NewEvent, Role, Severity, Status, Store,
 };
 
+/// The same allocator as the `warroom` binary, so the figures are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const MILLION: u64 = 1_000_000;
 const HUNDRED_K: u64 = 100_000;
 const BATCH: usize = 10_000;

@@ -325,7 +325,7 @@ mod tests {
         let mut p = Projection::new();
         for (n, e) in events.iter().enumerate() {
             let placed = crate::timeline::store::RawEvent::place(e, n as u64 + 1, Default::default());
-            p.apply(&placed.decode());
+            p.apply(placed.decode());
         }
         let inc = p.incident(&id).expect("declared");
         assert_eq!(inc.severity(), Severity::WORST);

@@ -6,6 +6,11 @@ use warroom::cli::{Cli, Command};
 use warroom::commands;
 use warroom::config::Config;
 
+/// mimalloc: replaying a long timeline is allocation-heavy, and glibc's allocator spent a
+/// fifth of the fold in malloc and free (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = Cli::parse();
     let log = warroom::logging::init();

@@ -172,11 +172,20 @@ fn a_new_store_file_is_group_shareable_and_never_world_writable() {
     sb.isolate(&mut c);
     let out = c.output().expect("run");
     assert!(out.status.success(), "{}", common::stderr(&out));
-    for suffix in ["", "-wal"] {
-        let p = format!("{}{suffix}", store.display());
-        let mode = std::fs::metadata(&p).expect("stat").permissions().mode() & 0o777;
-        assert_eq!(mode, 0o660, "{p} has mode {mode:o}");
-    }
+    let mode = |p: &str| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+    let db = store.display().to_string();
+    assert_eq!(mode(&db), 0o660, "{db} has mode {:o}", mode(&db));
+    // While a console has it open, the write-ahead log shares the store's mode.
+    let open = SqliteStore::open(&store).expect("open");
+    open.append(note("INC-1", "x")).expect("append");
+    let wal = format!("{db}-wal");
+    assert_eq!(mode(&wal) & 0o002, 0, "{wal} is world-writable: {:o}", mode(&wal));
+    assert_eq!(
+        mode(&wal) & 0o060,
+        0o060,
+        "{wal} is not group-shareable: {:o}",
+        mode(&wal)
+    );
 }
 
 #[test]

@@ -285,6 +285,24 @@ impl Incident {
             })
     }
 
+    /// The entry or change an amend or retract points at. Corrections are rare and usually of
+    /// something recent, so a search from the end beats indexing every event.
+    fn find(&self, event: Uuid) -> Option<Target> {
+        if self.severity_history.first().is_some_and(|c| c.event == event) && self.declared {
+            return None; // the declaration itself is not retracted: declare again instead
+        }
+        if let Some(i) = self.entries.iter().rposition(|e| e.event == event) {
+            return Some(Target::Entry(i));
+        }
+        if let Some(i) = self.severity_history.iter().rposition(|c| c.event == event) {
+            return Some(Target::Severity(i));
+        }
+        self.status_history
+            .iter()
+            .rposition(|c| c.event == event)
+            .map(Target::Status)
+    }
+
     fn set_responder_state(&mut self, person: &str, state: ResponderState, at: DateTime<Utc>) {
         let r = self.responder(person, at);
         r.state = state;
@@ -305,7 +323,6 @@ enum Target {
 pub struct Projection {
     incidents: Vec<Incident>,
     by_id: HashMap<IncidentId, usize>,
-    targets: HashMap<Uuid, (usize, Target)>,
     authors: HashMap<String, Arc<str>>,
     pub last_seq: u64,
 }
@@ -338,7 +355,7 @@ impl Projection {
     }
 
     /// Fold one event in. Events must come in sequence order; a replayed one is ignored.
-    pub fn apply(&mut self, e: &Event) {
+    pub fn apply(&mut self, e: Event) {
         if e.seq != 0 && e.seq <= self.last_seq {
             return;
         }
@@ -358,20 +375,25 @@ impl Projection {
         inc.last_seq = e.seq;
         inc.last_event_at = Some(inc.last_event_at.map_or(e.recorded_at, |t| t.max(e.recorded_at)));
 
-        let entry = |kind, text: &str, detail: Option<String>| Entry {
+        let stamp = Stamp {
             event: e.id,
             seq: e.seq,
+            at,
+        };
+        let recorded_at = e.recorded_at;
+        let entry = |kind, text: String, detail: Option<String>| Entry {
+            event: stamp.event,
+            seq: stamp.seq,
             kind,
             at,
-            recorded_at: e.recorded_at,
+            recorded_at,
             author: by.clone(),
-            text: text.to_string(),
+            text,
             detail,
             original: None,
             retracted: false,
         };
-        let mut target = None;
-        match &e.body {
+        match e.body {
             EventBody::IncidentDeclared {
                 title,
                 severity,
@@ -379,75 +401,69 @@ impl Projection {
                 detected_at,
                 drill,
             } => {
-                inc.title = title.clone();
-                inc.summary = summary.clone();
-                inc.drill = *drill;
+                inc.title = title;
+                inc.summary = summary;
+                inc.drill = drill;
                 inc.declared = true;
                 inc.declared_by = Some(by.clone());
                 inc.declared_at = Some(at);
-                inc.detected_at = *detected_at;
-                inc.severity_history.push(change(e, &by, *severity, &None));
-                inc.status_history.push(change(e, &by, Status::Triage, &None));
+                inc.detected_at = detected_at;
+                inc.severity_history.push(change(&stamp, &by, severity, None));
+                inc.status_history.push(change(&stamp, &by, Status::Triage, None));
             }
-            EventBody::IncidentRetitled { title } => inc.title = title.clone(),
+            EventBody::IncidentRetitled { title } => inc.title = title,
             EventBody::SeverityChanged { severity, reason } => {
-                inc.severity_history.push(change(e, &by, *severity, reason));
-                target = Some(Target::Severity(inc.severity_history.len() - 1));
+                inc.severity_history.push(change(&stamp, &by, severity, reason));
             }
             EventBody::StatusChanged { status, reason } => {
-                inc.status_history.push(change(e, &by, *status, reason));
-                target = Some(Target::Status(inc.status_history.len() - 1));
+                inc.status_history.push(change(&stamp, &by, status, reason));
             }
             EventBody::RoleAssigned { role, person } => {
-                inc.roles.insert(role.clone(), person.clone());
-                let r = inc.responder(person, at);
+                let r = inc.responder(&person, at);
                 if r.state != ResponderState::Engaged {
                     r.state = ResponderState::Engaged;
                     r.since = at;
                 }
+                inc.roles.insert(role, person);
             }
             EventBody::RoleReleased { role, person } => {
-                if inc.roles.get(role) == Some(person) {
-                    inc.roles.remove(role);
+                if inc.roles.get(&role) == Some(&person) {
+                    inc.roles.remove(&role);
                 }
             }
             EventBody::ResponderAdded { person, contact } => {
-                let r = inc.responder(person, at);
+                let r = inc.responder(&person, at);
                 if contact.is_some() {
-                    r.contact = contact.clone();
+                    r.contact = contact;
                 }
             }
             EventBody::ResponderPaged { person, via } => {
-                inc.set_responder_state(person, ResponderState::Paged, at);
-                let r = inc.responder(person, at);
-                r.paged_via = via.clone();
+                inc.set_responder_state(&person, ResponderState::Paged, at);
+                let r = inc.responder(&person, at);
+                r.paged_via = via;
                 r.paged_at = Some(at);
             }
             EventBody::ResponderAcknowledged { person } => {
-                inc.set_responder_state(person, ResponderState::Acknowledged, at);
-                let r = inc.responder(person, at);
+                inc.set_responder_state(&person, ResponderState::Acknowledged, at);
+                let r = inc.responder(&person, at);
                 r.acknowledged_at.get_or_insert(at);
             }
             EventBody::ResponderJoined { person } => {
-                inc.set_responder_state(person, ResponderState::Engaged, at)
+                inc.set_responder_state(&person, ResponderState::Engaged, at)
             }
             EventBody::ResponderLeft { person } => {
-                inc.set_responder_state(person, ResponderState::Left, at);
-                inc.roles.retain(|_, p| p != person);
+                inc.set_responder_state(&person, ResponderState::Left, at);
+                inc.roles.retain(|_, p| *p != person);
             }
             EventBody::Note { text } => {
                 inc.entries.push(entry(EntryKind::Note, text, None));
-                target = Some(Target::Entry(inc.entries.len() - 1));
             }
             EventBody::Decision { text, rationale } => {
-                inc.entries
-                    .push(entry(EntryKind::Decision, text, rationale.clone()));
-                target = Some(Target::Entry(inc.entries.len() - 1));
+                inc.entries.push(entry(EntryKind::Decision, text, rationale));
             }
             EventBody::StatusUpdatePosted { text, audience } => {
                 inc.entries
-                    .push(entry(EntryKind::StatusUpdate(*audience), text, None));
-                target = Some(Target::Entry(inc.entries.len() - 1));
+                    .push(entry(EntryKind::StatusUpdate(audience), text, None));
             }
             EventBody::Signal {
                 source,
@@ -457,13 +473,12 @@ impl Projection {
             } => {
                 let detail = match severity {
                     Some(s) => format!("{source} · {s}"),
-                    None => source.clone(),
+                    None => source,
                 };
                 inc.entries.push(entry(EntryKind::Signal, title, Some(detail)));
-                target = Some(Target::Entry(inc.entries.len() - 1));
             }
             EventBody::ChecklistAdded { runbook, items } => {
-                if !inc.runbooks.contains(runbook) {
+                if !inc.runbooks.contains(&runbook) {
                     inc.runbooks.push(runbook.clone());
                 }
                 for spec in items {
@@ -473,35 +488,35 @@ impl Projection {
                     inc.checklist_index.insert(spec.id.clone(), inc.checklist.len());
                     inc.checklist.push(ChecklistItem {
                         runbook: runbook.clone(),
-                        spec: spec.clone(),
+                        spec,
                         checked: None,
                         assignee: None,
                     });
                 }
             }
             EventBody::ChecklistChecked { item } => {
-                if let Some(&i) = inc.checklist_index.get(item) {
+                if let Some(&i) = inc.checklist_index.get(&item) {
                     inc.checklist[i].checked = Some((by.clone(), at));
                 }
             }
             EventBody::ChecklistUnchecked { item } => {
-                if let Some(&i) = inc.checklist_index.get(item) {
+                if let Some(&i) = inc.checklist_index.get(&item) {
                     inc.checklist[i].checked = None;
                 }
             }
             EventBody::ChecklistAssigned { item, person } => {
-                if let Some(&i) = inc.checklist_index.get(item) {
-                    inc.checklist[i].assignee = Some(person.clone());
+                if let Some(&i) = inc.checklist_index.get(&item) {
+                    inc.checklist[i].assignee = Some(person);
                 }
             }
             EventBody::Handoff { from, to, briefing } => {
                 inc.roles.insert(Role::Commander, to.clone());
-                inc.set_responder_state(to, ResponderState::Engaged, at);
+                inc.set_responder_state(&to, ResponderState::Engaged, at);
                 inc.handoffs.push(HandoffRecord {
                     at,
-                    from: from.clone(),
-                    to: to.clone(),
-                    briefing: briefing.clone(),
+                    from,
+                    to,
+                    briefing,
                 });
             }
             EventBody::Amended {
@@ -509,12 +524,9 @@ impl Projection {
                 text,
                 occurred_at,
                 ..
-            } => self.amend(*t, idx, text.as_deref(), *occurred_at),
-            EventBody::Retracted { target: t, .. } => self.retract(*t, idx),
+            } => self.amend(t, idx, text.as_deref(), occurred_at),
+            EventBody::Retracted { target: t, .. } => self.retract(t, idx),
             EventBody::Unrecognized { .. } => {}
-        }
-        if let Some(t) = target {
-            self.targets.insert(e.id, (idx, t));
         }
     }
 
@@ -525,13 +537,9 @@ impl Projection {
         text: Option<&str>,
         occurred_at: Option<DateTime<Utc>>,
     ) {
-        let Some(&(idx, t)) = self.targets.get(&target) else {
-            return;
-        };
-        if idx != incident {
-            return; // a correction only applies within its own incident
-        }
-        let inc = &mut self.incidents[idx];
+        // A correction only applies within its own incident.
+        let inc = &mut self.incidents[incident];
+        let Some(t) = inc.find(target) else { return };
         match t {
             Target::Entry(i) => {
                 let entry = &mut inc.entries[i];
@@ -557,13 +565,8 @@ impl Projection {
     }
 
     fn retract(&mut self, target: Uuid, incident: usize) {
-        let Some(&(idx, t)) = self.targets.get(&target) else {
-            return;
-        };
-        if idx != incident {
-            return;
-        }
-        let inc = &mut self.incidents[idx];
+        let inc = &mut self.incidents[incident];
+        let Some(t) = inc.find(target) else { return };
         match t {
             Target::Entry(i) => inc.entries[i].retracted = true,
             Target::Severity(i) => inc.severity_history[i].retracted = true,
@@ -572,22 +575,32 @@ impl Projection {
     }
 }
 
-fn change<T>(e: &Event, by: &Arc<str>, value: T, reason: &Option<String>) -> Change<T> {
+/// Where and when an event happened, for the records the fold keeps.
+struct Stamp {
+    event: Uuid,
+    seq: u64,
+    at: DateTime<Utc>,
+}
+
+fn change<T>(stamp: &Stamp, by: &Arc<str>, value: T, reason: Option<String>) -> Change<T> {
     Change {
-        event: e.id,
-        seq: e.seq,
-        at: e.at(),
+        event: stamp.event,
+        seq: stamp.seq,
+        at: stamp.at,
         by: by.clone(),
         value,
-        reason: reason.clone(),
+        reason,
         retracted: false,
     }
 }
 
-/// Fold a whole store (or one incident of it), streaming: events are read and decoded on a
-/// second thread, applied here one at a time and dropped, so memory holds only the state.
+/// Fold a whole store (or one incident of it), streaming: events are visited one at a time and
+/// dropped, so memory holds only the state.
 pub fn fold_store(store: &dyn Store, incident: Option<&IncidentId>) -> Result<Projection, StoreError> {
     let mut p = Projection::new();
-    crate::timeline::store::scan_pipelined(store, 0, incident, &mut |e| p.apply(&e))?;
+    store.scan(0, incident, &mut |e| {
+        p.apply(e);
+        true
+    })?;
     Ok(p)
 }

@@ -5,9 +5,10 @@
 //! makes an append durable (fsynced) before it returns. Other processes learn of new rows by
 //! watching the database's folder with `notify`, with a cheap poll behind it.
 
+use super::chain;
 use super::chain::Hash;
-use super::store::{Appended, Head, RawEvent, Sink, Store, StoreError, Subscription};
-use super::{IncidentId, NewEvent};
+use super::store::{Appended, Head, RawEvent, Sink, Store, StoreError, Subscription, decode_stored};
+use super::{Event, IncidentId, NewEvent};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use std::fs::OpenOptions;
 use std::io::ErrorKind;
@@ -259,6 +260,38 @@ fn row_to_raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawEvent> {
     })
 }
 
+/// Decode straight from the row's borrowed text: no intermediate copies on the replay path.
+fn row_to_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
+    let text = |i: usize| -> rusqlite::Result<&str> {
+        r.get_ref(i)?.as_str().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+        })
+    };
+    let optional = |i: usize| -> rusqlite::Result<Option<&str>> {
+        match r.get_ref(i)? {
+            rusqlite::types::ValueRef::Null => Ok(None),
+            _ => text(i).map(Some),
+        }
+    };
+    let hash = |i: usize| -> rusqlite::Result<Hash> {
+        let b = r.get_ref(i)?.as_blob().unwrap_or_default();
+        Ok(Hash::from_slice(b).unwrap_or_default())
+    };
+    let stored = chain::Stored {
+        seq: r.get::<_, i64>(0)? as u64,
+        id: text(1)?,
+        schema: r.get::<_, i64>(2)? as u32,
+        recorded_at: text(3)?,
+        occurred_at: optional(4)?,
+        author: text(5)?,
+        incident: text(6)?,
+        kind: text(7)?,
+        payload: text(8)?,
+        dedup_key: optional(9)?,
+    };
+    Ok(decode_stored(&stored, hash(10)?, hash(11)?))
+}
+
 fn find_existing(tx: &rusqlite::Transaction<'_>, e: &NewEvent) -> rusqlite::Result<Option<RawEvent>> {
     let by_id = tx
         .prepare_cached(&format!("SELECT {SELECT_COLUMNS} FROM events WHERE id = ?1"))?
@@ -339,11 +372,12 @@ fn append_locked(conn: &mut Connection, events: &[NewEvent]) -> rusqlite::Result
     Ok(out)
 }
 
-fn scan_conn(
+fn scan_conn<T>(
     conn: &Connection,
     after: u64,
     incident: Option<&IncidentId>,
-    visit: &mut dyn FnMut(RawEvent) -> bool,
+    decode: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    visit: &mut dyn FnMut(T) -> bool,
 ) -> rusqlite::Result<()> {
     let mut stmt;
     let mut rows = match incident {
@@ -361,7 +395,7 @@ fn scan_conn(
         }
     };
     while let Some(row) = rows.next()? {
-        if !visit(row_to_raw(row)?) {
+        if !visit(decode(row)?) {
             break;
         }
     }
@@ -391,7 +425,21 @@ impl Store for SqliteStore {
         // One read transaction: a consistent snapshot however long the walk takes.
         conn.execute_batch("BEGIN DEFERRED")
             .map_err(|e| sql_error(&self.path, e))?;
-        let result = scan_conn(&conn, after, incident, visit);
+        let result = scan_conn(&conn, after, incident, row_to_raw, visit);
+        let _ = conn.execute_batch("COMMIT");
+        result.map_err(|e| sql_error(&self.path, e))
+    }
+
+    fn scan(
+        &self,
+        after: u64,
+        incident: Option<&IncidentId>,
+        visit: &mut dyn FnMut(Event) -> bool,
+    ) -> Result<(), StoreError> {
+        let conn = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        conn.execute_batch("BEGIN DEFERRED")
+            .map_err(|e| sql_error(&self.path, e))?;
+        let result = scan_conn(&conn, after, incident, row_to_event, visit);
         let _ = conn.execute_batch("COMMIT");
         result.map_err(|e| sql_error(&self.path, e))
     }
@@ -479,9 +527,9 @@ fn follow(
             return;
         }
         let mut open = true;
-        let result = scan_conn(conn, after, None, &mut |raw| {
-            after = raw.seq;
-            open = sink(raw.into_event());
+        let result = scan_conn(conn, after, None, row_to_event, &mut |e| {
+            after = e.seq;
+            open = sink(e);
             open
         });
         if let Err(e) = result {

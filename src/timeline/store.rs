@@ -123,27 +123,32 @@ impl RawEvent {
         raw
     }
 
-    /// Decode into an [`Event`]. Old schemas are upgraded here; fields that no longer parse
-    /// degrade (an unknown kind, a nil id) rather than refusing to load the log.
+    /// Decode into an [`Event`] (see [`decode_stored`]).
     pub fn into_event(self) -> Event {
-        Event {
-            seq: self.seq,
-            id: Uuid::parse_str(&self.id).unwrap_or_default(),
-            schema: self.schema,
-            recorded_at: parse_time(&self.recorded_at).unwrap_or_default(),
-            occurred_at: self.occurred_at.as_deref().and_then(parse_time),
-            body: EventBody::from_stored(&self.kind, &self.payload),
-            author: super::Author(self.author),
-            incident: IncidentId(self.incident),
-            dedup_key: self.dedup_key,
-            prev_hash: self.prev_hash,
-            hash: self.hash,
-        }
+        decode_stored(&self.stored(), self.prev_hash, self.hash)
     }
 
     /// [`RawEvent::into_event`] on a copy.
     pub fn decode(&self) -> Event {
         self.clone().into_event()
+    }
+}
+
+/// Decode an event from its stored fields. Old schemas are upgraded here; fields that no
+/// longer parse degrade (an unknown kind, a nil id) rather than refusing to load the log.
+pub fn decode_stored(s: &chain::Stored<'_>, prev_hash: Hash, hash: Hash) -> Event {
+    Event {
+        seq: s.seq,
+        id: Uuid::parse_str(s.id).unwrap_or_default(),
+        schema: s.schema,
+        recorded_at: parse_time(s.recorded_at).unwrap_or_default(),
+        occurred_at: s.occurred_at.and_then(parse_time),
+        author: super::Author(s.author.to_string()),
+        incident: IncidentId(s.incident.to_string()),
+        body: EventBody::from_stored(s.kind, s.payload),
+        dedup_key: s.dedup_key.map(str::to_string),
+        prev_hash,
+        hash,
     }
 }
 
@@ -211,45 +216,6 @@ pub trait Store: Send + Sync {
         })?;
         Ok(out)
     }
-}
-
-/// Visit every stored event with `seq > after` in order, like [`Store::scan`], but read and
-/// decode them on a second thread while `visit` runs on this one: a long replay then costs the
-/// slower of the two halves rather than their sum.
-pub fn scan_pipelined(
-    store: &dyn Store,
-    after: u64,
-    incident: Option<&IncidentId>,
-    visit: &mut dyn FnMut(Event),
-) -> Result<(), StoreError> {
-    const BATCH: usize = 1024;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Event>>(8);
-    std::thread::scope(|scope| {
-        let reader = scope.spawn(move || {
-            let mut batch = Vec::with_capacity(BATCH);
-            let result = store.scan(after, incident, &mut |e| {
-                batch.push(e);
-                if batch.len() < BATCH {
-                    return true;
-                }
-                tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
-                    .is_ok()
-            });
-            if !batch.is_empty() {
-                let _ = tx.send(batch);
-            }
-            result
-        });
-        for batch in rx {
-            for e in batch {
-                visit(e);
-            }
-        }
-        match reader.join() {
-            Ok(result) => result,
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    })
 }
 
 /// What `verify` found.

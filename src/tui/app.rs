@@ -266,26 +266,27 @@ impl App {
 
     /// Fold a stored event into every view.
     pub fn ingest(&mut self, e: Event, fx: &mut Vec<Effect>) {
-        let before = self.projection.incident(&e.incident).map(Incident::severity);
-        self.projection.apply(&e);
+        let incident = e.incident.clone();
+        let before = self.projection.incident(&incident);
+        if self.live {
+            let drill = before.is_some_and(|i| i.drill);
+            let severity = before.map(Incident::severity);
+            if let Some(n) = notification_for(&e, severity, &self.opts.me, &self.opts.notify, drill) {
+                fx.push(Effect::Notify(n));
+            }
+        }
+        let declared = matches!(e.body, EventBody::IncidentDeclared { .. });
+        let mine = e.author == self.opts.me;
         let row = Row::from_event(&e, &mut self.interner);
-        let is_current = self.current.as_ref() == Some(&e.incident);
-        self.feeds.entry(e.incident.clone()).or_default().push(row);
+        self.projection.apply(e);
+        let is_current = self.current.as_ref() == Some(&incident);
+        self.feeds.entry(incident.clone()).or_default().push(row);
         if is_current && !self.follow {
             self.scroll += 1; // keep the rows being read in place
         }
-        if self.live {
-            let drill = self.projection.incident(&e.incident).is_some_and(|i| i.drill);
-            if let Some(n) = notification_for(&e, before, &self.opts.me, &self.opts.notify, drill) {
-                fx.push(Effect::Notify(n));
-            }
-            // An incident I just declared becomes the one on screen.
-            if matches!(e.body, EventBody::IncidentDeclared { .. }) && e.author == self.opts.me {
-                self.switch_to(e.incident.clone());
-            }
-            if self.current.is_none() && matches!(e.body, EventBody::IncidentDeclared { .. }) {
-                self.switch_to(e.incident.clone());
-            }
+        // An incident I just declared, or the first one declared, becomes the one on screen.
+        if self.live && declared && (mine || self.current.is_none()) {
+            self.switch_to(incident);
         }
         self.dirty = true;
     }
