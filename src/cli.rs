@@ -45,6 +45,8 @@ pub enum Command {
     Verify,
     /// List the runbooks (built in, and from the config folder).
     Runbooks,
+    /// Check the configuration (keys, theme, runbooks) and that the store opens.
+    Check,
 }
 
 #[derive(Debug, Args)]

@@ -41,5 +41,8 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Export(args)) => commands::export::run(&*store()?, args).map(|()| 0),
         Some(Command::Verify) => commands::verify::run(&*store()?),
         Some(Command::Runbooks) => commands::runbooks(&config).map(|()| 0),
+        Some(Command::Check) => {
+            commands::check::run(cli.store.as_deref(), &config, cli.theme.as_deref()).map(|()| 0)
+        }
     }
 }

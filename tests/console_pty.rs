@@ -110,3 +110,43 @@ fn resizing_and_tiny_terminals_do_not_kill_it() {
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
 }
+
+/// Whether any SGR sequence sets a colour (30–37, 38;…, 40–47, 48;…, 90–97, 100–107); 39 and
+/// 49 only reset to the terminal's own colours.
+fn has_colour(screen: &str) -> bool {
+    screen.split("\u{1b}[").skip(1).any(|seq| {
+        let Some(params) = seq.split_once('m').map(|(p, _)| p) else {
+            return false;
+        };
+        params
+            .split(';')
+            .any(|p| matches!(p.parse::<u16>(), Ok(30..=38 | 40..=48 | 90..=97 | 100..=107)))
+    })
+}
+
+#[test]
+fn it_runs_under_every_common_term_and_honours_no_color() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "Terminal zoo");
+    for term in ["xterm-256color", "tmux-256color", "screen", "linux"] {
+        let t = Tmux::start_with_env(&sb, &st, &[], 100, 30, &[("TERM", term)]);
+        t.wait_for("Terminal zoo");
+        t.keys(&["q"]);
+        assert_eq!(t.wait_exit(), 0, "TERM={term}");
+    }
+    let coloured = Tmux::start(&sb, &st, &[], 100, 30);
+    coloured.wait_for("Terminal zoo");
+    assert!(
+        has_colour(&coloured.screen_with_styles()),
+        "the default theme shows no colour"
+    );
+    let plain = Tmux::start_with_env(&sb, &st, &[], 100, 30, &[("NO_COLOR", "1")]);
+    plain.wait_for("Terminal zoo");
+    let styled = plain.screen_with_styles();
+    assert!(!has_colour(&styled), "NO_COLOR still shows colour:\n{styled:?}");
+    assert!(
+        styled.contains("\u{1b}[1m") || styled.contains("\u{1b}[7m"),
+        "no emphasis left at all"
+    );
+}

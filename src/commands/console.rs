@@ -1,6 +1,6 @@
 //! `warroom` with no subcommand: the full-screen console.
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::incident::runbook;
 use crate::timeline::{Author, Store};
 use crate::tui::app::Options;
@@ -26,8 +26,7 @@ pub fn setup(
         None => Keymap::default(),
     };
     let themes_dir = crate::config::config_dir().map(|d| d.join("themes"));
-    let name = theme_name.or(config.theme.as_deref()).unwrap_or("dark");
-    let theme = theme::from_env(name, themes_dir.as_deref())?;
+    let theme = load_theme(config, theme_name)?;
     Ok(Console {
         options: Options {
             me: Author::current_user(),
@@ -40,6 +39,28 @@ pub fn setup(
         themes: theme::available(themes_dir.as_deref()),
         runbooks: runbook::load_runbooks(config.runbooks_dir().as_deref())?,
     })
+}
+
+/// The theme named on the command line, else in the config file (an error there names the
+/// file's line), else the default.
+pub fn load_theme(config: &Config, cli_theme: Option<&str>) -> Result<theme::Theme> {
+    let themes_dir = crate::config::config_dir().map(|d| d.join("themes"));
+    let (name, from_file) = match (cli_theme, &config.theme) {
+        (Some(n), _) => (n, false),
+        (None, Some(n)) => (n.as_str(), true),
+        (None, None) => (theme::DEFAULT, false),
+    };
+    match theme::from_env(name, themes_dir.as_deref()) {
+        Ok(t) => Ok(t),
+        Err(e) if from_file => {
+            let file = config
+                .file
+                .as_ref()
+                .map_or("config.toml".into(), |f| f.display().to_string());
+            Err(ConfigError::invalid(&file, &config.text, "theme", e.to_string()).into())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub fn run(store: Arc<dyn Store>, config: &Config, read_only: bool, theme_name: Option<&str>) -> Result<()> {

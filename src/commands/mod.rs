@@ -1,6 +1,7 @@
 //! The work behind each subcommand. Each file is one command; this one holds what they share:
 //! choosing the store and the incident.
 
+pub mod check;
 pub mod console;
 pub mod declare;
 pub mod demo;

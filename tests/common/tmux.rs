@@ -18,12 +18,25 @@ impl Tmux {
         width: u16,
         height: u16,
     ) -> Tmux {
+        Tmux::start_with_env(sandbox, store, args, width, height, &[])
+    }
+
+    /// As [`Tmux::start`], with extra environment variables (`TERM`, `NO_COLOR`).
+    pub fn start_with_env(
+        sandbox: &crate::common::Sandbox,
+        store: &Path,
+        args: &[&str],
+        width: u16,
+        height: u16,
+        env: &[(&str, &str)],
+    ) -> Tmux {
         let socket = format!("wrt{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
         let session = "w".to_string();
         let home = sandbox.dir.path();
+        let vars: String = env.iter().map(|(k, v)| format!("{k}='{v}' ")).collect();
         let mut cmd = format!(
             "HOME='{h}' XDG_CONFIG_HOME='{h}/config' XDG_STATE_HOME='{h}/state' WARROOM_LOG_DIR='{h}/logs' \
-             NO_COLOR= exec '{bin}' --store '{store}'",
+             NO_COLOR= {vars}'{bin}' --store '{store}'",
             h = home.display(),
             bin = crate::common::BIN,
             store = store.display()
@@ -31,6 +44,8 @@ impl Tmux {
         for a in args {
             cmd.push_str(&format!(" '{a}'"));
         }
+        // Say how it ended, then keep the pane open so the test can read it.
+        cmd.push_str("; echo \"warroom exited $?\"; sleep 600");
         let status = Command::new("tmux")
             .args([
                 "-L",
@@ -48,9 +63,7 @@ impl Tmux {
             .status()
             .expect("tmux must be installed (.ci/run installs it)");
         assert!(status.success(), "tmux new-session failed");
-        let t = Tmux { socket, session };
-        t.tmux(&["set-option", "-t", &t.session, "remain-on-exit", "on"]);
-        t
+        Tmux { socket, session }
     }
 
     fn tmux(&self, args: &[&str]) -> String {
@@ -78,6 +91,11 @@ impl Tmux {
         self.tmux(&["capture-pane", "-p", "-t", &self.session])
     }
 
+    /// The screen with its colours and attributes as escape sequences.
+    pub fn screen_with_styles(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-e", "-t", &self.session])
+    }
+
     /// Wait until the screen shows `needle`; panics with the screen if it never does.
     pub fn wait_for(&self, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -95,18 +113,9 @@ impl Tmux {
 
     /// Whether the program has exited, and its status.
     pub fn exit_status(&self) -> Option<i32> {
-        let out = self.tmux(&[
-            "display-message",
-            "-p",
-            "-t",
-            &self.session,
-            "#{pane_dead} #{pane_dead_status}",
-        ]);
-        let mut parts = out.split_whitespace();
-        match (parts.next(), parts.next()) {
-            (Some("1"), Some(code)) => code.parse().ok(),
-            _ => None,
-        }
+        let screen = self.screen();
+        let line = screen.lines().find_map(|l| l.strip_prefix("warroom exited "))?;
+        line.trim().parse().ok()
     }
 
     pub fn wait_exit(&self) -> i32 {

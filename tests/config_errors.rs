@@ -1,0 +1,78 @@
+//! Every file in `tests/invalid_configs/` is a config.toml with one mistake, and a last line
+//! `# expect: A | B | …` listing what `warroom check` must say about it. Each must fail with a
+//! message naming the file and every expected part (the line as `:N:`, the key, the reason),
+//! without a panic.
+
+mod common;
+
+#[test]
+fn every_invalid_config_is_rejected_with_file_line_and_key() {
+    let sb = common::Sandbox::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid_configs");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/invalid_configs")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "only {} invalid configs", files.len());
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("read");
+        let expect = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# expect: "))
+            .unwrap_or_else(|| panic!("{} has no `# expect:` line", file.display()));
+        let mut c = std::process::Command::new(common::BIN);
+        c.arg("--config")
+            .arg(&file)
+            .arg("--store")
+            .arg(sb.store())
+            .arg("check");
+        sb.isolate(&mut c);
+        let out = c.output().expect("run warroom check");
+        let err = common::stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{}: {err}", file.display());
+        assert!(!err.contains("panicked"), "{err}");
+        let name = file.display().to_string();
+        for part in expect.split(" | ") {
+            let part = part.trim();
+            let wanted = if part.starts_with(':') && part.ends_with(':') {
+                format!("{name}{part}")
+            } else {
+                part.to_string()
+            };
+            assert!(
+                err.contains(&wanted),
+                "{}: expected `{wanted}` in:\n{err}",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_sound_config_checks_ok() {
+    let sb = common::Sandbox::new();
+    let file = sb.path("config.toml");
+    std::fs::write(
+        &file,
+        "theme = \"high-contrast\"\n[keys]\nnote = \"N\"\n[notify]\ndesktop = false\n",
+    )
+    .expect("write");
+    let mut c = std::process::Command::new(common::BIN);
+    c.arg("--config")
+        .arg(&file)
+        .arg("--store")
+        .arg(sb.store())
+        .arg("check");
+    sb.isolate(&mut c);
+    let out = c.output().expect("run");
+    let stdout = common::stdout(&out);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(
+        stdout.contains("theme     high-contrast") && stdout.contains("1 remapped"),
+        "{stdout}"
+    );
+    assert!(stdout.trim_end().ends_with("ok"), "{stdout}");
+}
