@@ -175,3 +175,47 @@ fn no_size_from_1x1_to_20x6_panics_and_neither_does_a_resize_burst() {
         }
     }
 }
+
+#[test]
+fn hostile_text_cannot_escape_or_break_the_layout() {
+    let mut a = app(false);
+    a.size = (160, 48);
+    let id = IncidentId("INC-20261128-DEMO1".into());
+    let nasty = [
+        "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[31mred alert\u{1b}[0m",
+        "漢字のメモ：データベースが停止しました 🔥🔥",
+        "مرحبا \u{202E}gnp.exe\u{202C} zero\u{200B}width",
+        "tab\there\rcarriage\u{8}backspace\u{7}bell",
+    ];
+    let mut fx = Vec::new();
+    let mut seq = 1000;
+    for (n, text) in nasty.iter().enumerate() {
+        seq += 1;
+        let e = warroom::timeline::NewEvent::new(
+            id.clone(),
+            Author(format!("mallory{n}\u{1b}[5m@evil")),
+            warroom::timeline::EventBody::Note { text: text.to_string() },
+        );
+        app_ingest(&mut a, &e, seq, &mut fx);
+    }
+    let buf = draw(&a, 160, 48);
+    let screen = text(&buf);
+    for cell in buf.content() {
+        assert!(
+            !cell.symbol().chars().any(|c| c.is_control() || ('\u{202A}'..='\u{202E}').contains(&c)),
+            "a control character reached the screen: {:?}",
+            cell.symbol()
+        );
+    }
+    assert!(screen.contains("red alert") && screen.contains("漢") && screen.contains("🔥"), "{screen}");
+    // every row of the timeline still ends at the same border column
+    let border_col = |line: &str| line.chars().position(|c| c == '┃').and_then(|first| {
+        line.chars().skip(first + 1).position(|c| c == '┃').map(|p| p + first + 1)
+    });
+    let cols: Vec<_> = screen.lines().skip(4).take(40).filter_map(border_col).collect();
+    assert!(cols.windows(2).all(|w| w[0] == w[1]), "the timeline's right border moved: {cols:?}\n{screen}");
+}
+
+fn app_ingest(a: &mut App, e: &warroom::timeline::NewEvent, seq: u64, fx: &mut Vec<warroom::tui::app::Effect>) {
+    a.ingest(RawEvent::place(e, seq, Hash::GENESIS).into_event(), fx);
+}
