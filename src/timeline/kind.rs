@@ -435,9 +435,24 @@ impl EventBody {
     pub fn from_stored(kind: &str, payload: &str) -> EventBody {
         // The tag first, then the payload: serde reads the payload straight into its variant,
         // with no intermediate `Value` (this is the hot path of every fold).
-        let kind_json = serde_json::to_string(kind).unwrap_or_else(|_| "\"\"".into());
-        let tagged = format!("{{\"kind\":{kind_json},\"payload\":{payload}}}");
-        match serde_json::from_str::<EventBody>(&tagged) {
+        // One buffer per thread for the tagged text: no allocation per event.
+        thread_local!(static TAGGED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) });
+        let parsed = TAGGED.with_borrow_mut(|tagged| {
+            tagged.clear();
+            tagged.push_str("{\"kind\":");
+            if kind.chars().all(|c| c != '"' && c != '\\' && !c.is_control()) {
+                tagged.push('"');
+                tagged.push_str(kind);
+                tagged.push('"');
+            } else {
+                tagged.push_str(&serde_json::Value::from(kind).to_string());
+            }
+            tagged.push_str(",\"payload\":");
+            tagged.push_str(payload);
+            tagged.push('}');
+            serde_json::from_str::<EventBody>(tagged)
+        });
+        match parsed {
             Ok(body) => body,
             Err(_) => EventBody::Unrecognized {
                 kind: kind.to_string(),
@@ -539,6 +554,9 @@ mod tests {
         assert!(matches!(b, EventBody::Unrecognized { .. }));
         let b = EventBody::from_stored("note", "not json");
         assert!(matches!(b, EventBody::Unrecognized { .. }));
+        // a kind that would need escaping cannot smuggle a different tag in
+        let b = EventBody::from_stored("x\",\"kind\":\"note", r#"{"text":"t"}"#);
+        assert_eq!(b.kind(), "x\",\"kind\":\"note");
         // and it is stored back unchanged
         let b = EventBody::from_stored("pager.escalated", r#"{"level":2}"#);
         assert_eq!(b.payload_json(), r#"{"level":2}"#);
