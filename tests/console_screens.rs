@@ -194,7 +194,9 @@ fn hostile_text_cannot_escape_or_break_the_layout() {
         let e = warroom::timeline::NewEvent::new(
             id.clone(),
             Author(format!("mallory{n}\u{1b}[5m@evil")),
-            warroom::timeline::EventBody::Note { text: text.to_string() },
+            warroom::timeline::EventBody::Note {
+                text: text.to_string(),
+            },
         );
         app_ingest(&mut a, &e, seq, &mut fx);
     }
@@ -202,20 +204,39 @@ fn hostile_text_cannot_escape_or_break_the_layout() {
     let screen = text(&buf);
     for cell in buf.content() {
         assert!(
-            !cell.symbol().chars().any(|c| c.is_control() || ('\u{202A}'..='\u{202E}').contains(&c)),
+            !cell
+                .symbol()
+                .chars()
+                .any(|c| c.is_control() || ('\u{202A}'..='\u{202E}').contains(&c)),
             "a control character reached the screen: {:?}",
             cell.symbol()
         );
     }
-    assert!(screen.contains("red alert") && screen.contains("漢") && screen.contains("🔥"), "{screen}");
+    assert!(
+        screen.contains("red alert") && screen.contains("漢") && screen.contains("🔥"),
+        "{screen}"
+    );
     // every row of the timeline still ends at the same border column
-    let border_col = |line: &str| line.chars().position(|c| c == '┃').and_then(|first| {
-        line.chars().skip(first + 1).position(|c| c == '┃').map(|p| p + first + 1)
-    });
+    let border_col = |line: &str| {
+        line.chars().position(|c| c == '┃').and_then(|first| {
+            line.chars()
+                .skip(first + 1)
+                .position(|c| c == '┃')
+                .map(|p| p + first + 1)
+        })
+    };
     let cols: Vec<_> = screen.lines().skip(4).take(40).filter_map(border_col).collect();
-    assert!(cols.windows(2).all(|w| w[0] == w[1]), "the timeline's right border moved: {cols:?}\n{screen}");
+    assert!(
+        cols.windows(2).all(|w| w[0] == w[1]),
+        "the timeline's right border moved: {cols:?}\n{screen}"
+    );
 }
 
-fn app_ingest(a: &mut App, e: &warroom::timeline::NewEvent, seq: u64, fx: &mut Vec<warroom::tui::app::Effect>) {
+fn app_ingest(
+    a: &mut App,
+    e: &warroom::timeline::NewEvent,
+    seq: u64,
+    fx: &mut Vec<warroom::tui::app::Effect>,
+) {
     a.ingest(RawEvent::place(e, seq, Hash::GENESIS).into_event(), fx);
 }
