@@ -16,7 +16,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// `PRAGMA application_id`: "WRRM". Marks the file as ours.
 const APPLICATION_ID: i64 = 0x5752_524D;
@@ -28,6 +28,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// quick one (inside the 250 ms propagation target) when it cannot be started.
 const POLL_WITH_WATCHER: Duration = Duration::from_millis(1000);
 const POLL_WITHOUT_WATCHER: Duration = Duration::from_millis(150);
+/// After file activity: how often, and for how long, to look for the commit it announced.
+const HOT_POLL: Duration = Duration::from_millis(5);
+const HOT_WINDOW: Duration = Duration::from_millis(250);
 
 /// Schema migrations; entry `n` takes the store from version `n` to `n + 1`.
 const MIGRATIONS: &[&str] = &["
@@ -522,6 +525,7 @@ fn follow(
     poll: Duration,
     stop: &AtomicBool,
 ) {
+    let mut hot_until = Instant::now();
     loop {
         if stop.load(Ordering::SeqCst) {
             return;
@@ -538,10 +542,21 @@ fn follow(
         if !open {
             return;
         }
-        match wake.recv_timeout(poll) {
-            Ok(()) => while wake.try_recv().is_ok() {}, // coalesce a burst of file events
+        // A writer's file events arrive as it writes the WAL, a moment before its commit is
+        // published in the shared-memory index (which raises no event). So after any activity
+        // look again every few milliseconds for a while, not only at the next slow poll.
+        let wait = if Instant::now() < hot_until {
+            HOT_POLL
+        } else {
+            poll
+        };
+        match wake.recv_timeout(wait) {
+            Ok(()) => {
+                while wake.try_recv().is_ok() {} // coalesce a burst of file events
+                hot_until = Instant::now() + HOT_WINDOW;
+            }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(poll),
+            Err(mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(wait),
         }
     }
 }
