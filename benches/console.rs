@@ -54,9 +54,11 @@ const EXTRA: u64 = 100_000;
 const WIDTH: u16 = 160;
 const HEIGHT: u16 = 48;
 
-/// The demo sample's "now": the sample starts 47 minutes before it.
+/// The demo sample's "now": the sample starts 47 minutes before it. The extra events then run
+/// for 27.8 hours, ending on 2026-11-27: in the past, so that notes a console or `warroom log`
+/// adds to the cached store today sort after them, at the bottom of the timeline.
 fn sample_now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 28, 14, 0, 0)
+    Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0)
         .single()
         .expect("valid time")
 }
@@ -304,18 +306,29 @@ fn draw(c: &mut Criterion) {
 }
 
 /// The store at `target/bench-data/console-100k.db` holding `events`: reused if it has
-/// exactly that many, else rebuilt with `append_batch` in chunks of 10,000.
+/// exactly that many and its last event was recorded when the last of `events` was, else
+/// rebuilt with `append_batch` in chunks of 10,000.
 fn cached_store(events: &[NewEvent]) -> PathBuf {
     let dir = bench_data();
     let name = "console-100k.db";
     let path = dir.join(name);
     if path.exists() {
         let store = SqliteStore::open(&path).expect("open the cached bench store");
-        if store.head().expect("read the head").seq == events.len() as u64 {
+        let total = events.len() as u64;
+        let mut last = None;
+        if store.head().expect("read the head").seq == total {
+            store
+                .scan(total - 1, None, &mut |e| {
+                    last = Some(e.recorded_at);
+                    true
+                })
+                .expect("read the last event");
+        }
+        if last.is_some() && last == events.last().map(|e| e.recorded_at) {
             return path;
         }
         drop(store);
-        eprintln!("{}: wrong event count, rebuilding", path.display());
+        eprintln!("{}: not the expected events, rebuilding", path.display());
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(dir.join(format!("{name}{suffix}")));
         }
