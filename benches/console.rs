@@ -15,7 +15,7 @@
 //!   Target: ≤ 300 ms.
 //!
 //! The store is built once under `target/bench-data/console-100k.db` (rebuilt when its event
-//! count is wrong).
+//! count or its last event's time is not the expected one).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use criterion::{BatchSize, Criterion, SamplingMode, criterion_group, criterion_main};

@@ -32,8 +32,15 @@ pub fn open(cli_store: Option<&str>, config: &Config) -> Result<Box<dyn Store>> 
 /// The incident a command acts on: the one named, or else the only open one.
 pub fn pick_incident(store: &dyn Store, explicit: Option<&str>) -> Result<(IncidentId, Projection)> {
     if let Some(id) = explicit {
+        // Read up to its declaration (normally its first event or nearly): no need to fold the
+        // rest to know the incident exists.
         let id = IncidentId(id.trim().to_string());
-        let p = fold_store(store, Some(&id))?;
+        let mut p = Projection::new();
+        store.scan(0, Some(&id), &mut |e| {
+            let declaration = matches!(e.body, crate::timeline::EventBody::IncidentDeclared { .. });
+            p.apply(e);
+            !declaration
+        })?;
         match p.incident(&id) {
             Some(i) if i.declared => return Ok((id, p)),
             _ => bail!("{}: no incident {id} in this store", store.describe()),

@@ -79,6 +79,16 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<()> {
     let mut bell: Vec<u8> = Vec::new();
 
     loop {
+        // Draw whenever something changed — including before the first message, so the first
+        // frame does not wait for the clock's first tick.
+        if app.dirty {
+            let now = chrono::Utc::now();
+            let _ = execute!(terminal.backend_mut(), BeginSynchronizedUpdate);
+            terminal.draw(|f| view::draw(f, &app, now))?;
+            let _ = execute!(terminal.backend_mut(), EndSynchronizedUpdate);
+            app.dirty = false;
+            frames += 1;
+        }
         let msg = tokio::select! {
             ev = input.next() => match ev {
                 Some(Ok(ev)) => match terminal_msg(ev) { Some(m) => m, None => continue },
@@ -118,15 +128,6 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<()> {
         }
         if quit {
             break;
-        }
-        if app.dirty {
-            let now = chrono::Utc::now();
-            let backend = terminal.backend_mut();
-            let _ = execute!(backend, BeginSynchronizedUpdate);
-            terminal.draw(|f| view::draw(f, &app, now))?;
-            let _ = execute!(terminal.backend_mut(), EndSynchronizedUpdate);
-            app.dirty = false;
-            frames += 1;
         }
         if !bell.is_empty() {
             let backend = terminal.backend_mut();
