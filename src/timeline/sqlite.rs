@@ -88,6 +88,22 @@ impl SqliteStore {
     fn name(&self) -> String {
         self.path.display().to_string()
     }
+
+    /// Walk rows in one read transaction: a consistent snapshot however long the walk takes.
+    fn read<T>(
+        &self,
+        after: u64,
+        incident: Option<&IncidentId>,
+        decode: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+        visit: &mut dyn FnMut(T) -> bool,
+    ) -> Result<(), StoreError> {
+        let conn = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        conn.execute_batch("BEGIN DEFERRED")
+            .map_err(|e| sql_error(&self.path, e))?;
+        let result = scan_conn(&conn, after, incident, decode, visit);
+        let _ = conn.execute_batch("COMMIT");
+        result.map_err(|e| sql_error(&self.path, e))
+    }
 }
 
 fn create_if_missing(path: &Path) -> Result<(), StoreError> {
@@ -424,13 +440,7 @@ impl Store for SqliteStore {
         incident: Option<&IncidentId>,
         visit: &mut dyn FnMut(RawEvent) -> bool,
     ) -> Result<(), StoreError> {
-        let conn = self.reader.lock().unwrap_or_else(|p| p.into_inner());
-        // One read transaction: a consistent snapshot however long the walk takes.
-        conn.execute_batch("BEGIN DEFERRED")
-            .map_err(|e| sql_error(&self.path, e))?;
-        let result = scan_conn(&conn, after, incident, row_to_raw, visit);
-        let _ = conn.execute_batch("COMMIT");
-        result.map_err(|e| sql_error(&self.path, e))
+        self.read(after, incident, row_to_raw, visit)
     }
 
     fn scan(
@@ -439,12 +449,7 @@ impl Store for SqliteStore {
         incident: Option<&IncidentId>,
         visit: &mut dyn FnMut(Event) -> bool,
     ) -> Result<(), StoreError> {
-        let conn = self.reader.lock().unwrap_or_else(|p| p.into_inner());
-        conn.execute_batch("BEGIN DEFERRED")
-            .map_err(|e| sql_error(&self.path, e))?;
-        let result = scan_conn(&conn, after, incident, row_to_event, visit);
-        let _ = conn.execute_batch("COMMIT");
-        result.map_err(|e| sql_error(&self.path, e))
+        self.read(after, incident, row_to_event, visit)
     }
 
     fn head(&self) -> Result<Head, StoreError> {
