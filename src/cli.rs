@@ -45,8 +45,30 @@ pub enum Command {
     Verify,
     /// List the runbooks (built in, and from the config folder).
     Runbooks,
-    /// Check the configuration (keys, theme, runbooks) and that the store opens.
-    Check,
+    /// Check the configuration (keys, theme, runbooks, sources), that the store opens, and
+    /// that every source answers.
+    Check(CheckArgs),
+    /// Write a commented example configuration (sources included).
+    Init(InitArgs),
+    /// Poll the configured sources without a screen and write their signals to the timeline.
+    Watch,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Do not contact the sources.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write it [default: --config, or $XDG_CONFIG_HOME/warroom/config.toml].
+    #[arg(value_name = "FILE")]
+    pub path: Option<PathBuf>,
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -104,6 +104,9 @@ pub struct Config {
     /// Which events notify (desktop, or the terminal bell and OSC 9/777 over SSH).
     #[serde(default)]
     pub notify: crate::tui::notify::NotifyConfig,
+    /// What to watch: `[[source]]` entries (Security Hub, Splunk, AWS Backup).
+    #[serde(default)]
+    pub source: Vec<crate::sources::SourceConfig>,
     /// Where the file came from, for messages and relative paths.
     #[serde(skip)]
     pub file: Option<PathBuf>,
@@ -132,7 +135,9 @@ impl Config {
                 });
             }
         };
-        let mut config: Config = parse_toml(&path.display().to_string(), &text)?;
+        let file = path.display().to_string();
+        let mut config: Config = parse_toml(&file, &text)?;
+        crate::sources::config::validate(&mut config.source, &file, &text)?;
         config.file = Some(path);
         config.text = text;
         Ok(config)

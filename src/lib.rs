@@ -8,6 +8,7 @@ pub mod demo;
 pub mod export;
 pub mod incident;
 pub mod logging;
+pub mod sources;
 pub mod text;
 pub mod timeline;
 pub mod tui;

@@ -27,6 +27,10 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<i32> {
+    // `init` writes the config file: it must not need one that parses.
+    if let Some(Command::Init(args)) = &cli.command {
+        return commands::init::run(args.path.as_deref().or(cli.config.as_deref()), args.force).map(|()| 0);
+    }
     let config = Config::load(cli.config.as_deref())?;
     let store = || commands::open(cli.store.as_deref(), &config);
     match &cli.command {
@@ -41,8 +45,14 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Export(args)) => commands::export::run(&*store()?, args).map(|()| 0),
         Some(Command::Verify) => commands::verify::run(&*store()?),
         Some(Command::Runbooks) => commands::runbooks(&config).map(|()| 0),
-        Some(Command::Check) => {
-            commands::check::run(cli.store.as_deref(), &config, cli.theme.as_deref()).map(|()| 0)
+        Some(Command::Check(args)) => {
+            commands::check::run(cli.store.as_deref(), &config, cli.theme.as_deref(), args.offline)
+                .map(|()| 0)
+        }
+        Some(Command::Init(_)) => Ok(0), // handled above
+        Some(Command::Watch) => {
+            let store: std::sync::Arc<dyn warroom::timeline::Store> = store()?.into();
+            commands::watch::run(store, &config).map(|()| 0)
         }
     }
 }

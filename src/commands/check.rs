@@ -2,10 +2,13 @@
 //! console would trip over at start-up, reported before an incident rather than during one.
 
 use crate::config::Config;
+use crate::sources::client::{Client, Poll};
+use crate::sources::{Snapshot, SourceConfig, SourceError};
+use crate::text::clean_line;
 use crate::tui::keymap::Keymap;
-use anyhow::Result;
+use anyhow::{Result, bail};
 
-pub fn run(cli_store: Option<&str>, config: &Config, theme_name: Option<&str>) -> Result<()> {
+pub fn run(cli_store: Option<&str>, config: &Config, theme_name: Option<&str>, offline: bool) -> Result<()> {
     let file = config.file.as_ref().map(|f| f.display().to_string());
     println!(
         "config    {}",
@@ -27,6 +30,80 @@ pub fn run(cli_store: Option<&str>, config: &Config, theme_name: Option<&str>) -
     let store = super::open(cli_store, config)?;
     let head = store.head()?;
     println!("store     {} ({} events)", store.describe(), head.seq);
+    if config.source.is_empty() {
+        println!("sources   none");
+    } else if offline {
+        println!(
+            "sources   {} configured (not contacted: --offline)",
+            config.source.len()
+        );
+    } else {
+        let failed = contact_sources(&config.source)?;
+        if failed > 0 {
+            bail!("{failed} of {} sources failed", config.source.len());
+        }
+    }
     println!("ok");
     Ok(())
+}
+
+/// Poll every source once, all at the same time, and print a table. Returns the failures.
+fn contact_sources(sources: &[SourceConfig]) -> Result<usize> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let results = runtime.block_on(async {
+        let polls = sources.iter().map(|s| async move {
+            let started = std::time::Instant::now();
+            let deadline = s.timeout.saturating_mul(4);
+            let outcome = tokio::time::timeout(deadline, async { Client::connect(s).await?.poll().await })
+                .await
+                .unwrap_or(Err(SourceError::Timeout(deadline)));
+            (s, outcome, started.elapsed())
+        });
+        futures::future::join_all(polls).await
+    });
+    println!("sources");
+    println!(
+        "  {:<20} {:<12} {:<7} {:>8}  detail",
+        "NAME", "KIND", "RESULT", "TIME"
+    );
+    let mut failed = 0;
+    for (s, outcome, elapsed) in results {
+        let ms = format!("{}ms", elapsed.as_millis());
+        let (result, detail) = match outcome {
+            Ok(poll) => ("ok", describe(&poll)),
+            Err(e) => {
+                failed += 1;
+                ("FAILED", e.to_string())
+            }
+        };
+        println!(
+            "  {:<20} {:<12} {:<7} {:>8}  {}",
+            clean_line(&s.name),
+            s.kind.label(),
+            result,
+            ms,
+            clean_line(&detail)
+        );
+    }
+    Ok(failed)
+}
+
+fn describe(poll: &Poll) -> String {
+    let what = match &poll.snapshot {
+        Snapshot::Findings(f) => format!("{} findings", f.len()),
+        Snapshot::Backups(j) => format!("{} backup jobs", j.len()),
+        Snapshot::Searches(s) => s
+            .iter()
+            .map(|o| match (&o.result, o.count) {
+                (Ok(_), Some(c)) => format!("{}: {c}", o.name),
+                (Ok(_), None) => format!("{}: ok", o.name),
+                (Err(e), _) => format!("{}: {e}", o.name),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    format!("{what} ({} page(s), {} bytes)", poll.pages, poll.bytes)
 }

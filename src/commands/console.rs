@@ -28,6 +28,7 @@ pub fn setup(
     let themes_dir = crate::config::config_dir().map(|d| d.join("themes"));
     let theme = load_theme(config, theme_name)?;
     Ok(Console {
+        sources: config.source.clone(),
         options: Options {
             me: Author::current_user(),
             read_only,

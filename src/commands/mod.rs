@@ -6,9 +6,11 @@ pub mod console;
 pub mod declare;
 pub mod demo;
 pub mod export;
+pub mod init;
 pub mod log;
 pub mod status;
 pub mod verify;
+pub mod watch;
 
 use crate::config::{Config, default_store_path};
 use crate::incident::{Projection, fold_store};

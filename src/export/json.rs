@@ -234,6 +234,7 @@ fn entry(e: &Entry) -> EntryOut {
         EntryKind::Note => ("note", None),
         EntryKind::Decision => ("decision", None),
         EntryKind::Signal => ("signal", None),
+        EntryKind::SourceAction => ("source_action", None),
         EntryKind::StatusUpdate(a) => (
             "status_update",
             Some(match a {

@@ -29,6 +29,8 @@ pub enum EntryKind {
     Decision,
     StatusUpdate(Audience),
     Signal,
+    /// A change made at a source from a console (a finding's workflow status, a note).
+    SourceAction,
 }
 
 /// A written entry: a note, decision, status update or signal, as corrected.
@@ -476,6 +478,15 @@ impl Projection {
                     None => source,
                 };
                 inc.entries.push(entry(EntryKind::Signal, title, Some(detail)));
+            }
+            body @ EventBody::FindingUpdated { .. } => {
+                let text = crate::timeline::describe::describe(&body);
+                let source = match body {
+                    EventBody::FindingUpdated { source, .. } => source,
+                    _ => String::new(),
+                };
+                inc.entries
+                    .push(entry(EntryKind::SourceAction, text, Some(source)));
             }
             EventBody::ChecklistAdded { runbook, items } => {
                 if !inc.runbooks.contains(&runbook) {

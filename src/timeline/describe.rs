@@ -51,6 +51,24 @@ pub fn describe(body: &EventBody) -> String {
             )
         }
         EventBody::Handoff { from, to, .. } => format!("Command handed from {from} to {to}"),
+        EventBody::FindingUpdated {
+            source,
+            findings,
+            workflow,
+            note,
+        } => {
+            let what = match (workflow, note) {
+                (Some(w), Some(n)) => format!("set to {w}, note \"{n}\""),
+                (Some(w), None) => format!("set to {w}"),
+                (None, Some(n)) => format!("note \"{n}\""),
+                (None, None) => "updated".to_string(),
+            };
+            let list = match findings.as_slice() {
+                [one] => one.clone(),
+                many => format!("{} findings ({})", many.len(), many.join("; ")),
+            };
+            format!("[{source}] {list}: {what}")
+        }
         EventBody::Signal {
             source,
             title,

@@ -365,6 +365,18 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Value::is_null")]
         detail: Value,
     },
+    /// A change made at a source from the console (Security Hub `BatchUpdateFindings`): the
+    /// findings' workflow status and/or a note, as the service accepted it.
+    #[serde(rename = "finding.updated")]
+    FindingUpdated {
+        source: String,
+        /// The findings' titles (or ids), as shown.
+        findings: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        workflow: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     /// A correction of an earlier event's text or time. The record keeps both.
     #[serde(rename = "event.amended")]
     Amended {
@@ -412,6 +424,7 @@ impl EventBody {
             EventBody::StatusUpdatePosted { .. } => "status_update.posted",
             EventBody::Handoff { .. } => "handoff",
             EventBody::Signal { .. } => "signal",
+            EventBody::FindingUpdated { .. } => "finding.updated",
             EventBody::Amended { .. } => "event.amended",
             EventBody::Retracted { .. } => "event.retracted",
             EventBody::Unrecognized { kind, .. } => kind,
@@ -499,6 +512,7 @@ pub const KINDS: &[&str] = &[
     "status_update.posted",
     "handoff",
     "signal",
+    "finding.updated",
     "event.amended",
     "event.retracted",
 ];

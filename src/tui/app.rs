@@ -39,14 +39,24 @@ pub enum Msg {
     /// An append failed; it is being retried.
     SaveFailed(String),
     Exported(Result<String, String>),
+    /// What a source's poller saw (or failed to).
+    Source(Box<crate::sources::Observation>),
 }
 
 /// What the loop must do for the app.
 #[derive(Debug)]
 pub enum Effect {
     Append(Vec<NewEvent>),
-    Export { incident: IncidentId, format: Format },
+    Export {
+        incident: IncidentId,
+        format: Format,
+    },
     Notify(Notification),
+    /// Ask a Security Hub source to change findings (BatchUpdateFindings).
+    UpdateFindings {
+        source: String,
+        update: crate::sources::FindingUpdate,
+    },
     Quit,
 }
 
@@ -157,6 +167,10 @@ pub struct App {
     live: bool,
     /// Something changed since the last frame.
     pub dirty: bool,
+    /// The configured sources: newest snapshots, health, series.
+    pub sources: crate::sources::view::SourceViews,
+    /// Turns observations into signals (none until sources are set).
+    pub(super) detector: Option<crate::sources::signals::Detector>,
 }
 
 impl App {
@@ -186,6 +200,8 @@ impl App {
             size: (80, 24),
             live: false,
             dirty: true,
+            sources: Default::default(),
+            detector: None,
         }
     }
 
@@ -260,6 +276,7 @@ impl App {
             }
             Msg::Exported(Ok(path)) => self.say(format!("Report written to {path}"), now),
             Msg::Exported(Err(e)) => self.fail(format!("Export failed: {e}"), now),
+            Msg::Source(o) => self.observe(*o, now, &mut fx),
         }
         fx
     }
@@ -302,7 +319,7 @@ impl App {
         }
     }
 
-    fn say(&mut self, text: String, now: DateTime<Utc>) {
+    pub(super) fn say(&mut self, text: String, now: DateTime<Utc>) {
         self.flash = Some(Flash {
             text,
             kind: FlashKind::Info,
@@ -311,7 +328,7 @@ impl App {
         self.dirty = true;
     }
 
-    fn fail(&mut self, text: String, now: DateTime<Utc>) {
+    pub(super) fn fail(&mut self, text: String, now: DateTime<Utc>) {
         self.flash = Some(Flash {
             text,
             kind: FlashKind::Error,
@@ -330,7 +347,7 @@ impl App {
         Some(NewEvent::new(id, self.opts.me.clone(), body))
     }
 
-    fn append(&mut self, events: Vec<NewEvent>, fx: &mut Vec<Effect>) {
+    pub(super) fn append(&mut self, events: Vec<NewEvent>, fx: &mut Vec<Effect>) {
         if events.is_empty() {
             return;
         }

@@ -96,6 +96,7 @@ fn tag(body: &EventBody) -> &'static str {
         EventBody::StatusUpdatePosted { .. } => "update",
         EventBody::Handoff { .. } => "handoff",
         EventBody::Signal { .. } => "signal",
+        EventBody::FindingUpdated { .. } => "finding",
         EventBody::Amended { .. } => "amended",
         EventBody::Retracted { .. } => "retracted",
         EventBody::Unrecognized { .. } => "other",

@@ -10,6 +10,7 @@ pub mod input;
 pub mod keymap;
 pub mod layout;
 pub mod notify;
+mod observe;
 pub mod palette;
 pub mod run;
 pub mod terminal;

@@ -26,6 +26,8 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 /// Everything the console needs besides the store.
 pub struct Console {
     pub options: Options,
+    /// What to poll (`[[source]]`).
+    pub sources: Vec<crate::sources::SourceConfig>,
     pub keymap: Keymap,
     pub theme: Theme,
     pub themes: Vec<String>,
@@ -36,6 +38,7 @@ pub struct Console {
 pub fn load(store: &dyn Store, console: Console) -> Result<App> {
     let mut app = App::new(console.options, console.keymap, console.theme, console.runbooks);
     app.themes = console.themes;
+    app.set_sources(&console.sources);
     let mut fx = Vec::new();
     store.scan(0, None, &mut |e| {
         app.ingest(e, &mut fx);
@@ -57,8 +60,10 @@ pub fn run(store: Arc<dyn Store>, console: Console) -> Result<()> {
 
 async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<()> {
     let notifier = Notifier::new(console.options.notify.clone());
+    let sources = console.sources.clone();
     let mut app = load(store.as_ref(), console)?;
     let (tx, mut rx) = unbounded_channel::<Msg>();
+    let pollers = spawn_pollers(&sources, tx.clone());
     let sub_tx = tx.clone();
     let _subscription = store.subscribe(
         app.projection.last_seq,
@@ -124,6 +129,24 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<()> {
                         bell.extend(bytes);
                     }
                 }
+                Effect::UpdateFindings { source, update } => {
+                    if let Err(e) = pollers.update_findings(&source, update) {
+                        app.update(
+                            Msg::Source(Box::new(crate::sources::Observation::Updated {
+                                source: source.clone(),
+                                at: chrono::Utc::now(),
+                                update: crate::sources::FindingUpdate {
+                                    findings: Vec::new(),
+                                    workflow: None,
+                                    note: None,
+                                    by: String::new(),
+                                },
+                                result: Err(crate::sources::SourceError::Rejected(e)),
+                            })),
+                            chrono::Utc::now(),
+                        );
+                    }
+                }
             }
         }
         if quit {
@@ -152,6 +175,23 @@ fn terminal_msg(ev: TermEvent) -> Option<Msg> {
         TermEvent::Resize(w, h) => Some(Msg::Resize(w, h)),
         _ => None,
     }
+}
+
+/// Start the pollers; their observations join the loop's messages. The bounded channel in
+/// between makes a flood of observations wait at the pollers, not pile up in memory.
+fn spawn_pollers(
+    sources: &[crate::sources::SourceConfig],
+    tx: UnboundedSender<Msg>,
+) -> crate::sources::poller::Pollers {
+    let (obs_tx, mut obs_rx) = tokio::sync::mpsc::channel(64);
+    tokio::spawn(async move {
+        while let Some(o) = obs_rx.recv().await {
+            if tx.send(Msg::Source(Box::new(o))).is_err() {
+                break;
+            }
+        }
+    });
+    crate::sources::poller::Pollers::spawn(sources, obs_tx)
 }
 
 /// The start of the next wall-clock second, so the T+ clock ticks on the second.

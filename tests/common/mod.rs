@@ -2,6 +2,8 @@
 //! config, state and logs.
 #![allow(dead_code)]
 
+pub mod http;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,0 +1,52 @@
+//! `warroom init`: write a commented example configuration, never over an existing one.
+
+use anyhow::{Context, Result, bail};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub const EXAMPLE: &str = include_str!("../../assets/config.example.toml");
+
+pub fn run(path: Option<&Path>, force: bool) -> Result<()> {
+    let path: PathBuf = match path {
+        Some(p) => p.to_path_buf(),
+        None => crate::config::config_dir()
+            .context("no configuration folder: set --config or XDG_CONFIG_HOME")?
+            .join("config.toml"),
+    };
+    if path.exists() && !force {
+        bail!(
+            "{} already exists; `warroom check` tells whether it is sound (--force replaces it)",
+            path.display()
+        );
+    }
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut file = std::fs::File::create(&path).with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(EXAMPLE.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    println!("wrote {}", path.display());
+    println!(
+        "edit its [[source]] entries, then run `warroom check --config {}`",
+        path.display()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_is_a_valid_configuration() {
+        let mut config: crate::config::Config =
+            crate::config::parse_toml("example", EXAMPLE).unwrap_or_else(|e| panic!("{e}"));
+        crate::sources::config::validate(&mut config.source, "example", EXAMPLE)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.source.len(), 3);
+        assert_eq!(config.source[2].search.len(), 2);
+        assert_eq!(config.source[0].findings_query.severity_labels.len(), 3);
+    }
+}

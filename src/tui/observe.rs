@@ -1,0 +1,106 @@
+//! How the console takes in what its sources report: the newest snapshot for the panes, and
+//! the signals for the timeline (appended with dedup keys, so every console may append them
+//! and each lands once). Read-only consoles watch but never write.
+
+use super::app::{App, Effect};
+use crate::sources::signals::{Detector, TRIAGE};
+use crate::sources::view::SourceViews;
+use crate::sources::{FindingUpdate, Observation, SourceConfig};
+use crate::timeline::{EventBody, IncidentId, NewEvent};
+use chrono::{DateTime, Utc};
+
+impl App {
+    /// Watch these sources (their observations arrive as `Msg::Source`).
+    pub fn set_sources(&mut self, sources: &[SourceConfig]) {
+        self.sources = SourceViews::new(sources);
+        self.detector = Some(Detector::new(sources));
+        self.dirty = true;
+    }
+
+    /// Where signals go: the newest open incident, or the triage stream when none is open.
+    pub fn signal_incident(&self) -> IncidentId {
+        self.open_incidents()
+            .filter(|i| i.id.as_str() != TRIAGE)
+            .max_by_key(|i| i.declared_at)
+            .map(|i| i.id.clone())
+            .unwrap_or_else(|| IncidentId(TRIAGE.to_string()))
+    }
+
+    pub(super) fn observe(&mut self, observation: Observation, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+        if !self.opts.read_only
+            && let Some(detector) = self.detector.as_mut()
+        {
+            let signals = detector.observe(&observation);
+            if !signals.is_empty() {
+                let incident = self.signal_incident();
+                let events = signals
+                    .into_iter()
+                    .map(|s| s.into_event(incident.clone()))
+                    .collect();
+                self.append(events, fx);
+            }
+        }
+        if let Observation::Updated {
+            source,
+            update,
+            result,
+            ..
+        } = &observation
+        {
+            match result {
+                Ok(n) => {
+                    let titles = self.finding_titles(source, &update.findings);
+                    let body = EventBody::FindingUpdated {
+                        source: source.clone(),
+                        findings: titles,
+                        workflow: update.workflow.as_ref().map(|w| w.as_str().to_string()),
+                        note: update.note.clone(),
+                    };
+                    let incident = self.current.clone().unwrap_or_else(|| self.signal_incident());
+                    let event = NewEvent::new(incident, self.opts.me.clone(), body);
+                    self.append(vec![event], fx);
+                    self.say(format!("{source}: {n} finding(s) updated"), now);
+                }
+                Err(e) => self.fail(format!("{source}: update refused: {e}"), now),
+            }
+        }
+        if self.sources.apply(observation) {
+            self.dirty = true;
+        }
+    }
+
+    /// Ask a Security Hub source to change findings. Refused in read-only consoles.
+    pub fn request_finding_update(
+        &mut self,
+        source: &str,
+        update: FindingUpdate,
+        now: DateTime<Utc>,
+        fx: &mut Vec<Effect>,
+    ) {
+        if self.opts.read_only {
+            self.fail("Read-only console: findings cannot be changed".into(), now);
+            return;
+        }
+        if update.findings.is_empty() {
+            self.fail("No finding selected".into(), now);
+            return;
+        }
+        self.say(format!("{source}: sending the update…"), now);
+        fx.push(Effect::UpdateFindings {
+            source: source.to_string(),
+            update,
+        });
+    }
+
+    fn finding_titles(&self, source: &str, ids: &[(String, String)]) -> Vec<String> {
+        let findings = self.sources.get(source).map(|v| v.findings()).unwrap_or_default();
+        ids.iter()
+            .map(|(id, arn)| {
+                findings
+                    .iter()
+                    .find(|f| &f.id == id && &f.product_arn == arn)
+                    .map_or_else(|| id.clone(), |f| f.title.clone())
+            })
+            .collect()
+    }
+}
