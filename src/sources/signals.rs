@@ -263,3 +263,244 @@ fn backup_signals(name: &str, rules: &SignalRules, jobs: &[BackupJob], out: &mut
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::SourceError;
+    use crate::sources::backup::JobState;
+    use crate::sources::securityhub::FindingSeverity;
+    use crate::sources::splunk::SearchResult;
+    use chrono::TimeZone;
+    use std::time::Duration;
+
+    fn config(toml: &str) -> Vec<SourceConfig> {
+        let mut c: crate::config::Config =
+            crate::config::parse_toml("t", toml).unwrap_or_else(|e| panic!("{e}"));
+        crate::sources::config::validate(&mut c.source, "t", toml).unwrap_or_else(|e| panic!("{e}"));
+        c.source
+    }
+
+    fn at(min: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 28, 9, 0, 0)
+            .single()
+            .unwrap_or_default()
+            + chrono::Duration::minutes(min)
+    }
+
+    fn finding(id: &str, severity: FindingSeverity, workflow: Workflow) -> Finding {
+        Finding {
+            id: id.into(),
+            product_arn: "arn:aws:securityhub:us-east-1::product/aws/guardduty".into(),
+            product_name: "GuardDuty".into(),
+            generator_id: "g".into(),
+            title: format!("finding {id}"),
+            description: String::new(),
+            severity,
+            workflow,
+            record_state: "ACTIVE".into(),
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+            types: vec![],
+            resources: vec![],
+            remediation: None,
+            compliance: None,
+            note: None,
+            created_at: at(-60),
+            updated_at: at(-30),
+        }
+    }
+
+    fn data(source: &str, when: DateTime<Utc>, snapshot: Snapshot) -> Observation {
+        Observation::Data {
+            source: source.into(),
+            at: when,
+            snapshot,
+            pages: 1,
+            bytes: 0,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    const HUB: &str = "[[source]]\nkind = \"securityhub\"\nname = \"hub\"\n";
+
+    #[test]
+    fn new_findings_at_or_above_the_severity_signal_once() {
+        let mut d = Detector::new(&config(HUB));
+        let findings = vec![
+            finding("a", FindingSeverity::Critical, Workflow::New),
+            finding("b", FindingSeverity::High, Workflow::New),
+            finding("c", FindingSeverity::Medium, Workflow::New),
+            finding("d", FindingSeverity::Critical, Workflow::Notified),
+        ];
+        let first = d.observe(&data("hub", at(0), Snapshot::Findings(findings.clone())));
+        let keys: Vec<&str> = first.iter().map(|s| s.dedup_key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "securityhub/hub/arn:aws:securityhub:us-east-1::product/aws/guardduty/a",
+                "securityhub/hub/arn:aws:securityhub:us-east-1::product/aws/guardduty/b"
+            ]
+        );
+        assert_eq!(first[0].severity.as_deref(), Some("CRITICAL"));
+        assert_eq!(first[0].detail["notify"], true);
+        assert!(
+            d.observe(&data("hub", at(1), Snapshot::Findings(findings)))
+                .is_empty()
+        );
+        // Another process (a second console) computes the very same keys.
+        let mut other = Detector::new(&config(HUB));
+        let again = other.observe(&data(
+            "hub",
+            at(7),
+            Snapshot::Findings(vec![finding("a", FindingSeverity::Critical, Workflow::New)]),
+        ));
+        assert_eq!(again[0].dedup_key, first[0].dedup_key);
+    }
+
+    #[test]
+    fn a_resolved_finding_coming_back_is_a_reopen() {
+        let mut d = Detector::new(&config(HUB));
+        let resolved = finding("a", FindingSeverity::Low, Workflow::Resolved);
+        assert!(
+            d.observe(&data("hub", at(0), Snapshot::Findings(vec![resolved])))
+                .is_empty()
+        );
+        let mut back = finding("a", FindingSeverity::Low, Workflow::Notified);
+        back.updated_at = at(5);
+        let s = d.observe(&data("hub", at(6), Snapshot::Findings(vec![back])));
+        assert_eq!(s.len(), 1);
+        assert!(
+            s[0].dedup_key
+                .ends_with(&format!("/a/reopened/{}", at(5).timestamp()))
+        );
+        assert!(s[0].title.starts_with("Finding reopened (LOW)"));
+    }
+
+    #[test]
+    fn failed_backup_jobs_signal_and_good_ones_do_not() {
+        let mut d = Detector::new(&config("[[source]]\nkind = \"backup\"\nname = \"vault\"\n"));
+        let job = |id: &str, state: JobState| crate::sources::backup::BackupJob {
+            id: id.into(),
+            account: String::new(),
+            vault: "prod".into(),
+            resource_arn: format!("arn:aws:rds:::db/{id}"),
+            resource_type: "RDS".into(),
+            resource_name: format!("db-{id}"),
+            state,
+            percent_done: None,
+            size_bytes: None,
+            status_message: "Insufficient privileges".into(),
+            message_category: "AccessDenied".into(),
+            created_at: Some(at(-10)),
+            completed_at: Some(at(-2)),
+        };
+        let jobs = vec![
+            job("1", JobState::Completed),
+            job("2", JobState::Failed),
+            job("3", JobState::Running),
+            job("4", JobState::Partial),
+        ];
+        let s = d.observe(&data("vault", at(0), Snapshot::Backups(jobs)));
+        let keys: Vec<&str> = s.iter().map(|s| s.dedup_key.as_str()).collect();
+        assert_eq!(keys, ["backup/vault/2/FAILED", "backup/vault/4/PARTIAL"]);
+        assert_eq!(
+            s[0].title,
+            "Backup FAILED for db-2 (RDS): Insufficient privileges"
+        );
+        assert_eq!(s[0].occurred_at, Some(at(-2)));
+    }
+
+    fn searches(count: u64) -> Snapshot {
+        Snapshot::Searches(vec![crate::sources::splunk::SearchOutcome {
+            name: "5xx".into(),
+            result: Ok(SearchResult::default()),
+            count: Some(count),
+        }])
+    }
+
+    #[test]
+    fn a_search_signals_when_it_crosses_its_threshold_not_while_it_stays_over() {
+        let toml = "[[source]]\nkind = \"splunk\"\nname = \"spl\"\ntoken_env = \"T\"\n\
+                    [[source.search]]\nname = \"5xx\"\nquery = \"x\"\nthreshold = 100\n\
+                    [source.signals]\ncooldown_minutes = 15\n";
+        let mut d = Detector::new(&config(toml));
+        assert!(d.observe(&data("spl", at(0), searches(50))).is_empty());
+        let s = d.observe(&data("spl", at(1), searches(150)));
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].title, "5xx: 150 (threshold 100)");
+        assert_eq!(
+            s[0].dedup_key,
+            format!("splunk/spl/5xx/over/{}", at(1).timestamp() / 900)
+        );
+        assert!(
+            d.observe(&data("spl", at(2), searches(170))).is_empty(),
+            "still over"
+        );
+        assert!(d.observe(&data("spl", at(3), searches(20))).is_empty());
+        assert!(
+            d.observe(&data("spl", at(4), searches(120))).is_empty(),
+            "within the cooldown"
+        );
+        assert!(d.observe(&data("spl", at(20), searches(20))).is_empty());
+        assert_eq!(d.observe(&data("spl", at(21), searches(300))).len(), 1);
+    }
+
+    #[test]
+    fn a_source_failing_longer_than_the_rule_signals_once_per_outage() {
+        let toml = "[[source]]\nkind = \"backup\"\nname = \"vault\"\n[source.signals]\nfailing_minutes = 5\nnotify = false\n";
+        let mut d = Detector::new(&config(toml));
+        let failed = |m: i64| Observation::Failed {
+            source: "vault".into(),
+            at: at(m),
+            error: SourceError::Timeout(Duration::from_secs(20)),
+            retry_in: Duration::from_secs(30),
+        };
+        assert!(d.observe(&failed(0)).is_empty());
+        assert!(d.observe(&failed(4)).is_empty());
+        let s = d.observe(&failed(6));
+        assert_eq!(s.len(), 1);
+        assert!(s[0].title.starts_with("vault failing for over 5 min"));
+        assert_eq!(s[0].detail["notify"], false);
+        assert!(d.observe(&failed(9)).is_empty());
+        d.observe(&data("vault", at(10), Snapshot::Backups(vec![])));
+        assert!(
+            d.observe(&failed(11)).is_empty(),
+            "a new outage starts its own clock"
+        );
+        assert_eq!(d.observe(&failed(17)).len(), 1);
+    }
+
+    #[test]
+    fn a_flood_of_findings_is_spread_over_polls() {
+        let toml = format!("{HUB}[source.signals]\nmax_per_poll = 3\n");
+        let mut d = Detector::new(&config(&toml));
+        let many: Vec<Finding> = (0..7)
+            .map(|i| finding(&i.to_string(), FindingSeverity::High, Workflow::New))
+            .collect();
+        let sizes: Vec<usize> = (0..4)
+            .map(|m| {
+                d.observe(&data("hub", at(m), Snapshot::Findings(many.clone())))
+                    .len()
+            })
+            .collect();
+        assert_eq!(sizes, [3, 3, 1, 0]);
+    }
+
+    #[test]
+    fn signals_become_events_by_the_source_with_their_key() {
+        let s = Signal {
+            source: "hub".into(),
+            dedup_key: "k".into(),
+            title: "t".into(),
+            severity: Some("HIGH".into()),
+            detail: json!({}),
+            occurred_at: Some(at(0)),
+        };
+        let e = s.into_event(IncidentId("INC-1".into()));
+        assert_eq!(e.author.as_str(), "source:hub");
+        assert_eq!(e.dedup_key.as_deref(), Some("k"));
+        assert_eq!(e.occurred_at, Some(at(0)));
+        assert_eq!(e.incident.as_str(), "INC-1");
+    }
+}

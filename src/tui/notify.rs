@@ -111,7 +111,13 @@ pub fn notification_for(
             severity.level() <= 2,
             drill || *declared_drill,
         ),
-        EventBody::Signal { source, severity, .. } if config.signal => {
+        // A source's rules may say its signals stay quiet (`notify = false`).
+        EventBody::Signal {
+            source,
+            severity,
+            detail,
+            ..
+        } if config.signal && detail.get("notify") != Some(&serde_json::Value::Bool(false)) => {
             let urgent = severity.as_deref().is_some_and(|s| {
                 let s = s.trim();
                 s.eq_ignore_ascii_case("CRITICAL") || s.eq_ignore_ascii_case("HIGH")
