@@ -248,6 +248,25 @@ fn two_watchers_write_each_signal_once_and_stop_on_sigterm() {
         .filter(|l| l.contains("\"event\":\"signal\"") && l.contains("\"duplicate\":false"))
         .count();
     assert_eq!(written, expected, "each signal written by exactly one watcher");
+
+    // The secret never reaches the logs, standard error or the timeline.
+    let secret = "wJalrXUtnFEMI";
+    assert!(!log_a.contains(secret) && !log_b.contains(secret));
+    let mut logged = String::new();
+    for entry in std::fs::read_dir(sb.path("logs")).expect("log folder").flatten() {
+        logged.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+    }
+    assert!(
+        logged.contains("watch started"),
+        "the log file was written: {logged}"
+    );
+    assert!(!logged.contains(secret), "secret in the log file");
+    assert!(
+        !std::fs::read(&store)
+            .expect("store")
+            .windows(secret.len())
+            .any(|w| w == secret.as_bytes())
+    );
 }
 
 #[test]

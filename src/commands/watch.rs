@@ -63,6 +63,7 @@ async fn watch(store: Arc<dyn Store>, config: &Config) -> Result<()> {
     let (tx, mut rx) = mpsc::channel::<Observation>(256);
     let pollers = Pollers::spawn(&config.source, tx);
     let mut detector = Detector::new(&config.source);
+    tracing::info!(sources = config.source.len(), "watch started");
     log(
         "started",
         json!({"sources": config.source.iter().map(|s| &s.name).collect::<Vec<_>>(),
