@@ -56,7 +56,7 @@ fn contact_sources(sources: &[SourceConfig]) -> Result<usize> {
     let results = runtime.block_on(async {
         let polls = sources.iter().map(|s| async move {
             let started = std::time::Instant::now();
-            let deadline = s.timeout.saturating_mul(4);
+            let deadline = crate::sources::poller::poll_deadline(s);
             let outcome = tokio::time::timeout(deadline, async { Client::connect(s).await?.poll().await })
                 .await
                 .unwrap_or(Err(SourceError::Timeout(deadline)));

@@ -90,7 +90,7 @@ async fn run(
     loop {
         let started = Instant::now();
         // Each request has its deadline; this bounds a poll of many pages or searches.
-        let deadline = config.timeout.saturating_mul(4);
+        let deadline = poll_deadline(&config);
         let result = match tokio::time::timeout(deadline, client.poll()).await {
             Ok(r) => r,
             Err(_) => Err(SourceError::Timeout(deadline)),
@@ -189,6 +189,22 @@ async fn idle(
             }
         }
     }
+}
+
+/// How long one whole poll may take: each request has the timeout, and a poll makes several.
+pub fn poll_deadline(config: &SourceConfig) -> Duration {
+    config.timeout.saturating_mul(requests_per_poll(config) + 1)
+}
+
+/// The most requests one poll may make (pages, searches, a login).
+fn requests_per_poll(config: &SourceConfig) -> u32 {
+    let n = match config.kind {
+        super::SourceKind::Securityhub => config.findings_query.max_pages,
+        super::SourceKind::Backup => config.backup_query.max_pages,
+        // A search, its v1 retry and a login each.
+        super::SourceKind::Splunk => config.search.len() as u32 * 3,
+    };
+    n.max(1)
 }
 
 /// The interval, ±10 %.

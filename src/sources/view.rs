@@ -42,7 +42,8 @@ pub struct SourceView {
     pub name: String,
     pub kind: SourceKind,
     pub interval: Duration,
-    pub timeout: Duration,
+    /// The longest one poll may take (see `poller::poll_deadline`).
+    pub deadline: Duration,
     /// Certificate checks are off: warned about for as long as it runs.
     pub insecure: bool,
     pub snapshot: Option<Snapshot>,
@@ -78,7 +79,7 @@ impl SourceView {
         match self.last_success {
             None => Health::Starting,
             Some(at) => {
-                let due = self.interval.saturating_mul(2) + self.timeout.saturating_mul(4);
+                let due = self.interval.saturating_mul(2) + self.deadline;
                 let overdue = chrono::Duration::from_std(due).unwrap_or(chrono::Duration::MAX);
                 if now - at > overdue {
                     Health::Stale
@@ -155,7 +156,7 @@ impl SourceViews {
                     name: s.name.clone(),
                     kind: s.kind,
                     interval: s.interval,
-                    timeout: s.timeout,
+                    deadline: super::poller::poll_deadline(s),
                     insecure: s.insecure_skip_verify,
                     snapshot: None,
                     last_success: None,
@@ -293,7 +294,7 @@ mod tests {
             name: "s".into(),
             kind: SourceKind::Backup,
             interval: Duration::from_secs(60),
-            timeout: Duration::from_secs(10),
+            deadline: Duration::from_secs(40),
             insecure: false,
             snapshot: None,
             last_success: None,

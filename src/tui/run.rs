@@ -130,21 +130,16 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<()> {
                     }
                 }
                 Effect::UpdateFindings { source, update } => {
-                    if let Err(e) = pollers.update_findings(&source, update) {
-                        app.update(
-                            Msg::Source(Box::new(crate::sources::Observation::Updated {
-                                source: source.clone(),
-                                at: chrono::Utc::now(),
-                                update: crate::sources::FindingUpdate {
-                                    findings: Vec::new(),
-                                    workflow: None,
-                                    note: None,
-                                    by: String::new(),
-                                },
-                                result: Err(crate::sources::SourceError::Rejected(e)),
-                            })),
-                            chrono::Utc::now(),
-                        );
+                    // The source's task answers with an Observation::Updated; if it cannot
+                    // even take the request, say so the same way.
+                    if let Err(e) = pollers.update_findings(&source, update.clone()) {
+                        let refused = crate::sources::Observation::Updated {
+                            source,
+                            at: chrono::Utc::now(),
+                            update,
+                            result: Err(crate::sources::SourceError::Rejected(e)),
+                        };
+                        let _ = tx.send(Msg::Source(Box::new(refused)));
                     }
                 }
             }
@@ -177,8 +172,7 @@ fn terminal_msg(ev: TermEvent) -> Option<Msg> {
     }
 }
 
-/// Start the pollers; their observations join the loop's messages. The bounded channel in
-/// between makes a flood of observations wait at the pollers, not pile up in memory.
+/// Start the pollers; their observations join the loop's messages as they come.
 fn spawn_pollers(
     sources: &[crate::sources::SourceConfig],
     tx: UnboundedSender<Msg>,
