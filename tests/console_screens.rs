@@ -240,3 +240,512 @@ fn app_ingest(
 ) {
     a.ingest(RawEvent::place(e, seq, Hash::GENESIS).into_event(), fx);
 }
+
+// ---------------------------------------------------------------------------------------------
+// A console with sources: Security Hub, Splunk (without certificate checks), two AWS Backup
+// sources (one refused), fed from the recorded fixtures at fixed times.
+
+use warroom::sources::splunk::{self, ExportParser, SearchConfig, SearchOutcome};
+use warroom::sources::{Observation, Snapshot, SourceConfig, SourceError, backup, securityhub};
+use warroom::tui::sources_ui::SourceSettings;
+
+const SOURCES: &str = r#"
+[[source]]
+kind = "securityhub"
+name = "hub"
+region = "eu-west-1"
+
+[[source]]
+kind = "splunk"
+name = "splunk"
+endpoint = "https://splunk.corp.example:8089"
+token_env = "SPLUNK_TOKEN"
+insecure_skip_verify = true
+
+[[source.search]]
+name = "http-5xx"
+query = "index=web status>=500 | stats count by host"
+count_field = "count"
+threshold = 40
+
+[[source.search]]
+name = "console-logins"
+query = "index=aws sourcetype=aws:cloudtrail"
+threshold = 5
+
+[[source.search]]
+name = "by-sourcetype"
+saved_search = "Volume by sourcetype"
+count_field = "count"
+
+[[source.search]]
+name = "bad-spl"
+query = "index=prod ("
+
+[[source]]
+kind = "backup"
+name = "vault"
+region = "us-east-1"
+
+[[source]]
+kind = "backup"
+name = "vault-dr"
+region = "us-west-2"
+"#;
+
+fn fixture(path: &str) -> Vec<u8> {
+    let full = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+}
+
+fn source_configs(text: &str) -> Vec<SourceConfig> {
+    let mut config: warroom::config::Config =
+        warroom::config::parse_toml("sources.toml", text).unwrap_or_else(|e| panic!("{e}"));
+    warroom::sources::config::validate(&mut config.source, "sources.toml", text)
+        .unwrap_or_else(|e| panic!("{e}"));
+    config.source
+}
+
+fn findings(files: &[&str]) -> Vec<securityhub::Finding> {
+    files
+        .iter()
+        .flat_map(|f| {
+            securityhub::parse_findings(&fixture(f))
+                .unwrap_or_else(|e| panic!("{f}: {e}"))
+                .findings
+        })
+        .collect()
+}
+
+fn jobs(files: &[&str]) -> Vec<backup::BackupJob> {
+    files
+        .iter()
+        .flat_map(|f| {
+            backup::parse_jobs(&fixture(f))
+                .unwrap_or_else(|e| panic!("{f}: {e}"))
+                .jobs
+        })
+        .collect()
+}
+
+/// A search run over a recorded export stream, pushed in small chunks as it would arrive.
+fn search(config: &SearchConfig, file: &str) -> SearchOutcome {
+    let mut parser = ExportParser::new(config.max_rows);
+    let body = fixture(file);
+    let pushed = body.chunks(7).try_for_each(|c| parser.push(c));
+    let result = pushed.and_then(|()| parser.finish());
+    let count = result.as_ref().ok().map(|r| splunk::count_of(config, r));
+    SearchOutcome {
+        name: config.name.clone(),
+        result,
+        count,
+    }
+}
+
+fn data(source: &str, secs_ago: i64, snapshot: Snapshot) -> Observation {
+    Observation::Data {
+        source: source.into(),
+        at: now() - chrono::Duration::seconds(secs_ago),
+        snapshot,
+        pages: 2,
+        bytes: 48_213,
+        elapsed: std::time::Duration::from_millis(340),
+    }
+}
+
+/// Feed an observation, and send what the console appends (signals) back as the store would.
+fn observe(a: &mut App, o: Observation, seq: &mut u64) {
+    let fx = a.update(Msg::Source(Box::new(o)), now());
+    for f in fx {
+        if let warroom::tui::app::Effect::Append(events) = f {
+            let n = events.len();
+            let mut more = Vec::new();
+            for e in &events {
+                *seq += 1;
+                app_ingest(a, e, *seq, &mut more);
+            }
+            a.update(Msg::Saved(n), now());
+        }
+    }
+}
+
+fn app_with_sources(read_only: bool) -> App {
+    let mut a = app(read_only);
+    let configs = source_configs(SOURCES);
+    a.set_sources(&configs);
+    a.source_settings = SourceSettings::new(&configs);
+    let searches = &configs[1].search;
+    let mut seq = 500;
+    // A few polls, so the metrics have a history.
+    let hub = [
+        (300, vec!["securityhub/get_findings_page2.json"]),
+        (
+            180,
+            vec![
+                "securityhub/get_findings_page2.json",
+                "securityhub/get_findings_page1.json",
+            ],
+        ),
+        (
+            30,
+            vec![
+                "securityhub/get_findings_page1.json",
+                "securityhub/get_findings_page2.json",
+            ],
+        ),
+    ];
+    for (ago, files) in hub {
+        observe(
+            &mut a,
+            data("hub", ago, Snapshot::Findings(findings(&files))),
+            &mut seq,
+        );
+    }
+    for (ago, five_xx) in [
+        (240, "splunk/export_events.ndjson"),
+        (45, "splunk/export_messages.ndjson"),
+    ] {
+        let outcomes = vec![
+            search(&searches[0], five_xx),
+            search(&searches[1], "splunk/export_events.ndjson"),
+            search(&searches[2], "splunk/export_transforming.ndjson"),
+            search(&searches[3], "splunk/export_error.ndjson"),
+        ];
+        observe(
+            &mut a,
+            data("splunk", ago, Snapshot::Searches(outcomes)),
+            &mut seq,
+        );
+    }
+    for (ago, files) in [
+        (200, vec!["backup/list_jobs_page1.json"]),
+        (
+            20,
+            vec!["backup/list_jobs_page1.json", "backup/list_jobs_page2.json"],
+        ),
+    ] {
+        observe(
+            &mut a,
+            data("vault", ago, Snapshot::Backups(jobs(&files))),
+            &mut seq,
+        );
+    }
+    let refused = Observation::Failed {
+        source: "vault-dr".into(),
+        at: now() - chrono::Duration::seconds(10),
+        error: SourceError::Unauthorized {
+            status: 403,
+            message: "User: arn:aws:sts::123456789012:assumed-role/ir-readonly is not authorized to perform: backup:ListBackupJobs".into(),
+        },
+        retry_in: std::time::Duration::from_secs(290),
+    };
+    observe(&mut a, refused, &mut seq);
+    a
+}
+
+/// Every cell of the screen is free of control and bidi characters.
+fn assert_clean(buf: &Buffer) {
+    for cell in buf.content() {
+        assert!(
+            !cell
+                .symbol()
+                .chars()
+                .any(|c| c.is_control() || ('\u{202A}'..='\u{202E}').contains(&c)),
+            "a control character reached the screen: {:?}",
+            cell.symbol()
+        );
+    }
+}
+
+/// The sources pane's views in order, each snapshotted at 160×48 and 80×24.
+#[test]
+fn sources_views_at_160x48_and_80x24() {
+    for (w, h) in [(160u16, 48u16), (80, 24)] {
+        let mut a = app_with_sources(false);
+        a.size = (w, h);
+        key(&mut a, KeyCode::Char('5'));
+        for (name, keys_after) in [
+            ("findings", "]"),
+            ("searches", "]"),
+            ("backups", "r"),
+            ("readiness", "]"),
+            ("health", "]"),
+        ] {
+            let buf = draw(&a, w, h);
+            assert_clean(&buf);
+            let screen = text(&buf);
+            assert!(
+                screen.contains("⚠ TLS"),
+                "the TLS warning is always on:\n{screen}"
+            );
+            insta::assert_snapshot!(format!("sources_{name}_{w}x{h}"), screen);
+            keys(&mut a, keys_after);
+        }
+    }
+}
+
+#[test]
+fn sources_views_show_what_matters() {
+    let mut a = app_with_sources(false);
+    a.size = (160, 48);
+    key(&mut a, KeyCode::Char('5'));
+    let screen = text(&draw(&a, 160, 48));
+    assert!(
+        screen.contains("[Findings 4] Searches Backups Health!"),
+        "{screen}"
+    );
+    assert!(screen.contains("⚠ TLS verification off: splunk"), "{screen}");
+    // the rows of the findings table, most severe first
+    let order: Vec<usize> = ["CRITICAL", "HIGH", "MEDIUM", "LOW"]
+        .iter()
+        .map(|s| {
+            let row = |l: &str| {
+                l.trim_start_matches(['┃', '›', ' '])
+                    .starts_with(&format!("{s} "))
+            };
+            screen.lines().position(row).unwrap_or(usize::MAX)
+        })
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}\n{screen}");
+    assert!(
+        screen.contains("…i-0a1b2c3d4e5f60718"),
+        "resources keep their tail:\n{screen}"
+    );
+    key(&mut a, KeyCode::Char(']'));
+    let screen = text(&draw(&a, 160, 48));
+    assert!(screen.contains("41      40 ▲"), "over its threshold:\n{screen}");
+    assert!(screen.contains("failed: Error in 'search'"), "{screen}");
+    assert!(screen.contains("WARN Search results"), "{screen}");
+    key(&mut a, KeyCode::Char(']'));
+    let screen = text(&draw(&a, 160, 48));
+    assert!(
+        screen.contains("10.0 GiB") && screen.contains("FAILED"),
+        "{screen}"
+    );
+    assert!(screen.contains("Insufficient privileg"), "{screen}");
+    key(&mut a, KeyCode::Char(']'));
+    let screen = text(&draw(&a, 160, 48));
+    assert!(
+        screen.contains("unauthorised") && screen.contains("in 4m"),
+        "{screen}"
+    );
+    assert!(screen.contains("⚠ splunk"), "{screen}");
+}
+
+#[test]
+fn finding_and_search_details() {
+    for (w, h) in [(160u16, 48u16), (80, 24)] {
+        let mut a = app_with_sources(false);
+        a.size = (w, h);
+        key(&mut a, KeyCode::Char('5'));
+        key(&mut a, KeyCode::Enter);
+        let buf = draw(&a, w, h);
+        assert_clean(&buf);
+        let screen = text(&buf);
+        assert!(screen.contains("querying a C&C domain"), "{screen}");
+        assert!(
+            !screen.contains("pwned") || screen.contains("querying"),
+            "{screen}"
+        );
+        insta::assert_snapshot!(format!("finding_detail_{w}x{h}"), screen);
+        keys(&mut a, "jjjjjjjjjj");
+        insta::assert_snapshot!(format!("finding_detail_scrolled_{w}x{h}"), text(&draw(&a, w, h)));
+        key(&mut a, KeyCode::Esc);
+        key(&mut a, KeyCode::Char(']'));
+        key(&mut a, KeyCode::Char('j'));
+        key(&mut a, KeyCode::Enter);
+        let buf = draw(&a, w, h);
+        assert_clean(&buf);
+        let screen = text(&buf);
+        assert!(
+            screen.contains("Console") && screen.contains("auth, con"),
+            "{screen}"
+        );
+        insta::assert_snapshot!(format!("search_detail_{w}x{h}"), screen);
+    }
+}
+
+#[test]
+fn resolving_a_finding_asks_first() {
+    let mut a = app_with_sources(false);
+    a.size = (100, 30);
+    key(&mut a, KeyCode::Char('5'));
+    key(&mut a, KeyCode::Char('R'));
+    insta::assert_snapshot!("finding_confirm_100x30", text(&draw(&a, 100, 30)));
+}
+
+#[test]
+fn metrics_with_sources() {
+    let mut a = app_with_sources(false);
+    a.size = (80, 24);
+    key(&mut a, KeyCode::Char('4'));
+    let screen = text(&draw(&a, 80, 24));
+    assert!(screen.contains("findings C:1 H:1 M:1 L:1"), "{screen}");
+    assert!(screen.contains("http-5xx 41 ▲"), "{screen}");
+    insta::assert_snapshot!("metrics_sources_80x24", screen);
+}
+
+#[test]
+fn findings_styles_at_80x24() {
+    let mut a = app_with_sources(false);
+    a.size = (80, 24);
+    key(&mut a, KeyCode::Char('5'));
+    insta::assert_debug_snapshot!("styles_findings_80x24", draw(&a, 80, 24));
+}
+
+#[test]
+fn a_read_only_console_with_sources_offers_no_changes() {
+    let mut a = app_with_sources(true);
+    a.size = (160, 48);
+    key(&mut a, KeyCode::Char('5'));
+    key(&mut a, KeyCode::Enter);
+    let screen = text(&draw(&a, 160, 48));
+    assert!(screen.contains("READ-ONLY") && screen.contains("esc"), "{screen}");
+    assert!(!screen.contains("resolved"), "{screen}");
+}
+
+#[test]
+fn hostile_source_text_never_reaches_the_screen() {
+    let mut a = app(false);
+    let configs = source_configs(SOURCES);
+    a.set_sources(&configs);
+    a.source_settings = SourceSettings::new(&configs);
+    let mut seq = 500;
+    observe(
+        &mut a,
+        data(
+            "hub",
+            5,
+            Snapshot::Findings(findings(&["securityhub/get_findings_page1.json"])),
+        ),
+        &mut seq,
+    );
+    let hostile = search(&configs[1].search[0], "splunk/export_hostile.ndjson");
+    observe(
+        &mut a,
+        data("splunk", 5, Snapshot::Searches(vec![hostile])),
+        &mut seq,
+    );
+    observe(
+        &mut a,
+        data(
+            "vault",
+            5,
+            Snapshot::Backups(jobs(&["backup/list_jobs_hostile.json"])),
+        ),
+        &mut seq,
+    );
+    for (w, h) in [(160u16, 48u16), (80, 24), (41, 12)] {
+        a.size = (w, h);
+        key(&mut a, KeyCode::Char('5'));
+        for step in ["", "]", "]", "r", "]", "]"] {
+            keys(&mut a, step);
+            assert_clean(&draw(&a, w, h));
+            key(&mut a, KeyCode::Enter);
+            let buf = draw(&a, w, h);
+            assert_clean(&buf);
+            key(&mut a, KeyCode::Esc);
+        }
+        key(&mut a, KeyCode::Char('4'));
+        assert_clean(&draw(&a, w, h));
+    }
+    a.size = (160, 48);
+    key(&mut a, KeyCode::Char('5'));
+    keys(&mut a, "]");
+    key(&mut a, KeyCode::Enter);
+    let screen = text(&draw(&a, 160, 48));
+    assert!(screen.contains("db-01") && !screen.contains("pwned"), "{screen}");
+    insta::assert_snapshot!("hostile_search_detail_160x48", screen);
+    key(&mut a, KeyCode::Esc);
+    keys(&mut a, "]");
+    if a.sources_ui.readiness {
+        keys(&mut a, "r");
+    }
+    let screen = text(&draw(&a, 160, 48));
+    insta::assert_snapshot!("hostile_backups_160x48", screen);
+    keys(&mut a, "]]");
+    key(&mut a, KeyCode::Enter);
+    let screen = text(&draw(&a, 160, 48));
+    assert!(
+        screen.contains("C&C domain") && !screen.contains("pwned"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("hostile_finding_detail_160x48", screen);
+}
+
+#[test]
+fn no_size_panics_with_sources_in_any_view() {
+    let mut a = app_with_sources(false);
+    key(&mut a, KeyCode::Char('5'));
+    let views = ["", "]", "r", "]", "]"];
+    for step in views {
+        keys(&mut a, step);
+        for w in 1..=24 {
+            for h in 1..=8 {
+                a.size = (w, h);
+                draw(&a, w, h);
+            }
+        }
+        for w in (30..=260).step_by(11) {
+            for h in (8..=80).step_by(6) {
+                a.size = (w, h);
+                draw(&a, w, h);
+                key(&mut a, KeyCode::Enter);
+                draw(&a, w, h);
+                keys(&mut a, "jjG");
+                draw(&a, w, h);
+                key(&mut a, KeyCode::Esc);
+            }
+        }
+    }
+    key(&mut a, KeyCode::Char('z'));
+    for w in [40u16, 120, 200] {
+        a.size = (w, 40);
+        let screen = text(&draw(&a, w, 40));
+        assert!(screen.contains("Sources"), "zoomed:\n{screen}");
+    }
+    // a resize burst through update, with a detail open half the time
+    let mut terminal = Terminal::new(TestBackend::new(10, 5)).expect("terminal");
+    for i in 0..200u16 {
+        let (w, h) = (1 + (i * 37) % 220, 1 + (i * 17) % 70);
+        a.update(Msg::Resize(w, h), now());
+        terminal.backend_mut().resize(w, h);
+        terminal
+            .resize(ratatui::layout::Rect::new(0, 0, w, h))
+            .expect("resize");
+        terminal.draw(|f| view::draw(f, &a, now())).expect("draw");
+        if i % 50 == 0 {
+            key(&mut a, KeyCode::Enter);
+        }
+        if i % 50 == 25 {
+            key(&mut a, KeyCode::Esc);
+            key(&mut a, KeyCode::Char(']'));
+        }
+    }
+}
+
+#[test]
+fn help_lists_source_keys_only_when_there_are_sources() {
+    let help = |a: &mut App| {
+        a.size = (100, 80);
+        key(a, KeyCode::Char('?'));
+        let screen = text(&draw(a, 100, 80));
+        key(a, KeyCode::Esc);
+        screen
+    };
+    let with = help(&mut app_with_sources(false));
+    for expected in [
+        "sort-findings",
+        "finding-resolved",
+        "source-view-next",
+        ":sources",
+        ":finding",
+    ] {
+        assert!(with.contains(expected), "{expected}:\n{with}");
+    }
+    let without = help(&mut app(false));
+    assert!(
+        !without.contains("finding") && !without.contains(":sources"),
+        "{without}"
+    );
+}

@@ -580,6 +580,13 @@ mod tests {
     fn kinds_list_matches_the_enum() {
         let b = EventBody::Note { text: "x".into() };
         assert!(KINDS.contains(&b.kind()));
-        assert_eq!(KINDS.len(), 22);
+        let f = EventBody::FindingUpdated {
+            source: "hub".into(),
+            findings: vec!["t".into()],
+            workflow: Some("RESOLVED".into()),
+            note: None,
+        };
+        assert!(KINDS.contains(&f.kind()));
+        assert_eq!(KINDS.len(), 23);
     }
 }

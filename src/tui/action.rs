@@ -64,6 +64,44 @@ actions! {
     AssignRole = "assign-role", "Assign a role (commander, scribe, comms, ops…)", true;
     Declare = "declare", "Declare a new incident", true;
     Export = "export", "Write the post-incident report (Markdown) to a file", false;
+    SourceViewNext = "source-view-next", "Sources: the next view (findings, searches, backups, health)", false;
+    SourceViewPrev = "source-view-prev", "Sources: the previous view", false;
+    Open = "open", "Sources: open the selected finding or search in detail", false;
+    SortFindings = "sort-findings", "Findings: sort by severity, then age, then title", false;
+    FindingNotified = "finding-notified", "Findings: set the selected finding NOTIFIED", true;
+    FindingResolved = "finding-resolved", "Findings: set the selected finding RESOLVED (asks first)", true;
+    FindingSuppressed = "finding-suppressed", "Findings: set the selected finding SUPPRESSED (asks first)", true;
+    FindingNote = "finding-note", "Findings: add a note to the selected finding", true;
+    BackupReadiness = "backup-readiness", "Backups: switch between jobs and readiness per resource", false;
+}
+
+/// Where an action's keys work. Keys route from the most specific scope out: in the findings
+/// view a key bound to a finding action shadows the same key's global action, and everywhere
+/// else the global action keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Global,
+    /// The sources pane, whatever its view.
+    Sources,
+    /// The sources pane's findings view.
+    Findings,
+    /// The sources pane's backups view.
+    Backups,
+}
+
+impl Action {
+    pub fn scope(self) -> Scope {
+        match self {
+            Action::SourceViewNext | Action::SourceViewPrev | Action::Open => Scope::Sources,
+            Action::SortFindings
+            | Action::FindingNotified
+            | Action::FindingResolved
+            | Action::FindingSuppressed
+            | Action::FindingNote => Scope::Findings,
+            Action::BackupReadiness => Scope::Backups,
+            _ => Scope::Global,
+        }
+    }
 }
 
 impl fmt::Display for Action {

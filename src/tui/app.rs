@@ -5,13 +5,14 @@
 //! A console never changes incident state itself: actions become events that are appended,
 //! and the state changes when they come back from the store, as they do in every other console.
 
-use super::action::Action;
+use super::action::{Action, Scope};
 use super::feed::{Feed, Filter, Interner, Row};
 use super::input::LineInput;
 use super::keymap::Keymap;
 use super::layout::{Pane, layout};
 use super::notify::{Notification, NotifyConfig, notification_for};
 use super::palette::{self, Command, Vocabulary};
+use super::sources_ui::{Detail, FindingRef, SourceSettings, SourcesUi, note_problem};
 use super::theme::Theme;
 use crate::export::Format;
 use crate::incident::runbook::{self, Runbook};
@@ -72,7 +73,15 @@ pub enum EditorKind {
     Note,
     Decision,
     StatusUpdate,
-    Handoff { to: String },
+    Handoff {
+        to: String,
+    },
+    /// A note on a Security Hub finding, sent to the service (and recorded on the timeline).
+    FindingNote {
+        finding: FindingRef,
+        /// Cleaned and short, for the editor's title.
+        title: String,
+    },
 }
 
 impl EditorKind {
@@ -82,6 +91,7 @@ impl EditorKind {
             EditorKind::Decision => "Decision (first line: the decision; the rest: why)".into(),
             EditorKind::StatusUpdate => "Status update".into(),
             EditorKind::Handoff { to } => format!("Hand off command to {to}: briefing"),
+            EditorKind::FindingNote { title, .. } => format!("Note on the finding “{title}”"),
         }
     }
 }
@@ -95,7 +105,17 @@ pub struct Editor {
 #[derive(Debug, Clone)]
 pub struct Confirm {
     pub prompt: String,
-    pub events: Vec<NewEvent>,
+    pub then: Then,
+}
+
+/// What a yes does.
+#[derive(Debug, Clone)]
+pub enum Then {
+    Append(Vec<NewEvent>),
+    UpdateFindings {
+        source: String,
+        update: crate::sources::FindingUpdate,
+    },
 }
 
 pub enum Mode {
@@ -112,6 +132,8 @@ pub enum Mode {
     Picker {
         selected: usize,
     },
+    /// A finding or a search's results, over the panes.
+    Detail(Detail),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,6 +193,12 @@ pub struct App {
     pub sources: crate::sources::view::SourceViews,
     /// Turns observations into signals (none until sources are set).
     pub(super) detector: Option<crate::sources::signals::Detector>,
+    /// The sources pane: view, selections, sort, filters.
+    pub sources_ui: SourcesUi,
+    /// What the sources pane needs from the configuration (thresholds, backup staleness).
+    pub source_settings: SourceSettings,
+    /// The filter being typed applies to the sources pane, not the timeline.
+    filter_sources: bool,
 }
 
 impl App {
@@ -202,6 +230,9 @@ impl App {
             dirty: true,
             sources: Default::default(),
             detector: None,
+            sources_ui: SourcesUi::default(),
+            source_settings: SourceSettings::default(),
+            filter_sources: false,
         }
     }
 
@@ -245,11 +276,12 @@ impl App {
         let mut fx = Vec::new();
         match msg {
             Msg::Key(key) if key.kind != KeyEventKind::Release => {
-                self.on_key(key, now, &mut fx);
-                self.dirty = true;
+                if self.on_key(key, now, &mut fx) {
+                    self.dirty = true;
+                }
             }
             Msg::Key(_) => {}
-            Msg::Mouse(m) => self.on_mouse(m),
+            Msg::Mouse(m) => self.on_mouse(m, now),
             Msg::Paste(s) => {
                 self.on_paste(&s);
                 self.dirty = true;
@@ -355,18 +387,18 @@ impl App {
         fx.push(Effect::Append(events));
     }
 
-    fn on_key(&mut self, key: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    /// Whether the key did anything (an unbound key leaves the screen as it was).
+    fn on_key(&mut self, key: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) -> bool {
         // ctrl-c always leaves, whatever is open.
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             fx.push(Effect::Quit);
-            return;
+            return true;
         }
         match std::mem::replace(&mut self.mode, Mode::Normal) {
-            Mode::Normal => {
-                if let Some(action) = self.keymap.action_for(&key) {
-                    self.perform(action, now, fx);
-                }
-            }
+            Mode::Normal => match self.keymap.action_in(&key, &self.key_scopes()) {
+                Some(action) => self.perform(action, now, fx),
+                None => return false,
+            },
             Mode::Help => match key.code {
                 KeyCode::Char('j') | KeyCode::Down => {
                     self.help_scroll += 1;
@@ -424,11 +456,11 @@ impl App {
                 }
             },
             Mode::Filter(mut input) => match key.code {
-                KeyCode::Esc => self.set_filter(None),
+                KeyCode::Esc => self.apply_filter(""),
                 KeyCode::Enter => {}
                 _ => {
                     input.edit(&key);
-                    self.set_filter(Filter::parse(input.text()));
+                    self.apply_filter(input.text());
                     self.mode = Mode::Filter(input);
                 }
             },
@@ -438,6 +470,16 @@ impl App {
                     || (key.code == KeyCode::Enter && key.modifiers.contains(KeyModifiers::ALT));
                 if key.code == KeyCode::Esc {
                     self.say("Discarded.".into(), now);
+                } else if submit && let EditorKind::FindingNote { finding, .. } = &editor.kind {
+                    let text = editor.area.lines().join("\n");
+                    let text = text.trim();
+                    if let Some(problem) = note_problem(text) {
+                        self.fail(problem, now);
+                        self.mode = Mode::Editor(editor);
+                    } else {
+                        let target = Some(finding.clone());
+                        self.change_finding(None, Some(text.to_string()), target, now, fx);
+                    }
                 } else if submit {
                     let text = editor.area.lines().join("\n");
                     match self.editor_events(&editor.kind, &text) {
@@ -453,7 +495,12 @@ impl App {
                 }
             }
             Mode::Confirm(c) => match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => self.append(c.events, fx),
+                KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => match c.then {
+                    Then::Append(events) => self.append(events, fx),
+                    Then::UpdateFindings { source, update } => {
+                        self.request_finding_update(&source, update, now, fx)
+                    }
+                },
                 KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
                     self.say("Cancelled.".into(), now)
                 }
@@ -470,18 +517,54 @@ impl App {
                         if let Some(id) = self.picker_incidents().get(selected).map(|i| i.id.clone()) {
                             self.switch_to(id);
                         }
-                        return;
+                        return true;
                     }
-                    KeyCode::Esc | KeyCode::Char('q') if self.current.is_some() => return,
+                    KeyCode::Esc | KeyCode::Char('q') if self.current.is_some() => return true,
                     KeyCode::Char('D') if !self.opts.read_only => {
                         self.open_palette("declare ");
-                        return;
+                        return true;
                     }
                     _ => {}
                 }
                 self.mode = Mode::Picker { selected };
             }
+            Mode::Detail(detail) => self.on_detail_key(detail, key, now, fx),
         }
+        true
+    }
+
+    /// Keys over a detail view: scroll, close, and on a finding its actions.
+    fn on_detail_key(&mut self, mut detail: Detail, key: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+        let max = self.detail_max_scroll(&detail, now);
+        let (Detail::Finding { scroll, .. } | Detail::Search { scroll, .. }) = &mut detail;
+        let page = self.page();
+        match key.code {
+            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => return,
+            KeyCode::Char('j') | KeyCode::Down => *scroll = (*scroll + 1).min(max),
+            KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1).min(max),
+            KeyCode::PageDown | KeyCode::Char(' ') => *scroll = (*scroll + page).min(max),
+            KeyCode::PageUp => *scroll = scroll.saturating_sub(page).min(max),
+            KeyCode::Home | KeyCode::Char('g') => *scroll = 0,
+            KeyCode::End | KeyCode::Char('G') => *scroll = max,
+            _ => {
+                let action = self.keymap.action_in(&key, &[Scope::Findings]);
+                if let (Detail::Finding { finding, .. }, Some(action)) = (&detail, action)
+                    && action.scope() == Scope::Findings
+                    && action != Action::SortFindings
+                {
+                    let target = Some(finding.clone());
+                    if action.writes() && self.opts.read_only {
+                        self.fail(format!("Read-only console: `{action}` is not available."), now);
+                    } else {
+                        self.finding_action(action, target, now, fx);
+                    }
+                    if !matches!(self.mode, Mode::Normal) {
+                        return; // a confirmation or the note editor took over
+                    }
+                }
+            }
+        }
+        self.mode = Mode::Detail(detail);
     }
 
     fn on_paste(&mut self, s: &str) {
@@ -489,8 +572,8 @@ impl App {
             Mode::Palette { input, .. } => input.paste(s),
             Mode::Filter(input) => {
                 input.paste(s);
-                let f = Filter::parse(input.text());
-                self.set_filter(f);
+                let text = input.text().to_string();
+                self.apply_filter(&text);
             }
             Mode::Editor(editor) => {
                 editor.area.insert_str(crate::text::clean_text(s));
@@ -499,9 +582,9 @@ impl App {
         }
     }
 
-    fn on_mouse(&mut self, m: MouseEvent) {
+    fn on_mouse(&mut self, m: MouseEvent, now: DateTime<Utc>) {
         let area = Rect::new(0, 0, self.size.0, self.size.1);
-        let Some(areas) = layout(area, self.focus, self.zoomed) else {
+        let Some(areas) = layout(area, self.focus, self.zoomed, !self.sources.is_empty()) else {
             return;
         };
         let at = Position::new(m.column, m.row);
@@ -519,10 +602,19 @@ impl App {
                     self.focus = p;
                 }
                 let down = matches!(m.kind, MouseEventKind::ScrollDown);
-                self.scroll_by(if down { 3 } else { -3 });
+                self.scroll_by(if down { 3 } else { -3 }, now);
                 self.dirty = true;
             }
             _ => {}
+        }
+    }
+
+    /// The filter being typed, to the pane it was opened on.
+    fn apply_filter(&mut self, text: &str) {
+        if self.filter_sources {
+            self.set_source_filter(text);
+        } else {
+            self.set_filter(Filter::parse(text));
         }
     }
 
@@ -543,7 +635,7 @@ impl App {
         };
     }
 
-    fn open_editor(&mut self, kind: EditorKind) {
+    pub(super) fn open_editor(&mut self, kind: EditorKind) {
         let template: Vec<String> = match &kind {
             EditorKind::StatusUpdate => {
                 let inc = self.incident();
@@ -609,6 +701,7 @@ impl App {
                 to: to.clone(),
                 briefing: parse_briefing(text),
             },
+            EditorKind::FindingNote { .. } => return Err("A finding note goes to its source.".into()),
         };
         self.event(body)
             .map(|e| vec![e])
@@ -621,7 +714,8 @@ impl App {
             self.fail(format!("Read-only console: `{action}` is not available."), now);
             return;
         }
-        if action.writes() && action != Action::Declare && self.incident().is_none() {
+        let needs_incident = action.scope() == Scope::Global && action != Action::Declare;
+        if action.writes() && needs_incident && self.incident().is_none() {
             self.fail(
                 "No incident on screen: press D to declare one, or i to pick one.".into(),
                 now,
@@ -636,11 +730,14 @@ impl App {
             }
             Action::Palette => self.open_palette(""),
             Action::Filter => {
-                let current = self
-                    .feed()
-                    .and_then(Feed::filter)
-                    .map(|f| f.source.clone())
-                    .unwrap_or_default();
+                self.filter_sources = self.focus == Pane::Sources;
+                let current = if self.filter_sources {
+                    self.source_filter(self.source_tab()).to_string()
+                } else {
+                    (self.feed().and_then(Feed::filter))
+                        .map(|f| f.source.clone())
+                        .unwrap_or_default()
+                };
                 self.mode = Mode::Filter(LineInput::new(&current));
             }
             Action::FocusNext => self.focus = self.focus.next(),
@@ -651,13 +748,13 @@ impl App {
             Action::FocusMetrics => self.focus = Pane::Metrics,
             Action::FocusSources => self.focus = Pane::Sources,
             Action::Zoom => self.zoomed = !self.zoomed,
-            Action::Up => self.scroll_by(-1),
-            Action::Down => self.scroll_by(1),
-            Action::PageUp => self.scroll_by(-(self.page() as i64)),
-            Action::PageDown => self.scroll_by(self.page() as i64),
-            Action::Top => self.scroll_by(i64::MIN / 2),
+            Action::Up => self.scroll_by(-1, now),
+            Action::Down => self.scroll_by(1, now),
+            Action::PageUp => self.scroll_by(-(self.page() as i64), now),
+            Action::PageDown => self.scroll_by(self.page() as i64, now),
+            Action::Top => self.scroll_by(i64::MIN / 2, now),
             Action::Bottom => {
-                self.scroll_by(i64::MAX / 2);
+                self.scroll_by(i64::MAX / 2, now);
                 if self.focus == Pane::Timeline {
                     self.follow = true;
                 }
@@ -730,6 +827,21 @@ impl App {
             Action::AssignRole => self.open_palette("role "),
             Action::Declare => self.open_palette("declare "),
             Action::Export => self.run_command(Command::Export(Format::Md), now, fx),
+            Action::SourceViewNext => self.cycle_source_tab(1),
+            Action::SourceViewPrev => self.cycle_source_tab(-1),
+            Action::Open => self.open_source_detail(now),
+            Action::SortFindings => {
+                self.sources_ui.sort = self.sources_ui.sort.next();
+                self.say(
+                    format!("Findings sorted by {}", self.sources_ui.sort.label()),
+                    now,
+                );
+            }
+            Action::FindingNotified
+            | Action::FindingResolved
+            | Action::FindingSuppressed
+            | Action::FindingNote => self.finding_action(action, None, now, fx),
+            Action::BackupReadiness => self.sources_ui.readiness = !self.sources_ui.readiness,
         }
     }
 
@@ -737,7 +849,7 @@ impl App {
         if let Some(e) = self.event(body) {
             self.mode = Mode::Confirm(Confirm {
                 prompt,
-                events: vec![e],
+                then: Then::Append(vec![e]),
             });
         }
     }
@@ -746,7 +858,7 @@ impl App {
         (self.size.1 as usize).saturating_sub(8).max(1)
     }
 
-    fn scroll_by(&mut self, delta: i64) {
+    fn scroll_by(&mut self, delta: i64, now: DateTime<Utc>) {
         match self.focus {
             Pane::Timeline => {
                 let len = self.feed().map_or(0, Feed::len);
@@ -762,7 +874,8 @@ impl App {
                 let len = self.incident().map_or(0, |i| i.responders.len());
                 self.roster_selected = step(self.roster_selected, delta, len);
             }
-            Pane::Metrics | Pane::Sources => {}
+            Pane::Sources => self.source_step(delta, now),
+            Pane::Metrics => {}
         }
     }
 
@@ -851,6 +964,7 @@ impl App {
                 | Command::Filter(_)
                 | Command::Time(_)
                 | Command::Theme(_)
+                | Command::Sources(_)
                 | Command::Help
                 | Command::Quit
         );
@@ -858,7 +972,8 @@ impl App {
             self.fail("Read-only console: nothing can be written from here.".into(), now);
             return;
         }
-        if writes && !matches!(cmd, Command::Declare { .. }) && self.incident().is_none() {
+        let needs_incident = !matches!(cmd, Command::Declare { .. } | Command::Finding { .. });
+        if writes && needs_incident && self.incident().is_none() {
             self.fail("No incident on screen: `:declare SEV TITLE` first.".into(), now);
             return;
         }
@@ -996,6 +1111,14 @@ impl App {
                 self.mode = Mode::Help;
                 return;
             }
+            Command::Sources(Some(tab)) => return self.show_source_tab(tab, now),
+            Command::Sources(None) => {
+                self.focus = Pane::Sources;
+                return;
+            }
+            Command::Finding { workflow, note } => {
+                return self.change_finding(workflow, note, None, now, fx);
+            }
             Command::Quit => return fx.push(Effect::Quit),
         };
         let events = self.event(body).into_iter().collect();
@@ -1046,8 +1169,10 @@ fn parse_briefing(text: &str) -> Briefing {
 mod tests {
     use super::*;
     use crate::incident::runbook::load_runbooks;
+    use crate::sources::securityhub::Workflow;
     use crate::timeline::Hash;
     use crate::timeline::store::RawEvent;
+    use crate::tui::sources_ui::{FindingSort, List, SourceTab};
     use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {
@@ -1367,5 +1492,289 @@ mod tests {
         assert_eq!(b.hypotheses_ruled_out, vec!["network", "dns"]);
         assert_eq!(b.last_customer_update, "13:25 recovering");
         assert_eq!(b.next_steps, vec!["confirm"]);
+    }
+
+    /// A console watching a Security Hub source (the fixture's three findings) and a backup
+    /// source (no jobs yet).
+    fn with_sources(read_only: bool) -> Harness {
+        let mut h = Harness::new(read_only);
+        h.store(&crate::demo::sample_events(&IncidentId("INC-1".into()), now()));
+        h.app.start();
+        let text = "[[source]]\nkind = \"securityhub\"\nname = \"hub\"\nregion = \"eu-west-1\"\n\
+                    [[source]]\nkind = \"backup\"\nname = \"vault\"\nregion = \"us-east-1\"\n";
+        let mut config: crate::config::Config = crate::config::parse_toml("t.toml", text).expect("config");
+        crate::sources::config::validate(&mut config.source, "t.toml", text).expect("valid");
+        h.app.set_sources(&config.source);
+        h.app.source_settings = SourceSettings::new(&config.source);
+        let page = crate::sources::securityhub::parse_findings(include_bytes!(
+            "../../tests/fixtures/securityhub/get_findings_page1.json"
+        ))
+        .expect("fixture");
+        h.app.update(
+            Msg::Source(Box::new(crate::sources::Observation::Data {
+                source: "hub".into(),
+                at: now(),
+                snapshot: crate::sources::Snapshot::Findings(page.findings),
+                pages: 1,
+                bytes: 4096,
+                elapsed: std::time::Duration::from_millis(80),
+            })),
+            now(),
+        );
+        h
+    }
+
+    const SG: &str = "arn:aws:securityhub:eu-west-1:123456789012:security-control/EC2.19/finding/5b6e2f10-7c3d-4a9e-8f21-0d4c6b8a9e13";
+
+    fn updates(fx: Vec<Effect>) -> Vec<(String, crate::sources::FindingUpdate)> {
+        fx.into_iter()
+            .filter_map(|f| match f {
+                Effect::UpdateFindings { source, update } => Some((source, update)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn selected_id(h: &Harness) -> Option<String> {
+        h.app.selected_finding(now()).map(|(_, f)| f.id.clone())
+    }
+
+    #[test]
+    fn finding_keys_send_the_selected_finding_and_risky_ones_ask_first() {
+        let mut h = with_sources(false);
+        h.key(KeyCode::Char('5'));
+        assert_eq!(h.app.source_tab(), SourceTab::Findings);
+        h.key(KeyCode::Char('j')); // CRITICAL first, then the HIGH security-group finding
+        let id = selected_id(&h).expect("a finding is selected");
+        assert_eq!(id, SG);
+
+        let sent = updates(h.key(KeyCode::Char('N')));
+        let [(source, update)] = sent.as_slice() else {
+            panic!("one update: {sent:?}");
+        };
+        assert_eq!(source, "hub");
+        assert_eq!(update.workflow, Some(Workflow::Notified));
+        assert_eq!(update.note, None);
+        assert_eq!(update.by, "warroom/maria@jump-01");
+        let [(sent_id, arn)] = update.findings.as_slice() else {
+            panic!("one finding");
+        };
+        assert_eq!(sent_id, &id);
+        assert!(arn.starts_with("arn:aws:securityhub:"), "{arn}");
+
+        assert!(
+            updates(h.key(KeyCode::Char('R'))).is_empty(),
+            "RESOLVED asks first"
+        );
+        assert!(matches!(&h.app.mode, Mode::Confirm(c) if c.prompt.contains("RESOLVED")));
+        let sent = updates(h.key(KeyCode::Char('y')));
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].1.workflow, Some(Workflow::Resolved));
+        assert_eq!(sent[0].1.findings[0].0, id);
+
+        assert!(
+            updates(h.key(KeyCode::Char('S'))).is_empty(),
+            "SUPPRESSED asks first"
+        );
+        assert!(matches!(&h.app.mode, Mode::Confirm(c) if c.prompt.contains("SUPPRESSED")));
+        assert!(updates(h.key(KeyCode::Char('n'))).is_empty(), "and no means no");
+        assert!(matches!(h.app.mode, Mode::Normal));
+
+        h.key(KeyCode::Char('a'));
+        assert!(matches!(&h.app.mode, Mode::Editor(e) if matches!(e.kind, EditorKind::FindingNote { .. })));
+        h.typed("owner paged; ticket SEC-12");
+        let sent = updates(h.ctrl('s'));
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].1.note.as_deref(), Some("owner paged; ticket SEC-12"));
+        assert_eq!(sent[0].1.workflow, None);
+        assert_eq!(sent[0].1.findings[0].0, id);
+        assert!(matches!(h.app.mode, Mode::Normal));
+    }
+
+    #[test]
+    fn finding_commands_from_the_palette_need_no_incident_but_a_finding() {
+        let mut h = with_sources(false);
+        h.app.current = None;
+        let sent = updates(h.palette("finding notified"));
+        assert_eq!(sent.len(), 1, "acts on the selected (first) finding");
+        assert_eq!(sent[0].1.workflow, Some(Workflow::Notified));
+        let sent = updates(h.palette("finding note  rotated the keys "));
+        assert_eq!(sent[0].1.note.as_deref(), Some("rotated the keys"));
+        assert!(updates(h.palette("finding suppressed")).is_empty());
+        assert!(matches!(h.app.mode, Mode::Confirm(_)));
+        assert_eq!(updates(h.key(KeyCode::Enter)).len(), 1);
+        // an over-long note is refused before a round trip
+        let long = "x".repeat(600);
+        assert!(updates(h.palette(&format!("finding note {long}"))).is_empty());
+        assert!(h.app.flash.as_ref().is_some_and(|f| f.text.contains("512")));
+        // no Security Hub source: said so
+        let mut bare = Harness::with_sample();
+        assert!(updates(bare.palette("finding notified")).is_empty());
+        assert!(
+            bare.app
+                .flash
+                .as_ref()
+                .is_some_and(|f| f.text.contains("Security Hub"))
+        );
+    }
+
+    #[test]
+    fn a_read_only_console_changes_no_finding() {
+        let mut h = with_sources(true);
+        h.key(KeyCode::Char('5'));
+        for c in ['N', 'R', 'S', 'a'] {
+            h.app.flash = None;
+            assert!(updates(h.key(KeyCode::Char(c))).is_empty(), "{c}");
+            assert!(matches!(h.app.mode, Mode::Normal), "{c}");
+            assert!(
+                h.app.flash.as_ref().is_some_and(|f| f.text.contains("Read-only")),
+                "{c}"
+            );
+        }
+        for line in ["finding resolved", "finding note hi"] {
+            assert!(updates(h.palette(line)).is_empty(), "{line}");
+            assert!(matches!(h.app.mode, Mode::Normal), "{line}");
+        }
+        // from the detail view too
+        h.key(KeyCode::Enter);
+        assert!(matches!(h.app.mode, Mode::Detail(_)));
+        assert!(updates(h.key(KeyCode::Char('R'))).is_empty());
+        assert!(matches!(h.app.mode, Mode::Detail(_)), "still reading");
+    }
+
+    #[test]
+    fn sorting_keeps_the_selected_finding_and_s_elsewhere_still_changes_status() {
+        let mut h = with_sources(false);
+        let titles = |h: &Harness| -> Vec<String> {
+            h.app
+                .finding_rows()
+                .iter()
+                .map(|r| r.finding.severity.label().to_string())
+                .collect()
+        };
+        assert_eq!(titles(&h), ["CRITICAL", "HIGH", "MEDIUM"]);
+        h.key(KeyCode::Char('5'));
+        h.key(KeyCode::Char('G'));
+        let medium = selected_id(&h);
+        assert_eq!(medium.as_deref(), Some("inspector-legacy-0042"));
+        h.key(KeyCode::Char('s'));
+        assert_eq!(h.app.sources_ui.sort, FindingSort::Age);
+        // newest update first: the CRITICAL (09:20Z), the HIGH (07:00Z), the legacy one
+        assert_eq!(titles(&h), ["CRITICAL", "HIGH", "MEDIUM"]);
+        h.key(KeyCode::Char('s'));
+        assert_eq!(h.app.sources_ui.sort, FindingSort::Title);
+        assert_eq!(titles(&h)[0], "MEDIUM", "its title is empty, so first");
+        assert_eq!(selected_id(&h), medium, "the selection follows the finding");
+        assert_eq!(h.app.source_selected(List::Findings, now()), Some(0));
+        h.key(KeyCode::Char('s'));
+        assert_eq!(h.app.sources_ui.sort, FindingSort::Severity);
+        // outside the sources pane, s is the status key again
+        h.key(KeyCode::Char('1'));
+        h.key(KeyCode::Char('s'));
+        assert!(matches!(&h.app.mode, Mode::Confirm(c) if c.prompt.contains("status")));
+    }
+
+    #[test]
+    fn the_filter_applies_to_the_focused_pane() {
+        let mut h = with_sources(false);
+        let events = h.app.feed().map(Feed::len);
+        h.key(KeyCode::Char('5'));
+        h.key(KeyCode::Char('/'));
+        h.typed("security GROUPS");
+        assert_eq!(h.app.finding_rows().len(), 1);
+        assert_eq!(
+            h.app.feed().map(Feed::len),
+            events,
+            "the timeline is not filtered"
+        );
+        h.key(KeyCode::Enter);
+        assert_eq!(h.app.source_filter(SourceTab::Findings), "security GROUPS");
+        // each view has its own
+        h.key(KeyCode::Char(']'));
+        assert_eq!(h.app.source_filter(h.app.source_tab()), "");
+        h.key(KeyCode::Char('['));
+        h.key(KeyCode::Char('/'));
+        h.key(KeyCode::Esc);
+        assert_eq!(h.app.finding_rows().len(), 3);
+        // on the timeline, the timeline's filter
+        h.key(KeyCode::Char('1'));
+        h.key(KeyCode::Char('/'));
+        h.typed("kind:decision");
+        assert_eq!(h.app.feed().map(Feed::len), Some(1));
+        assert_eq!(h.app.finding_rows().len(), 3);
+    }
+
+    #[test]
+    fn views_cycle_through_what_is_configured() {
+        let mut h = with_sources(false);
+        h.key(KeyCode::Char(']'));
+        assert_eq!(
+            h.app.source_tab(),
+            SourceTab::Findings,
+            "] needs the sources pane"
+        );
+        h.key(KeyCode::Char('5'));
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            h.key(KeyCode::Char(']'));
+            seen.push(h.app.source_tab());
+        }
+        assert_eq!(seen, [SourceTab::Backups, SourceTab::Health, SourceTab::Findings]);
+        h.key(KeyCode::Char('['));
+        assert_eq!(h.app.source_tab(), SourceTab::Health);
+        h.key(KeyCode::Char('1'));
+        h.palette("sources backups");
+        assert_eq!(
+            (h.app.focus, h.app.source_tab()),
+            (Pane::Sources, SourceTab::Backups)
+        );
+        h.palette("sources searches");
+        assert_eq!(h.app.source_tab(), SourceTab::Backups, "no Splunk source");
+        assert!(h.app.flash.as_ref().is_some_and(|f| f.text.contains("searches")));
+        assert!(!h.app.sources_ui.readiness);
+        h.key(KeyCode::Char('r'));
+        assert!(h.app.sources_ui.readiness, "r in the backups view");
+        // without sources, health is all there is
+        let bare = Harness::with_sample();
+        assert_eq!(bare.app.source_tabs(), [SourceTab::Health]);
+    }
+
+    #[test]
+    fn the_detail_view_opens_scrolls_acts_and_closes() {
+        let mut h = with_sources(false);
+        h.app.size = (80, 24);
+        h.key(KeyCode::Char('5'));
+        h.key(KeyCode::Enter);
+        let Mode::Detail(Detail::Finding { finding, scroll: 0 }) = &h.app.mode else {
+            panic!("a finding's detail");
+        };
+        assert!(finding.id.contains("guardduty"), "{finding:?}");
+        for _ in 0..200 {
+            h.key(KeyCode::Char('j'));
+        }
+        let Mode::Detail(Detail::Finding { scroll, .. }) = &h.app.mode else {
+            panic!("still open");
+        };
+        let max = *scroll;
+        assert!(max > 0 && max < 200, "scrolls, within the text: {max}");
+        h.key(KeyCode::Char('k'));
+        assert!(matches!(&h.app.mode, Mode::Detail(Detail::Finding { scroll, .. }) if *scroll == max - 1));
+        let sent = updates(h.key(KeyCode::Char('N')));
+        assert_eq!(sent.len(), 1);
+        assert!(sent[0].1.findings[0].0.contains("guardduty"));
+        assert!(matches!(h.app.mode, Mode::Detail(_)), "N keeps it open");
+        h.key(KeyCode::Esc);
+        assert!(matches!(h.app.mode, Mode::Normal));
+    }
+
+    #[test]
+    fn keys_that_do_nothing_leave_the_screen_alone() {
+        let mut h = with_sources(false);
+        h.app.dirty = false;
+        h.key(KeyCode::Char('w'));
+        h.key(KeyCode::Char(']')); // only bound on the sources pane
+        assert!(!h.app.dirty);
+        h.key(KeyCode::Char('5'));
+        assert!(h.app.dirty);
     }
 }

@@ -8,10 +8,12 @@
 //! zoom = []             # unbound
 //! ```
 //!
-//! Binding a key to an action takes it away from whatever action had it by default. `ctrl-c`
-//! always quits and cannot be remapped: a console must always be escapable.
+//! Binding a key to an action takes it away from whatever action of the same [`Scope`] had it
+//! by default. A key may have one global action and one per pane scope (`s` changes the status,
+//! and sorts the findings when the findings view is focused). `ctrl-c` always quits and cannot
+//! be remapped: a console must always be escapable.
 
-use super::action::Action;
+use super::action::{Action, Scope};
 use crate::config::ConfigError;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::fmt;
@@ -169,8 +171,9 @@ impl fmt::Display for KeySpec {
     }
 }
 
-/// Which action each key performs. Each key has at most one action; an action may have several
-/// keys, kept in the order they were given (the first is the one the hint bar shows).
+/// Which action each key performs. Each key has at most one action per scope; an action may
+/// have several keys, kept in the order they were given (the first is the one the hint bar
+/// shows).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
     bindings: Vec<(KeySpec, Action)>,
@@ -212,6 +215,15 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::AssignRole, &["r"]),
     (Action::Declare, &["D"]),
     (Action::Export, &["e"]),
+    (Action::SourceViewNext, &["]"]),
+    (Action::SourceViewPrev, &["["]),
+    (Action::Open, &["enter"]),
+    (Action::SortFindings, &["s"]),
+    (Action::FindingNotified, &["N"]),
+    (Action::FindingResolved, &["R"]),
+    (Action::FindingSuppressed, &["S"]),
+    (Action::FindingNote, &["a"]),
+    (Action::BackupReadiness, &["r"]),
 ];
 
 impl Default for Keymap {
@@ -226,13 +238,24 @@ impl Default for Keymap {
 }
 
 impl Keymap {
-    /// The action for a terminal key event: presses and repeats count, releases do not.
+    /// The global action for a terminal key event: presses and repeats count, releases do not.
     pub fn action_for(&self, key: &KeyEvent) -> Option<Action> {
+        self.action_in(key, &[])
+    }
+
+    /// The action for a key where `scopes` apply (most specific first): the first scope that
+    /// binds the key wins, then the global bindings.
+    pub fn action_in(&self, key: &KeyEvent, scopes: &[Scope]) -> Option<Action> {
         let spec = KeySpec::from_event(key)?;
         if spec == CTRL_C {
             return Some(Action::Quit);
         }
-        self.bindings.iter().find(|(k, _)| *k == spec).map(|(_, a)| *a)
+        scopes.iter().chain([&Scope::Global]).find_map(|scope| {
+            self.bindings
+                .iter()
+                .find(|(k, a)| *k == spec && a.scope() == *scope)
+                .map(|(_, a)| *a)
+        })
     }
 
     /// The keys bound to `action`, the preferred one first.
@@ -299,7 +322,9 @@ impl Keymap {
                         format!("`ctrl-c` always quits; it cannot be bound to `{name}`"),
                     ));
                 }
-                if let Some((other, _)) = wanted.iter().find(|(_, ks)| ks.contains(&key)) {
+                let clash =
+                    |(a, ks): &&(Action, Vec<KeySpec>)| a.scope() == action.scope() && ks.contains(&key);
+                if let Some((other, _)) = wanted.iter().find(clash) {
                     return Err(invalid(
                         name,
                         format!("`{key}` is bound to both `{other}` and `{name}`"),
@@ -313,8 +338,11 @@ impl Keymap {
         }
 
         let mut map = Keymap::default();
-        map.bindings
-            .retain(|(key, action)| !wanted.iter().any(|(a, ks)| a == action || ks.contains(key)));
+        map.bindings.retain(|(key, action)| {
+            !wanted
+                .iter()
+                .any(|(a, ks)| a == action || (a.scope() == action.scope() && ks.contains(key)))
+        });
         for (action, keys) in wanted {
             map.bindings.extend(keys.into_iter().map(|k| (k, action)));
         }
@@ -352,14 +380,18 @@ mod tests {
     }
 
     #[test]
-    fn every_action_has_a_default_key_and_no_key_has_two_actions() {
+    fn every_action_has_a_default_key_and_no_key_has_two_actions_in_a_scope() {
         let map = Keymap::default();
         for &action in Action::ALL {
             assert!(!map.keys_for(action).is_empty(), "{action} has no key");
         }
         let mut seen = std::collections::HashSet::new();
         for (key, action) in &map.bindings {
-            assert!(seen.insert(*key), "{key} bound twice (again to {action})");
+            assert!(
+                seen.insert((*key, action.scope())),
+                "{key} bound twice in {:?} (again to {action})",
+                action.scope()
+            );
         }
         let listed: usize = DEFAULTS.iter().map(|(_, keys)| keys.len()).sum();
         assert_eq!(map.bindings.len(), listed, "every default key string parses");
@@ -550,6 +582,37 @@ mod tests {
         assert!(map.keys_for(Action::Follow).is_empty());
         assert_eq!(map.action_for(&ch('e')), None);
         assert_eq!(map.action_for(&ch('G')), Some(Action::Bottom), "others untouched");
+    }
+
+    #[test]
+    fn pane_keys_shadow_global_ones_only_where_they_apply() {
+        let map = Keymap::default();
+        let findings = [Scope::Findings, Scope::Sources];
+        let backups = [Scope::Backups, Scope::Sources];
+        assert_eq!(map.action_for(&ch('s')), Some(Action::NextStatus));
+        assert_eq!(map.action_in(&ch('s'), &findings), Some(Action::SortFindings));
+        assert_eq!(map.action_in(&ch('s'), &backups), Some(Action::NextStatus));
+        assert_eq!(map.action_in(&ch('r'), &backups), Some(Action::BackupReadiness));
+        assert_eq!(map.action_in(&ch('r'), &findings), Some(Action::AssignRole));
+        assert_eq!(map.action_in(&ch(']'), &backups), Some(Action::SourceViewNext));
+        assert_eq!(map.action_for(&ch(']')), None);
+        assert_eq!(map.action_in(&ctrl('c'), &findings), Some(Action::Quit));
+
+        let map = remap("sort-findings = \"o\"\nfinding-resolved = \"s\"\n").expect("valid");
+        assert_eq!(map.action_in(&ch('s'), &findings), Some(Action::FindingResolved));
+        assert_eq!(
+            map.action_for(&ch('s')),
+            Some(Action::NextStatus),
+            "other scopes keep it"
+        );
+        assert_eq!(map.action_in(&ch('R'), &findings), Some(Action::Resolve));
+        assert_eq!(map.action_in(&ch('o'), &findings), Some(Action::SortFindings));
+
+        let err = remap("sort-findings = \"x\"\nfinding-note = \"x\"\n").expect_err("one scope");
+        assert!(err.to_string().contains("bound to both"), "{err}");
+        let map = remap("sort-findings = \"x\"\nnote = \"x\"\n").expect("two scopes");
+        assert_eq!(map.action_for(&ch('x')), Some(Action::Note));
+        assert_eq!(map.action_in(&ch('x'), &findings), Some(Action::SortFindings));
     }
 
     #[test]

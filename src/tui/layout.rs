@@ -2,7 +2,9 @@
 //! click always lands on the pane it appears to.
 //!
 //! At 120×32 and larger every pane is on screen; smaller, one pane at a time under a tab bar
-//! (digits or Tab switch); below 40×10 the console only says it needs more room.
+//! (digits or Tab switch); below 40×10 the console only says it needs more room. When sources
+//! are configured, the wide layout gives them the lower part of the left column, under the
+//! timeline; without sources their pane is the small placeholder at the bottom right.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
@@ -64,8 +66,8 @@ pub struct Areas {
     pub compact: bool,
 }
 
-/// `None` when the terminal is too small to be useful.
-pub fn layout(area: Rect, focus: Pane, zoomed: bool) -> Option<Areas> {
+/// `None` when the terminal is too small to be useful. `sources`: some are configured.
+pub fn layout(area: Rect, focus: Pane, zoomed: bool, sources: bool) -> Option<Areas> {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return None;
     }
@@ -104,6 +106,24 @@ pub fn layout(area: Rect, focus: Pane, zoomed: bool) -> Option<Areas> {
     .areas(area);
     let panes = if zoomed {
         vec![(focus, body)]
+    } else if sources {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
+        let [timeline, sources] =
+            Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(left);
+        let [roster, checklist, metrics] = Layout::vertical([
+            Constraint::Percentage(28),
+            Constraint::Percentage(40),
+            Constraint::Percentage(32),
+        ])
+        .areas(right);
+        vec![
+            (Pane::Timeline, timeline),
+            (Pane::Roster, roster),
+            (Pane::Checklist, checklist),
+            (Pane::Metrics, metrics),
+            (Pane::Sources, sources),
+        ]
     } else {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
@@ -138,32 +158,82 @@ mod tests {
 
     #[test]
     fn wide_terminals_show_every_pane_and_small_ones_one() {
-        let wide = layout(Rect::new(0, 0, 160, 48), Pane::Roster, false).expect("fits");
+        let wide = layout(Rect::new(0, 0, 160, 48), Pane::Roster, false, false).expect("fits");
         assert_eq!(wide.panes.len(), 5);
         assert!(!wide.compact);
-        let small = layout(Rect::new(0, 0, 80, 24), Pane::Roster, false).expect("fits");
+        let small = layout(Rect::new(0, 0, 80, 24), Pane::Roster, false, false).expect("fits");
         assert_eq!(small.panes, vec![(Pane::Roster, small.panes[0].1)]);
         assert!(small.compact && small.tabs.len() == 5);
-        assert!(layout(Rect::new(0, 0, 39, 24), Pane::Roster, false).is_none());
-        let zoomed = layout(Rect::new(0, 0, 160, 48), Pane::Checklist, true).expect("fits");
+        assert!(layout(Rect::new(0, 0, 39, 24), Pane::Roster, false, false).is_none());
+        let zoomed = layout(Rect::new(0, 0, 160, 48), Pane::Checklist, true, false).expect("fits");
         assert_eq!(zoomed.panes.len(), 1);
     }
 
     #[test]
     fn panes_never_overlap_or_leave_the_screen() {
-        for (w, h) in [(40, 10), (80, 24), (119, 31), (120, 32), (160, 48), (300, 100)] {
-            let area = Rect::new(0, 0, w, h);
-            let a = layout(area, Pane::Timeline, false).expect("fits");
-            for (i, (_, r)) in a.panes.iter().enumerate() {
-                assert!(
-                    area.contains(r.as_position()) && r.right() <= w && r.bottom() <= h,
-                    "{w}x{h}"
-                );
-                for (_, other) in &a.panes[i + 1..] {
-                    assert!(!r.intersects(*other), "{w}x{h}: {r:?} overlaps {other:?}");
+        let sizes = [
+            (40, 10),
+            (80, 24),
+            (119, 31),
+            (120, 32),
+            (160, 48),
+            (300, 100),
+            (1000, 500),
+        ];
+        for (w, h) in sizes {
+            for (sources, zoomed, focus) in [
+                (false, false, Pane::Timeline),
+                (true, false, Pane::Timeline),
+                (true, true, Pane::Sources),
+                (true, false, Pane::Sources),
+            ] {
+                let area = Rect::new(0, 0, w, h);
+                let a = layout(area, focus, zoomed, sources).expect("fits");
+                let all = a.panes.iter().map(|(_, r)| *r).chain([a.header, a.footer]);
+                let all: Vec<Rect> = all.chain(a.tab_bar).collect();
+                for (i, r) in all.iter().enumerate() {
+                    assert!(
+                        area.contains(r.as_position()) && r.right() <= w && r.bottom() <= h,
+                        "{w}x{h} sources={sources}: {r:?}"
+                    );
+                    for other in &all[i + 1..] {
+                        assert!(!r.intersects(*other), "{w}x{h}: {r:?} overlaps {other:?}");
+                    }
                 }
             }
         }
+    }
+
+    #[test]
+    fn configured_sources_get_the_lower_left_and_zoom_fills_the_body() {
+        let area = Rect::new(0, 0, 160, 48);
+        let plain = layout(area, Pane::Sources, false, false).expect("fits");
+        let with = layout(area, Pane::Sources, false, true).expect("fits");
+        let rect = |a: &Areas, p: Pane| a.panes.iter().find(|(q, _)| *q == p).map(|(_, r)| *r);
+        let (Some(timeline), Some(sources)) = (rect(&with, Pane::Timeline), rect(&with, Pane::Sources))
+        else {
+            panic!("both panes shown: {with:?}");
+        };
+        assert_eq!(
+            (sources.x, sources.width),
+            (timeline.x, timeline.width),
+            "one column"
+        );
+        assert_eq!(sources.y, timeline.bottom(), "under the timeline");
+        assert!(
+            sources.height * 100 >= (timeline.height + sources.height) * 40,
+            "{sources:?}"
+        );
+        let small = rect(&plain, Pane::Sources).expect("placeholder");
+        assert!(sources.area() > small.area() * 3, "{small:?} → {sources:?}");
+        assert_eq!(with.panes.len(), 5);
+        // compact: still one tab among the others
+        let compact = layout(Rect::new(0, 0, 80, 24), Pane::Sources, false, true).expect("fits");
+        assert_eq!(compact.panes.len(), 1);
+        assert_eq!(compact.tabs.len(), 5);
+        // zoom: the whole body
+        let zoomed = layout(area, Pane::Sources, true, true).expect("fits");
+        assert_eq!(zoomed.panes, vec![(Pane::Sources, Rect::new(0, 3, 160, 44))]);
     }
 
     #[test]

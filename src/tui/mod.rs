@@ -13,6 +13,7 @@ pub mod notify;
 mod observe;
 pub mod palette;
 pub mod run;
+pub mod sources_ui;
 pub mod terminal;
 pub mod theme;
 pub mod view;

@@ -13,6 +13,7 @@ impl App {
     /// Watch these sources (their observations arrive as `Msg::Source`).
     pub fn set_sources(&mut self, sources: &[SourceConfig]) {
         self.sources = SourceViews::new(sources);
+        self.source_settings = crate::tui::sources_ui::SourceSettings::new(sources);
         self.detector = Some(Detector::new(sources));
         self.dirty = true;
     }

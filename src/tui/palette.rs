@@ -1,6 +1,8 @@
 //! The `:` command palette: what can be typed, how it parses, and Tab completion.
 
+use super::sources_ui::SourceTab;
 use crate::export::Format;
+use crate::sources::securityhub::Workflow;
 use crate::timeline::{Role, Severity, Status};
 
 /// A parsed palette command.
@@ -8,10 +10,19 @@ use crate::timeline::{Role, Severity, Status};
 pub enum Command {
     Severity(Severity),
     Status(Status),
-    Role { role: Role, person: String },
-    Release { role: Role, person: Option<String> },
+    Role {
+        role: Role,
+        person: String,
+    },
+    Release {
+        role: Role,
+        person: Option<String>,
+    },
     Add(String),
-    Page { person: String, via: Option<String> },
+    Page {
+        person: String,
+        via: Option<String>,
+    },
     Ack(Option<String>),
     Join(Option<String>),
     Leave(Option<String>),
@@ -20,17 +31,30 @@ pub enum Command {
     Update(String),
     Check(String),
     Uncheck(String),
-    Assign { item: String, person: String },
+    Assign {
+        item: String,
+        person: String,
+    },
     Handoff(String),
     Resolve,
     Reopen,
-    Declare { severity: Severity, title: String },
+    Declare {
+        severity: Severity,
+        title: String,
+    },
     Title(String),
     Export(Format),
     Incident(String),
     Filter(String),
     Time(String),
     Theme(String),
+    /// Show a view of the sources pane (or just focus it).
+    Sources(Option<SourceTab>),
+    /// Change the selected Security Hub finding.
+    Finding {
+        workflow: Option<Workflow>,
+        note: Option<String>,
+    },
     Help,
     Quit,
 }
@@ -70,6 +94,16 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("filter", "TEXT", "filter the timeline"),
     ("time", "utc|local|offset", "how times are shown"),
     ("theme", "NAME", "switch the colour theme"),
+    (
+        "sources",
+        "findings|searches|backups|health",
+        "show a view of the sources pane",
+    ),
+    (
+        "finding",
+        "notified|resolved|suppressed|note TEXT",
+        "change the selected Security Hub finding",
+    ),
     ("help", "", "show the key bindings"),
     ("quit", "", "leave the console"),
 ];
@@ -152,6 +186,32 @@ pub fn parse(line: &str) -> Result<Command, String> {
             _ => return Err("`time` takes utc, local or offset".into()),
         },
         "theme" => Command::Theme(text(rest, &need("a theme name"))?),
+        "sources" | "source" => match rest {
+            "" => Command::Sources(None),
+            view => Command::Sources(Some(SourceTab::parse(view).ok_or_else(|| {
+                format!("`{view}` is not a view: findings, searches, backups or health")
+            })?)),
+        },
+        "finding" => {
+            let what = args.next().unwrap_or_default();
+            let workflow = |w| Command::Finding {
+                workflow: Some(w),
+                note: None,
+            };
+            match what {
+                "notified" => workflow(Workflow::Notified),
+                "resolved" => workflow(Workflow::Resolved),
+                "suppressed" => workflow(Workflow::Suppressed),
+                "note" => Command::Finding {
+                    workflow: None,
+                    note: Some(text(
+                        rest[what.len()..].trim(),
+                        &need("a note: `finding note TEXT`"),
+                    )?),
+                },
+                _ => return Err("`finding` takes notified, resolved, suppressed or note TEXT".into()),
+            }
+        }
         "help" | "?" => Command::Help,
         "quit" | "q" => Command::Quit,
         "" => return Err("type a command; Tab completes".into()),
@@ -204,6 +264,10 @@ pub fn complete(line: &str, vocab: &Vocabulary) -> Vec<String> {
             "time" => vec!["utc".into(), "local".into(), "offset".into()],
             "incident" | "inc" => vocab.incidents.clone(),
             "theme" => vocab.themes.clone(),
+            "sources" => SourceTab::ALL.iter().map(|t| t.name().to_string()).collect(),
+            "finding" => ["notified", "resolved", "suppressed", "note"]
+                .map(String::from)
+                .to_vec(),
             _ => Vec::new(),
         },
         [cmd, _] if matches!(*cmd, "role" | "release" | "assign") => vocab.people.clone(),
@@ -266,6 +330,35 @@ mod tests {
         assert!(parse("role scribe").unwrap_err().contains("person"));
         assert!(parse("note").unwrap_err().contains("text"));
         assert!(parse("frobnicate").unwrap_err().contains("not a command"));
+        assert!(parse("sources alerts").unwrap_err().contains("not a view"));
+        assert!(parse("finding closed").unwrap_err().contains("notified"));
+        assert!(parse("finding note  ").unwrap_err().contains("note"));
+    }
+
+    #[test]
+    fn source_commands_parse() {
+        assert_eq!(
+            parse("sources backups"),
+            Ok(Command::Sources(Some(SourceTab::Backups)))
+        );
+        assert_eq!(parse("sources"), Ok(Command::Sources(None)));
+        assert_eq!(
+            parse("finding resolved"),
+            Ok(Command::Finding {
+                workflow: Some(Workflow::Resolved),
+                note: None
+            })
+        );
+        assert_eq!(
+            parse("finding note  owner paged,  ticket SEC-12 "),
+            Ok(Command::Finding {
+                workflow: None,
+                note: Some("owner paged,  ticket SEC-12".into())
+            })
+        );
+        let vocab = Vocabulary::default();
+        assert_eq!(complete("sources b", &vocab), vec!["sources backups "]);
+        assert_eq!(complete("finding s", &vocab), vec!["finding suppressed "]);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The incident header: what is burning, how badly, for how long, and who is in charge.
+//! The incident header: what is burning, how badly, for how long, and who is in charge; and,
+//! for as long as any source runs without certificate checks, a warning naming it.
 
 use super::{age, offset, styled};
 use crate::text::clean_line;
@@ -6,9 +7,11 @@ use crate::timeline::Status;
 use crate::tui::app::App;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>, compact: bool) {
     let t = &app.theme;
@@ -23,8 +26,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>, compac
             Line::from(styled(msg, t.header)),
             Line::from(styled(format!(" store: {}", app.opts.store_name), t.muted)),
         ];
-        frame.render_widget(Paragraph::new(lines).style(t.header), area);
-        return;
+        return render(frame, app, area, lines, t.header);
     };
     let sev = inc.severity();
     let status = inc.status();
@@ -87,5 +89,47 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>, compac
             t.muted,
         )));
     }
-    frame.render_widget(Paragraph::new(lines), area);
+    render(frame, app, area, lines, Style::default());
+}
+
+/// The header's lines, with the TLS warning (if any) at the right of the first.
+fn render(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>, style: Style) {
+    let Some(warning) = tls_warning(app, area.width) else {
+        frame.render_widget(Paragraph::new(lines).style(style), area);
+        return;
+    };
+    let [first, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    let width = warning.width() as u16 + 1;
+    let [left, right] = Layout::horizontal([Constraint::Min(0), Constraint::Length(width)]).areas(first);
+    let mut lines = lines.into_iter();
+    let top = lines.next().unwrap_or_default();
+    frame.render_widget(Paragraph::new(top).style(style), left);
+    frame.render_widget(Paragraph::new(lines.collect::<Vec<_>>()).style(style), rest);
+    let warning = Paragraph::new(styled(warning, app.theme.warn))
+        .alignment(Alignment::Right)
+        .style(style);
+    frame.render_widget(warning, right);
+}
+
+/// `⚠ TLS verification off: NAME`, shorter on narrow screens, at most a third of the width
+/// (but always something: it stays on screen as long as the risk does).
+fn tls_warning(app: &App, width: u16) -> Option<String> {
+    let names: Vec<String> = app
+        .sources
+        .insecure()
+        .map(|v| clean_line(&v.name).into_owned())
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    let room = usize::from(width / 3).max(16);
+    let list = names.join(", ");
+    [
+        format!("⚠ TLS verification off: {list}"),
+        format!("⚠ TLS off: {list}"),
+        format!("⚠ TLS off ({})", names.len()),
+    ]
+    .into_iter()
+    .find(|w| w.width() <= room)
+    .or_else(|| Some("⚠ TLS off".to_string()))
 }

@@ -21,7 +21,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 
 pub fn draw(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
     let area = frame.area();
-    let Some(areas) = layout(area, app.focus, app.zoomed) else {
+    let Some(areas) = layout(area, app.focus, app.zoomed, !app.sources.is_empty()) else {
         let msg = format!(
             "warroom needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this terminal is {}×{}.",
             area.width, area.height
@@ -51,7 +51,7 @@ fn draw_pane(frame: &mut Frame, app: &App, pane: Pane, area: Rect, now: DateTime
         Pane::Roster => roster::draw(frame, app, area, now),
         Pane::Checklist => checklist::draw(frame, app, area),
         Pane::Metrics => metrics::draw(frame, app, area, now),
-        Pane::Sources => sources::draw(frame, app, area),
+        Pane::Sources => sources::draw(frame, app, area, now),
     }
 }
 

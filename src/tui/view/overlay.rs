@@ -1,8 +1,9 @@
-//! What floats over the panes: help, the editor, a confirmation, the incident picker and the
-//! palette's completions.
+//! What floats over the panes: help, the editor, a confirmation, the incident picker, the
+//! palette's completions and the sources' detail views.
 
 use super::{age, styled};
 use crate::text::clean_line;
+use crate::tui::action::Scope;
 use crate::tui::app::{App, Mode};
 use crate::tui::palette::COMMANDS;
 use chrono::{DateTime, Utc};
@@ -43,6 +44,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
             frame.render_widget(Paragraph::new(text).block(popup(app, "Confirm")), r);
         }
         Mode::Picker { selected } => picker(frame, app, area, *selected, now),
+        Mode::Detail(detail) => super::sources::detail::draw(frame, app, area, detail, now),
         Mode::Palette { candidates, .. } if !candidates.is_empty() => {
             let height = (candidates.len() as u16).min(10) + 2;
             let r = Rect::new(
@@ -101,7 +103,18 @@ fn help(frame: &mut Frame, app: &App, area: Rect) {
         "Keys (remap them under [keys] in config.toml)",
         t.title,
     ))];
-    for (keys, action) in app.keymap.help_rows() {
+    // Without sources, their keys and commands would only be noise.
+    let sources = !app.sources.is_empty();
+    let rows: Vec<_> = (app.keymap.help_rows().into_iter())
+        .filter(|(_, a)| sources || a.scope() == Scope::Global)
+        .collect();
+    let name_width = rows
+        .iter()
+        .map(|(_, a)| a.name().len())
+        .max()
+        .unwrap_or(0)
+        .max(15);
+    for (keys, action) in rows {
         let unavailable = action.writes() && app.opts.read_only;
         lines.push(Line::from(vec![
             styled(
@@ -109,7 +122,7 @@ fn help(frame: &mut Frame, app: &App, area: Rect) {
                 t.key,
             ),
             styled(
-                format!("{:<15} ", action.name()),
+                format!("{:<name_width$} ", action.name()),
                 if unavailable { t.muted } else { t.base },
             ),
             styled(action.help().to_string(), t.muted),
@@ -120,7 +133,8 @@ fn help(frame: &mut Frame, app: &App, area: Rect) {
         "Commands (type : then Tab to complete)",
         t.title,
     )));
-    for (word, args, what) in COMMANDS {
+    let commands = COMMANDS.iter();
+    for (word, args, what) in commands.filter(|(w, _, _)| sources || !matches!(*w, "sources" | "finding")) {
         lines.push(Line::from(vec![
             styled(format!("{:>16}  ", format!(":{word}")), t.key),
             styled(format!("{args:<15} "), t.base),
