@@ -75,6 +75,11 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The tmux server's socket name (`tmux -L NAME`), for queries of its own.
+    pub fn socket(&self) -> String {
+        self.socket.clone()
+    }
+
     /// Press keys, by tmux's names (`Enter`, `Escape`, `C-s`, `Tab`, `q`).
     pub fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", &self.session];

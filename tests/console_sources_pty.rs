@@ -1,0 +1,195 @@
+//! The real console with real sources, in a real terminal (tmux): findings with escape
+//! sequences in their titles reach the screen clean, a hung source shows as failing without
+//! freezing the keys, signals land on the timeline once, and a finding resolved from the
+//! console goes to Security Hub as BatchUpdateFindings and onto the timeline.
+
+mod common;
+
+#[path = "common/tmux.rs"]
+#[allow(dead_code)]
+mod tmux;
+
+use common::Sandbox;
+use common::http::{Reply, Server};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tmux::Tmux;
+use warroom::timeline::sqlite::SqliteStore;
+use warroom::timeline::{EventBody, Store};
+
+fn fixture(path: &str) -> Vec<u8> {
+    let full = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+}
+
+const AWS_ENV: &[(&str, &str)] = &[
+    ("AWS_ACCESS_KEY_ID", "AKIDTESTWARROOM"),
+    (
+        "AWS_SECRET_ACCESS_KEY",
+        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    ),
+    ("AWS_EC2_METADATA_DISABLED", "true"),
+    ("AWS_CONFIG_FILE", "/nonexistent/warroom-test/config"),
+    (
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "/nonexistent/warroom-test/credentials",
+    ),
+    ("SPLUNK_TOKEN", "splunk-token-123"),
+];
+
+fn bodies(store: &std::path::Path) -> Vec<EventBody> {
+    let s = SqliteStore::open(store).expect("open");
+    let mut out = Vec::new();
+    s.scan(0, None, &mut |e| {
+        out.push(e.body);
+        true
+    })
+    .expect("scan");
+    out
+}
+
+/// Wait until `check` holds for the screen.
+fn wait_screen(t: &Tmux, what: &str, check: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let screen = t.screen();
+        if check(&screen) {
+            return screen;
+        }
+        assert!(Instant::now() < deadline, "{what} never happened:\n{screen}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_console_with_live_sources() {
+    let sb = Sandbox::new();
+    let store = sb.store();
+    sb.declare(&store, "Suspicious activity in prod");
+
+    // Security Hub: the hostile page, and BatchUpdateFindings accepting whatever it is sent.
+    let updates: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let seen = updates.clone();
+    let page = fixture("securityhub/get_findings_page1.json");
+    let hub = Server::start(move |r| {
+        if r.method == "PATCH" {
+            let body = r.json().unwrap_or_default();
+            let ids = body["FindingIdentifiers"].clone();
+            if let Ok(mut u) = seen.lock() {
+                u.push(body);
+            }
+            Reply::json(
+                200,
+                serde_json::json!({"ProcessedFindings": ids, "UnprocessedFindings": []}).to_string(),
+            )
+        } else {
+            Reply::json(200, page.clone())
+        }
+    });
+    let splunk =
+        Server::start(|_| Reply::text(200, "application/json", fixture("splunk/export_hostile.ndjson")));
+    let hung = Server::start(|_| Reply::Hang);
+    let config = sb.path("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[source]]\nkind = \"securityhub\"\nname = \"hub\"\nendpoint = \"{}\"\nregion = \"us-east-1\"\ninterval = \"2s\"\n\
+             [source.filters]\nmax_pages = 1\n\
+             [[source]]\nkind = \"splunk\"\nname = \"spl\"\nendpoint = \"{}\"\ntoken_env = \"SPLUNK_TOKEN\"\ninterval = \"2s\"\n\
+             [[source.search]]\nname = \"errors\"\nquery = \"index=prod\"\n\
+             [[source]]\nkind = \"backup\"\nname = \"vaults\"\nendpoint = \"{}\"\nregion = \"us-east-1\"\ntimeout = \"1s\"\n",
+            hub.url(),
+            splunk.url(),
+            hung.url()
+        ),
+    )
+    .expect("write config");
+    let cfg = config.display().to_string();
+    let t = Tmux::start_with_env(&sb, &store, &["--config", &cfg], 160, 48, AWS_ENV);
+
+    // The signals arrive on the timeline; the findings table fills.
+    t.wait_for("CRITICAL finding:");
+    let screen = t.wait_for("Findings");
+    assert!(
+        !screen.contains("pwned"),
+        "an escape sequence's payload reached the screen:\n{screen}"
+    );
+    let title = Command::new("tmux")
+        .args([
+            "-L",
+            &t.socket(),
+            "display-message",
+            "-p",
+            "-t",
+            &t.session,
+            "#{pane_title}",
+        ])
+        .output()
+        .expect("tmux");
+    assert!(
+        !String::from_utf8_lossy(&title.stdout).contains("pwned"),
+        "a finding retitled the terminal"
+    );
+
+    // The hung source shows as failing, and the keys still answer at once meanwhile.
+    t.keys(&["5"]);
+    for _ in 0..3 {
+        t.keys(&["]"]);
+    }
+    wait_screen(&t, "the hung source failing", |s| {
+        s.contains("vaults") && (s.contains("failing") || s.contains("stale"))
+    });
+    let started = Instant::now();
+    t.keys(&["]"]);
+    wait_screen(&t, "the view to change", |s| s.contains("[Findings"));
+    assert!(started.elapsed() < Duration::from_secs(2), "keys were slow");
+
+    // Resolve the first (CRITICAL) finding: confirm, then Security Hub is told.
+    t.keys(&["R"]);
+    t.wait_for("y yes");
+    t.keys(&["y"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while updates.lock().map(|u| u.is_empty()).unwrap_or(true) {
+        assert!(
+            Instant::now() < deadline,
+            "no BatchUpdateFindings:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let sent = updates.lock().map(|u| u[0].clone()).unwrap_or_default();
+    assert_eq!(sent["Workflow"]["Status"], "RESOLVED");
+    assert!(
+        sent["FindingIdentifiers"][0]["Id"]
+            .as_str()
+            .is_some_and(|id| id.contains("guardduty"))
+    );
+    wait_screen(&t, "the update on the timeline", |s| {
+        s.contains(" finding   [hub] EC2 instance")
+    });
+
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+
+    // Each signal once (the console polled several times), the update recorded, nothing
+    // from a source carries an escape character into the store.
+    let events = bodies(&store);
+    let mut titles: Vec<&str> = events
+        .iter()
+        .filter_map(|b| match b {
+            EventBody::Signal { title, .. } => Some(title.as_str()),
+            _ => None,
+        })
+        .collect();
+    let all = titles.len();
+    assert!(all > 0);
+    titles.sort();
+    titles.dedup();
+    assert_eq!(titles.len(), all, "a signal was written twice");
+    assert!(titles.iter().all(|t| !t.contains('\u{1b}')));
+    assert!(events.iter().any(|b| matches!(
+        b,
+        EventBody::FindingUpdated { workflow: Some(w), .. } if w == "RESOLVED"
+    )));
+}
