@@ -76,6 +76,7 @@ impl Tmux {
     }
 
     /// The tmux server's socket name (`tmux -L NAME`), for queries of its own.
+    #[allow(dead_code)] // not every test binary that includes this file asks
     pub fn socket(&self) -> String {
         self.socket.clone()
     }
