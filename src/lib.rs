@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod drill;
 pub mod export;
 pub mod incident;
 pub mod logging;

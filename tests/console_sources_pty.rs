@@ -193,3 +193,69 @@ fn a_console_with_live_sources() {
         EventBody::FindingUpdated { workflow: Some(w), .. } if w == "RESOLVED"
     )));
 }
+
+/// The sandbox: during a drill, resolving a finding of a real Security Hub source sends
+/// nothing to it; the change is recorded on the timeline instead.
+#[test]
+fn during_a_drill_nothing_is_sent_to_a_real_account() {
+    let sb = Sandbox::new();
+    let store = sb.store();
+    let out = sb.ok(
+        &store,
+        &[
+            "declare",
+            "--title",
+            "Tabletop: leaked key",
+            "--severity",
+            "2",
+            "--drill",
+        ],
+    );
+    assert!(!out.trim().is_empty());
+    let writes: Arc<Mutex<usize>> = Arc::default();
+    let seen = writes.clone();
+    let page = fixture("securityhub/get_findings_page1.json");
+    let hub = Server::start(move |r| {
+        if r.method != "POST" {
+            if let Ok(mut n) = seen.lock() {
+                *n += 1;
+            }
+        }
+        Reply::json(200, page.clone())
+    });
+    let config = sb.path("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[source]]\nkind = \"securityhub\"\nname = \"hub\"\nendpoint = \"{}\"\nregion = \"us-east-1\"\ninterval = \"2s\"\n[source.filters]\nmax_pages = 1\n",
+            hub.url()
+        ),
+    )
+    .expect("write config");
+    let cfg = config.display().to_string();
+    let t = Tmux::start_with_env(&sb, &store, &["--config", &cfg], 160, 48, AWS_ENV);
+    t.wait_for("DRILL");
+    t.keys(&["5"]);
+    t.wait_for("›CRITICAL");
+    t.keys(&["R"]);
+    t.wait_for("y yes");
+    t.keys(&["y"]);
+    wait_screen(&t, "the sandbox message", |s| s.contains("not sent"));
+    wait_screen(&t, "the change on the timeline", |s| {
+        s.contains(" finding   [hub] EC2 instance")
+    });
+    // Give a stray write every chance to arrive.
+    std::thread::sleep(Duration::from_millis(1500));
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+    assert_eq!(
+        writes.lock().map(|n| *n).unwrap_or(99),
+        0,
+        "a write reached the account"
+    );
+    assert!(hub.request_count() >= 1, "the source was polled");
+    assert!(bodies(&store).iter().any(|b| matches!(
+        b,
+        EventBody::FindingUpdated { workflow: Some(w), .. } if w == "RESOLVED"
+    )));
+}

@@ -116,7 +116,7 @@ fn target(projection: &Mutex<Projection>) -> IncidentId {
         .ok()
         .and_then(|p| {
             p.open_incidents()
-                .filter(|i| i.declared && i.id.as_str() != TRIAGE)
+                .filter(|i| i.declared && !i.drill && i.id.as_str() != TRIAGE)
                 .max_by_key(|i| i.declared_at)
                 .map(|i| i.id.clone())
         })

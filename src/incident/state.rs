@@ -479,6 +479,23 @@ impl Projection {
                 };
                 inc.entries.push(entry(EntryKind::Signal, title, Some(detail)));
             }
+            EventBody::DrillInject {
+                description,
+                from,
+                hidden: false,
+                ..
+            } => {
+                let from = from.unwrap_or_else(|| "drill".to_string());
+                inc.entries
+                    .push(entry(EntryKind::Signal, description, Some(from)));
+            }
+            EventBody::DrillStarted { .. }
+            | EventBody::DrillPaused { .. }
+            | EventBody::DrillResumed { .. }
+            | EventBody::DrillSpeed { .. }
+            | EventBody::DrillInject { .. }
+            | EventBody::DrillSkipped { .. }
+            | EventBody::DrillEnded { .. } => {}
             body @ EventBody::FindingUpdated { .. } => {
                 let text = crate::timeline::describe::describe(&body);
                 let source = match body {

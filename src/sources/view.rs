@@ -46,6 +46,8 @@ pub struct SourceView {
     pub deadline: Duration,
     /// Certificate checks are off: warned about for as long as it runs.
     pub insecure: bool,
+    /// Fed by a drill's injects, not by a real service: nothing is ever sent to it.
+    pub drill: bool,
     pub snapshot: Option<Snapshot>,
     pub last_success: Option<DateTime<Utc>>,
     pub last_error: Option<(DateTime<Utc>, SourceError)>,
@@ -158,6 +160,7 @@ impl SourceViews {
                     interval: s.interval,
                     deadline: super::poller::poll_deadline(s),
                     insecure: s.insecure_skip_verify,
+                    drill: false,
                     snapshot: None,
                     last_success: None,
                     last_error: None,
@@ -188,6 +191,51 @@ impl SourceViews {
 
     pub fn has_kind(&self, kind: SourceKind) -> bool {
         self.list.iter().any(|v| v.kind == kind)
+    }
+
+    /// A drill's inject: data as if `source` had returned it. A source the console does not
+    /// poll gets a view of its own, marked as a drill's; a Splunk inject replaces only its own
+    /// search's result.
+    pub fn apply_drill(&mut self, source: &str, kind: SourceKind, snapshot: Snapshot, at: DateTime<Utc>) {
+        if !self.list.iter().any(|v| v.name == source) {
+            self.list.push(SourceView {
+                name: source.to_string(),
+                kind,
+                interval: Duration::from_secs(60),
+                deadline: Duration::from_secs(60),
+                insecure: false,
+                drill: true,
+                snapshot: None,
+                last_success: None,
+                last_error: None,
+                failures: 0,
+                next_try: None,
+                polls: 0,
+                bytes: 0,
+                last_elapsed: Duration::ZERO,
+                last_update: None,
+            });
+        }
+        let snapshot = match (snapshot, self.get(source).and_then(|v| v.snapshot.clone())) {
+            (Snapshot::Searches(new), Some(Snapshot::Searches(mut old))) => {
+                for outcome in new {
+                    match old.iter_mut().find(|o| o.name == outcome.name) {
+                        Some(slot) => *slot = outcome,
+                        None => old.push(outcome),
+                    }
+                }
+                Snapshot::Searches(old)
+            }
+            (snapshot, _) => snapshot,
+        };
+        self.apply(Observation::Data {
+            source: source.to_string(),
+            at,
+            snapshot,
+            pages: 1,
+            bytes: 0,
+            elapsed: Duration::ZERO,
+        });
     }
 
     /// Take in an observation. False if it names no source of ours.
@@ -296,6 +344,7 @@ mod tests {
             interval: Duration::from_secs(60),
             deadline: Duration::from_secs(40),
             insecure: false,
+            drill: false,
             snapshot: None,
             last_success: None,
             last_error: None,

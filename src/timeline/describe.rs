@@ -51,6 +51,37 @@ pub fn describe(body: &EventBody) -> String {
             )
         }
         EventBody::Handoff { from, to, .. } => format!("Command handed from {from} to {to}"),
+        EventBody::DrillStarted {
+            scenario,
+            title,
+            speed,
+            ..
+        } => format!("DRILL started: {title} ({scenario}, {speed}×)"),
+        EventBody::DrillPaused { .. } => "DRILL paused".to_string(),
+        EventBody::DrillResumed { .. } => "DRILL resumed".to_string(),
+        EventBody::DrillSpeed { speed, .. } => format!("DRILL speed {speed}×"),
+        EventBody::DrillInject {
+            seq,
+            target,
+            from,
+            description,
+            hidden,
+            ..
+        } => {
+            let who = from.as_deref().map(|f| format!(" from {f}")).unwrap_or_default();
+            let note = if *hidden { " (facilitator only)" } else { "" };
+            let seq = if *seq == 0 {
+                "ad hoc".to_string()
+            } else {
+                format!("#{seq}")
+            };
+            format!("DRILL inject {seq} → {target}{who}: {description}{note}")
+        }
+        EventBody::DrillSkipped { seq, .. } => format!("DRILL inject #{seq} skipped"),
+        EventBody::DrillEnded { reason, .. } => match reason {
+            Some(r) => format!("DRILL ended: {r}"),
+            None => "DRILL ended".to_string(),
+        },
         EventBody::FindingUpdated {
             source,
             findings,

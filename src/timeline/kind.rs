@@ -377,6 +377,58 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
+    /// A drill began: scenario `scenario` played as run `run` (every drill event names it).
+    #[serde(rename = "drill.started")]
+    DrillStarted {
+        run: String,
+        scenario: String,
+        title: String,
+        speed: f64,
+        /// The scenario file's text, so that scoring and reports need only the timeline.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        definition: String,
+    },
+    #[serde(rename = "drill.paused")]
+    DrillPaused { run: String },
+    #[serde(rename = "drill.resumed")]
+    DrillResumed { run: String },
+    /// The scenario clock now runs `speed` times real time.
+    #[serde(rename = "drill.speed")]
+    DrillSpeed { run: String, speed: f64 },
+    /// An inject delivered: what a source would have returned (`payload`, its exact body), a
+    /// message, or a facilitation note. `scenario_at` is the scenario clock, in seconds.
+    #[serde(rename = "drill.inject")]
+    DrillInject {
+        run: String,
+        /// The MSEL's sequence number; 0 for an ad-hoc inject.
+        seq: u32,
+        scenario_at: u64,
+        /// `source`, `message` or `note`.
+        inject: String,
+        /// securityhub, splunk, backup, timeline or roster.
+        target: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        source: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        search: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+        description: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        payload: String,
+        #[serde(default)]
+        hidden: bool,
+    },
+    #[serde(rename = "drill.skipped")]
+    DrillSkipped { run: String, seq: u32 },
+    #[serde(rename = "drill.ended")]
+    DrillEnded {
+        run: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
     /// A correction of an earlier event's text or time. The record keeps both.
     #[serde(rename = "event.amended")]
     Amended {
@@ -425,6 +477,13 @@ impl EventBody {
             EventBody::Handoff { .. } => "handoff",
             EventBody::Signal { .. } => "signal",
             EventBody::FindingUpdated { .. } => "finding.updated",
+            EventBody::DrillStarted { .. } => "drill.started",
+            EventBody::DrillPaused { .. } => "drill.paused",
+            EventBody::DrillResumed { .. } => "drill.resumed",
+            EventBody::DrillSpeed { .. } => "drill.speed",
+            EventBody::DrillInject { .. } => "drill.inject",
+            EventBody::DrillSkipped { .. } => "drill.skipped",
+            EventBody::DrillEnded { .. } => "drill.ended",
             EventBody::Amended { .. } => "event.amended",
             EventBody::Retracted { .. } => "event.retracted",
             EventBody::Unrecognized { kind, .. } => kind,
@@ -513,6 +572,13 @@ pub const KINDS: &[&str] = &[
     "handoff",
     "signal",
     "finding.updated",
+    "drill.started",
+    "drill.paused",
+    "drill.resumed",
+    "drill.speed",
+    "drill.inject",
+    "drill.skipped",
+    "drill.ended",
     "event.amended",
     "event.retracted",
 ];
@@ -587,6 +653,6 @@ mod tests {
             note: None,
         };
         assert!(KINDS.contains(&f.kind()));
-        assert_eq!(KINDS.len(), 23);
+        assert_eq!(KINDS.len(), 30);
     }
 }

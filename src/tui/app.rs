@@ -324,6 +324,11 @@ impl App {
                 fx.push(Effect::Notify(n));
             }
         }
+        if let EventBody::DrillInject { .. } = &e.body
+            && self.projection.incident(&incident).is_some_and(|i| i.is_open())
+        {
+            self.drill_inject(&e);
+        }
         let declared = matches!(e.body, EventBody::IncidentDeclared { .. });
         let mine = e.author == self.opts.me;
         let row = Row::from_event(&e, &mut self.interner);

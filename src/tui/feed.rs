@@ -97,6 +97,13 @@ fn tag(body: &EventBody) -> &'static str {
         EventBody::Handoff { .. } => "handoff",
         EventBody::Signal { .. } => "signal",
         EventBody::FindingUpdated { .. } => "finding",
+        EventBody::DrillInject { .. } => "inject",
+        EventBody::DrillStarted { .. }
+        | EventBody::DrillPaused { .. }
+        | EventBody::DrillResumed { .. }
+        | EventBody::DrillSpeed { .. }
+        | EventBody::DrillSkipped { .. }
+        | EventBody::DrillEnded { .. } => "drill",
         EventBody::Amended { .. } => "amended",
         EventBody::Retracted { .. } => "retracted",
         EventBody::Unrecognized { .. } => "other",

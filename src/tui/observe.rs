@@ -18,10 +18,11 @@ impl App {
         self.dirty = true;
     }
 
-    /// Where signals go: the newest open incident, or the triage stream when none is open.
+    /// Where signals go: the newest open real incident (never a drill's), or the triage
+    /// stream when none is open.
     pub fn signal_incident(&self) -> IncidentId {
         self.open_incidents()
-            .filter(|i| i.id.as_str() != TRIAGE)
+            .filter(|i| i.id.as_str() != TRIAGE && !i.drill)
             .max_by_key(|i| i.declared_at)
             .map(|i| i.id.clone())
             .unwrap_or_else(|| IncidentId(TRIAGE.to_string()))
@@ -86,11 +87,56 @@ impl App {
             self.fail("No finding selected".into(), now);
             return;
         }
+        // The sandbox: during a drill nothing reaches a real account. The change is recorded
+        // on the timeline (where scoring finds it) and never sent.
+        let drill_source = self.sources.get(source).is_some_and(|v| v.drill);
+        let in_drill = self.incident().is_some_and(|i| i.drill && i.is_open());
+        if drill_source || in_drill {
+            let body = EventBody::FindingUpdated {
+                source: source.to_string(),
+                findings: self.finding_titles(source, &update.findings),
+                workflow: update.workflow.as_ref().map(|w| w.as_str().to_string()),
+                note: update.note.clone(),
+            };
+            let incident = self.current.clone().unwrap_or_else(|| self.signal_incident());
+            let event = NewEvent::new(incident, self.opts.me.clone(), body);
+            self.append(vec![event], fx);
+            self.say(
+                format!("DRILL: recorded on the timeline, not sent to {source}"),
+                now,
+            );
+            return;
+        }
         self.say(format!("{source}: sending the update…"), now);
         fx.push(Effect::UpdateFindings {
             source: source.to_string(),
             update,
         });
+    }
+
+    /// A delivered inject becomes what the source would have shown: findings, a search's
+    /// result, backup jobs — parsed by the same parsers as the real answers.
+    pub(super) fn drill_inject(&mut self, e: &crate::timeline::Event) {
+        let EventBody::DrillInject {
+            target,
+            source,
+            search,
+            payload,
+            ..
+        } = &e.body
+        else {
+            return;
+        };
+        let parsed = crate::drill::inject::observe(target, search.as_deref(), payload);
+        match parsed {
+            Ok(Some((kind, snapshot))) => {
+                let name = source.clone().unwrap_or_else(|| target.clone());
+                self.sources.apply_drill(&name, kind, snapshot, e.recorded_at);
+                self.dirty = true;
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "a drill inject's payload did not parse"),
+        }
     }
 
     fn finding_titles(&self, source: &str, ids: &[(String, String)]) -> Vec<String> {

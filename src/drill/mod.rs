@@ -1,0 +1,10 @@
+//! Drills: exercises played from a scenario (a Master Scenario Events List), on the same
+//! shared timeline as real incidents. The player delivers injects as `drill.inject` events;
+//! players' consoles turn them into source observations; scoring reads the timeline.
+
+pub mod inject;
+#[cfg(any())] // until scenario.rs has its parser
+pub mod player;
+pub mod scenario;
+
+pub use scenario::Scenario;
