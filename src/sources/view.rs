@@ -62,6 +62,27 @@ pub struct SourceView {
 }
 
 impl SourceView {
+    /// A source not heard from yet.
+    pub fn new(name: &str, kind: SourceKind, interval: Duration, deadline: Duration) -> SourceView {
+        SourceView {
+            name: name.to_string(),
+            kind,
+            interval,
+            deadline,
+            insecure: false,
+            drill: false,
+            snapshot: None,
+            last_success: None,
+            last_error: None,
+            failures: 0,
+            next_try: None,
+            polls: 0,
+            bytes: 0,
+            last_elapsed: Duration::ZERO,
+            last_update: None,
+        }
+    }
+
     pub fn health(&self, now: DateTime<Utc>) -> Health {
         let failed_last = match (&self.last_error, self.last_success) {
             (Some((e, _)), Some(s)) => *e > s,
@@ -155,21 +176,8 @@ impl SourceViews {
             list: sources
                 .iter()
                 .map(|s| SourceView {
-                    name: s.name.clone(),
-                    kind: s.kind,
-                    interval: s.interval,
-                    deadline: super::poller::poll_deadline(s),
                     insecure: s.insecure_skip_verify,
-                    drill: false,
-                    snapshot: None,
-                    last_success: None,
-                    last_error: None,
-                    failures: 0,
-                    next_try: None,
-                    polls: 0,
-                    bytes: 0,
-                    last_elapsed: Duration::ZERO,
-                    last_update: None,
+                    ..SourceView::new(&s.name, s.kind, s.interval, super::poller::poll_deadline(s))
                 })
                 .collect(),
             ..SourceViews::default()
@@ -198,22 +206,10 @@ impl SourceViews {
     /// search's result.
     pub fn apply_drill(&mut self, source: &str, kind: SourceKind, snapshot: Snapshot, at: DateTime<Utc>) {
         if !self.list.iter().any(|v| v.name == source) {
+            let minute = Duration::from_secs(60);
             self.list.push(SourceView {
-                name: source.to_string(),
-                kind,
-                interval: Duration::from_secs(60),
-                deadline: Duration::from_secs(60),
-                insecure: false,
                 drill: true,
-                snapshot: None,
-                last_success: None,
-                last_error: None,
-                failures: 0,
-                next_try: None,
-                polls: 0,
-                bytes: 0,
-                last_elapsed: Duration::ZERO,
-                last_update: None,
+                ..SourceView::new(source, kind, minute, minute)
             });
         }
         let snapshot = match (snapshot, self.get(source).and_then(|v| v.snapshot.clone())) {
@@ -338,23 +334,12 @@ mod tests {
     use super::*;
 
     fn view() -> SourceView {
-        SourceView {
-            name: "s".into(),
-            kind: SourceKind::Backup,
-            interval: Duration::from_secs(60),
-            deadline: Duration::from_secs(40),
-            insecure: false,
-            drill: false,
-            snapshot: None,
-            last_success: None,
-            last_error: None,
-            failures: 0,
-            next_try: None,
-            polls: 0,
-            bytes: 0,
-            last_elapsed: Duration::ZERO,
-            last_update: None,
-        }
+        SourceView::new(
+            "s",
+            SourceKind::Backup,
+            Duration::from_secs(60),
+            Duration::from_secs(40),
+        )
     }
 
     #[test]
@@ -395,5 +380,35 @@ mod tests {
         assert_eq!(s.samples.len(), SERIES_LEN);
         assert_eq!(s.latest(), Some(&[999][..]));
         assert_eq!(s.column(0).first(), Some(&760));
+    }
+
+    #[test]
+    fn a_drill_inject_makes_its_own_view_and_replaces_only_its_search() {
+        let mut views = SourceViews::default();
+        let search = |name: &str, count: u64| crate::sources::splunk::SearchOutcome {
+            name: name.into(),
+            result: Ok(Default::default()),
+            count: Some(count),
+        };
+        let now = Utc::now();
+        views.apply_drill(
+            "splunk",
+            SourceKind::Splunk,
+            Snapshot::Searches(vec![search("errors", 5), search("logins", 1)]),
+            now,
+        );
+        views.apply_drill(
+            "splunk",
+            SourceKind::Splunk,
+            Snapshot::Searches(vec![search("errors", 90)]),
+            now,
+        );
+        let v = views.get("splunk").unwrap_or_else(|| panic!("no view"));
+        assert!(v.drill);
+        let counts: Vec<(&str, Option<u64>)> =
+            v.searches().iter().map(|s| (s.name.as_str(), s.count)).collect();
+        assert_eq!(counts, [("errors", Some(90)), ("logins", Some(1))]);
+        assert_eq!(views.search_counts.len(), 2);
+        assert_eq!(v.health(now), Health::Ok);
     }
 }
