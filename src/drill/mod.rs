@@ -3,7 +3,6 @@
 //! players' consoles turn them into source observations; scoring reads the timeline.
 
 pub mod inject;
-#[cfg(any())] // until scenario.rs has its parser
 pub mod player;
 pub mod scenario;
 

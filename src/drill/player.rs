@@ -321,3 +321,178 @@ fn roster_change(payload: &str) -> Option<(String, String)> {
         .to_string();
     Some((person, change))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::drill::scenario::{IncidentSpec, Measure, Objective};
+    use chrono::TimeZone;
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0)
+            .single()
+            .unwrap_or_default()
+    }
+    fn at(ms: i64) -> DateTime<Utc> {
+        t0() + chrono::Duration::milliseconds(ms)
+    }
+    fn inject(seq: u32, secs: u64, target: Target) -> Inject {
+        Inject {
+            seq,
+            at: Duration::from_secs(secs),
+            kind: if target == Target::Timeline {
+                InjectKind::Message
+            } else {
+                InjectKind::Source
+            },
+            target,
+            source: None,
+            search: None,
+            from: Some("CloudTrail".into()),
+            to: None,
+            description: format!("inject {seq}"),
+            expected_action: None,
+            objective: None,
+            hidden: false,
+            payload: String::new(),
+            contingency: None,
+        }
+    }
+    fn scenario() -> Scenario {
+        let mut roster = inject(3, 120, Target::Roster);
+        roster.payload = r#"{"person": "kenji", "change": "unreachable"}"#.into();
+        let mut contingency = inject(4, 300, Target::Timeline);
+        contingency.contingency = Some("ack".into());
+        Scenario {
+            name: "t".into(),
+            title: "Test".into(),
+            description: String::new(),
+            audience: String::new(),
+            duration: Duration::from_secs(600),
+            incident: IncidentSpec {
+                title: "Drill".into(),
+                severity: 2,
+                runbook: None,
+            },
+            roles: vec![],
+            objectives: vec![Objective {
+                id: "ack".into(),
+                text: "ack".into(),
+                measure: Measure {
+                    kind: "note".into(),
+                    matches: vec![],
+                    within: Duration::from_secs(60),
+                    from: 1,
+                },
+            }],
+            injects: vec![
+                inject(1, 5, Target::Timeline),
+                inject(2, 60, Target::Timeline),
+                roster,
+                contingency,
+            ],
+        }
+    }
+    fn seqs(events: &[NewEvent]) -> Vec<u32> {
+        events
+            .iter()
+            .filter_map(|e| match &e.body {
+                EventBody::DrillInject { seq, .. } => Some(*seq),
+                _ => None,
+            })
+            .collect()
+    }
+    const NOT_MET: &dyn Fn(&str) -> bool = &|_| false;
+
+    #[test]
+    fn start_declares_a_drill_incident_and_records_the_scenario() {
+        let (p, events) = Player::start(scenario(), "the toml".into(), 10.0, &[], t0());
+        assert!(matches!(
+            &events[0].body,
+            EventBody::IncidentDeclared { drill: true, .. }
+        ));
+        assert!(matches!(
+            &events.last().map(|e| &e.body),
+            Some(EventBody::DrillStarted { speed, definition, .. }) if *speed == 10.0 && definition == "the toml"
+        ));
+        assert!(
+            events
+                .iter()
+                .all(|e| e.incident == p.incident && e.author.as_str() == "drill")
+        );
+    }
+
+    #[test]
+    fn the_clock_follows_speed_and_pauses() {
+        let (mut p, _) = Player::start(scenario(), String::new(), 10.0, &[], t0());
+        assert_eq!(p.clock(at(1000)), Duration::from_secs(10));
+        assert_eq!(p.pause(at(2000)).len(), 1);
+        assert_eq!(p.clock(at(9000)), Duration::from_secs(20), "paused");
+        assert!(p.pause(at(9000)).is_empty(), "already paused");
+        p.resume(at(10_000));
+        assert_eq!(p.clock(at(11_000)), Duration::from_secs(30));
+        p.set_speed(60.0, at(11_000));
+        assert_eq!(p.clock(at(12_000)), Duration::from_secs(90));
+        assert_eq!(p.set_speed(10_000.0, at(12_000)).len(), 1);
+        assert_eq!(p.speed(), MAX_SPEED);
+    }
+
+    #[test]
+    fn injects_arrive_on_time_once_with_their_effects() {
+        let (mut p, _) = Player::start(scenario(), String::new(), 1.0, &[], t0());
+        assert!(p.due(at(4_000), NOT_MET).is_empty());
+        let first = p.due(at(5_000), NOT_MET);
+        assert_eq!(seqs(&first), [1]);
+        assert!(
+            first[0]
+                .dedup_key
+                .as_deref()
+                .is_some_and(|k| k.ends_with("/inject/1"))
+        );
+        assert!(p.due(at(6_000), NOT_MET).is_empty(), "delivered once");
+        let late = p.due(at(130_000), NOT_MET);
+        assert_eq!(seqs(&late), [2, 3]);
+        assert!(late.iter().any(|e| e.body
+            == EventBody::ResponderLeft {
+                person: "kenji".into()
+            }));
+        assert_eq!(p.state(2), InjectState::Delivered);
+    }
+
+    #[test]
+    fn a_contingency_fires_only_while_its_objective_is_unmet() {
+        let (mut p, _) = Player::start(scenario(), String::new(), 1.0, &[], t0());
+        let met: &dyn Fn(&str) -> bool = &|id| id == "ack";
+        let events = p.due(at(400_000), met);
+        assert_eq!(seqs(&events), [1, 2, 3]);
+        assert!(events.iter().any(|e| e.body
+            == EventBody::DrillSkipped {
+                run: p.run.clone(),
+                seq: 4
+            }));
+        assert!(p.exhausted());
+
+        let (mut q, _) = Player::start(scenario(), String::new(), 1.0, &[], t0());
+        assert_eq!(seqs(&q.due(at(400_000), NOT_MET)), [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn the_facilitator_skips_brings_forward_adds_and_ends() {
+        let (mut p, _) = Player::start(scenario(), String::new(), 1.0, &[], t0());
+        assert_eq!(p.skip(2).len(), 1);
+        assert!(p.skip(2).is_empty());
+        assert_eq!(seqs(&p.inject_now(3, at(1_000))), [3]);
+        assert_eq!(
+            seqs(&p.adhoc(Target::Timeline, "the CFO calls", "", at(2_000))),
+            [0]
+        );
+        assert_eq!(seqs(&p.due(at(10_000), NOT_MET)), [1]);
+        assert_eq!(p.end("done", at(11_000)).len(), 1);
+        assert!(p.due(at(900_000), NOT_MET).is_empty(), "nothing after the end");
+        assert_eq!(
+            p.clock(at(900_000)),
+            Duration::from_secs(11),
+            "the clock stops at the end"
+        );
+    }
+}

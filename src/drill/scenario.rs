@@ -103,3 +103,57 @@ pub struct Inject {
     /// Delivered only if this objective is still unmet at `at`.
     pub contingency: Option<String>,
 }
+
+impl Scenario {
+    pub fn inject(&self, seq: u32) -> Option<&Inject> {
+        self.injects.iter().find(|i| i.seq == seq)
+    }
+    pub fn objective(&self, id: &str) -> Option<&Objective> {
+        self.objectives.iter().find(|o| o.id == id)
+    }
+}
+
+impl Target {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Securityhub => "securityhub",
+            Target::Splunk => "splunk",
+            Target::Backup => "backup",
+            Target::Timeline => "timeline",
+            Target::Roster => "roster",
+        }
+    }
+}
+
+impl InjectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InjectKind::Source => "source",
+            InjectKind::Message => "message",
+            InjectKind::Note => "note",
+        }
+    }
+}
+
+/// `+HH:MM:SS` (the `+` required) as a duration from the start.
+pub fn parse_offset(s: &str) -> Option<Duration> {
+    parse_clock(s.trim().strip_prefix('+')?)
+}
+
+/// `HH:MM:SS`.
+pub fn parse_clock(s: &str) -> Option<Duration> {
+    let mut parts = s.split(':');
+    let (h, m, sec) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let field = |p: &str, max: u64| p.parse::<u64>().ok().filter(|n| *n < max);
+    let (h, m, sec) = (field(h, 1000)?, field(m, 60)?, field(sec, 60)?);
+    Some(Duration::from_secs(h * 3600 + m * 60 + sec))
+}
+
+/// `+00:05:00`.
+pub fn format_offset(d: Duration) -> String {
+    let s = d.as_secs();
+    format!("+{:02}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60)
+}
