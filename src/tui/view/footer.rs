@@ -26,7 +26,15 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             Line::from(vec![
                 styled("/", t.key),
                 Span::styled(input.text().to_string(), t.base),
-                styled("   Enter keeps · Esc clears · kind:note @maria", t.muted),
+                // The timeline's filter knows kinds and authors; a source view's is plain text.
+                styled(
+                    if app.focus == crate::tui::layout::Pane::Sources {
+                        "   Enter keeps · Esc clears · text in any column"
+                    } else {
+                        "   Enter keeps · Esc clears · kind:note @maria"
+                    },
+                    t.muted,
+                ),
             ])
         }
         _ => match &app.flash {
