@@ -4,6 +4,8 @@
 
 pub mod inject;
 pub mod player;
+pub mod report;
 pub mod scenario;
+pub mod score;
 
 pub use scenario::Scenario;

@@ -432,7 +432,7 @@ fn sorted<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<&'a Entry> {
 }
 
 /// A table row; the cells must already be escaped.
-fn row(w: &mut dyn Write, cells: &[&str]) -> Result<()> {
+pub(crate) fn row(w: &mut dyn Write, cells: &[&str]) -> Result<()> {
     w.write_all(b"|")?;
     for c in cells {
         w.write_all(b" ")?;
@@ -464,7 +464,7 @@ fn struck(s: &str) -> String {
 }
 
 /// Multi-line untrusted text as a block quote.
-fn quote(w: &mut dyn Write, s: &str) -> Result<()> {
+pub(crate) fn quote(w: &mut dyn Write, s: &str) -> Result<()> {
     quote_indented(w, s, "")
 }
 
@@ -481,17 +481,17 @@ fn quote_indented(w: &mut dyn Write, s: &str, indent: &str) -> Result<()> {
 }
 
 /// Untrusted text on one line, outside a table.
-fn inline(s: &str) -> Cow<'_, str> {
+pub(crate) fn inline(s: &str) -> Cow<'_, str> {
     escape(clean_line(s), false)
 }
 
 /// Untrusted text in a table cell.
-fn cell(s: &str) -> Cow<'_, str> {
+pub(crate) fn cell(s: &str) -> Cow<'_, str> {
     escape(clean_line(s), true)
 }
 
 /// No raw HTML (`<` becomes `&lt;`), and in a table no cell boundary (`|` becomes `\|`).
-fn escape(s: Cow<'_, str>, pipes: bool) -> Cow<'_, str> {
+pub(crate) fn escape(s: Cow<'_, str>, pipes: bool) -> Cow<'_, str> {
     let special = |c: char| c == '<' || (pipes && c == '|');
     if !s.contains(special) {
         return s;

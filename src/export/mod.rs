@@ -8,7 +8,7 @@
 
 mod csv;
 mod json;
-mod markdown;
+pub(crate) mod markdown;
 
 use crate::incident::{Incident, fold_store};
 use crate::timeline::describe::describe;
