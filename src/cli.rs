@@ -31,7 +31,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Try warroom with nothing set up: the console on a sample incident in a temporary store.
+    /// Try warroom with nothing set up: a live drill, played by a simulated team, in a temporary store.
     Demo(DemoArgs),
     /// Declare a new incident and attach its runbook.
     Declare(DeclareArgs),
@@ -52,6 +52,50 @@ pub enum Command {
     Init(InitArgs),
     /// Poll the configured sources without a screen and write their signals to the timeline.
     Watch,
+    /// Exercises: play a scenario as the facilitator, check one, list the built-in ones, or
+    /// write a run's after-action report.
+    #[command(subcommand)]
+    Drill(DrillCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DrillCommand {
+    /// The built-in scenarios.
+    List,
+    /// Check scenario files; every problem names the file, line and field.
+    Check {
+        /// Scenario files (or built-in names).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<String>,
+    },
+    /// Play a scenario as the facilitator: the console with the MSEL (or no screen, --headless).
+    Run(DrillRunArgs),
+    /// The after-action report of a run (Markdown).
+    Report(DrillReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DrillRunArgs {
+    /// A scenario file, or the name of a built-in scenario (`warroom drill list`).
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: String,
+    /// Scenario seconds per real second: 0.5 to 60 in the console; headless up to 3600.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// No screen: deliver the injects on time, print a line for each, read controls (pause,
+    /// resume, speed N, skip SEQ, inject SEQ, adhoc TEXT, end) from standard input.
+    #[arg(long)]
+    pub headless: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DrillReportArgs {
+    /// The run [default: the newest run in the store].
+    #[arg(long, value_name = "RUN")]
+    pub run: Option<String>,
+    /// Write here instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -76,6 +120,9 @@ pub struct DemoArgs {
     /// Keep the demo store here instead of a temporary file.
     #[arg(long, value_name = "PATH")]
     pub keep: Option<PathBuf>,
+    /// The built-in scenario to play (`warroom drill list`).
+    #[arg(long, default_value = "leaked-key", value_name = "NAME")]
+    pub scenario: String,
 }
 
 #[derive(Debug, Args)]

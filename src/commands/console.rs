@@ -39,6 +39,8 @@ pub fn setup(
         theme,
         themes: theme::available(themes_dir.as_deref()),
         runbooks: runbook::load_runbooks(config.runbooks_dir().as_deref())?,
+        drill: None,
+        show_msel: true,
     })
 }
 

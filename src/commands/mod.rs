@@ -5,6 +5,7 @@ pub mod check;
 pub mod console;
 pub mod declare;
 pub mod demo;
+pub mod drill;
 pub mod export;
 pub mod init;
 pub mod log;

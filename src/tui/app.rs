@@ -33,6 +33,8 @@ pub enum Msg {
     Resize(u16, u16),
     /// The once-a-second clock.
     Tick,
+    /// The facilitator's next inject is due.
+    DrillDue,
     /// An event read back from the store (ours or anyone's).
     Stored(Box<Event>),
     /// Appends that are now durable.
@@ -199,6 +201,10 @@ pub struct App {
     pub source_settings: SourceSettings,
     /// The filter being typed applies to the sources pane, not the timeline.
     filter_sources: bool,
+    /// In the facilitator's console (`warroom drill run`): the drill being played.
+    pub drill: Option<crate::drill::facilitator::Facilitator>,
+    /// The facilitator sees the MSEL where the metrics would be (`:msel` switches).
+    pub show_msel: bool,
 }
 
 impl App {
@@ -233,6 +239,8 @@ impl App {
             sources_ui: SourcesUi::default(),
             source_settings: SourceSettings::default(),
             filter_sources: false,
+            drill: None,
+            show_msel: true,
         }
     }
 
@@ -294,8 +302,10 @@ impl App {
                 if self.flash.as_ref().is_some_and(|f| f.until <= now) {
                     self.flash = None;
                 }
+                self.drill_tick(now, &mut fx);
                 self.dirty = true; // the clocks moved
             }
+            Msg::DrillDue => self.drill_tick(now, &mut fx),
             Msg::Stored(e) => self.ingest(*e, &mut fx),
             Msg::Saved(n) => {
                 self.pending = self.pending.saturating_sub(n);
@@ -329,6 +339,7 @@ impl App {
         {
             self.drill_inject(&e);
         }
+        self.drill_observe(&e);
         let declared = matches!(e.body, EventBody::IncidentDeclared { .. });
         let mine = e.author == self.opts.me;
         let row = Row::from_event(&e, &mut self.interner);
@@ -970,6 +981,7 @@ impl App {
                 | Command::Time(_)
                 | Command::Theme(_)
                 | Command::Sources(_)
+                | Command::Msel
                 | Command::Help
                 | Command::Quit
         );
@@ -977,7 +989,10 @@ impl App {
             self.fail("Read-only console: nothing can be written from here.".into(), now);
             return;
         }
-        let needs_incident = !matches!(cmd, Command::Declare { .. } | Command::Finding { .. });
+        let needs_incident = !matches!(
+            cmd,
+            Command::Declare { .. } | Command::Finding { .. } | Command::Drill(_)
+        );
         if writes && needs_incident && self.incident().is_none() {
             self.fail("No incident on screen: `:declare SEV TITLE` first.".into(), now);
             return;
@@ -1079,6 +1094,8 @@ impl App {
                 return self.append(events, fx);
             }
             Command::Title(title) => EventBody::IncidentRetitled { title },
+            Command::Drill(control) => return self.drill_control(control, now, fx),
+            Command::Msel => return self.toggle_msel(now),
             Command::Export(format) => {
                 if let Some(incident) = self.current.clone() {
                     fx.push(Effect::Export { incident, format });

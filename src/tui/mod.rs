@@ -5,6 +5,7 @@
 
 pub mod action;
 pub mod app;
+mod drill_ui;
 pub mod feed;
 pub mod input;
 pub mod keymap;

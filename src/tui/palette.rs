@@ -55,6 +55,10 @@ pub enum Command {
         workflow: Option<Workflow>,
         note: Option<String>,
     },
+    /// The facilitator's drill controls.
+    Drill(crate::drill::facilitator::Control),
+    /// Show the MSEL or the metrics.
+    Msel,
     Help,
     Quit,
 }
@@ -104,6 +108,12 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "notified|resolved|suppressed|note TEXT",
         "change the selected Security Hub finding",
     ),
+    (
+        "drill",
+        "pause|resume|speed N|skip SEQ|inject SEQ|adhoc TEXT|end",
+        "facilitator: control the drill",
+    ),
+    ("msel", "", "facilitator: the MSEL or the metrics"),
     ("help", "", "show the key bindings"),
     ("quit", "", "leave the console"),
 ];
@@ -212,6 +222,8 @@ pub fn parse(line: &str) -> Result<Command, String> {
                 _ => return Err("`finding` takes notified, resolved, suppressed or note TEXT".into()),
             }
         }
+        "drill" => Command::Drill(rest.parse()?),
+        "msel" => Command::Msel,
         "help" | "?" => Command::Help,
         "quit" | "q" => Command::Quit,
         "" => return Err("type a command; Tab completes".into()),
@@ -257,6 +269,10 @@ pub fn complete(line: &str, vocab: &Vocabulary) -> Vec<String> {
             "sev" | "severity" => (1..=5).map(|n| n.to_string()).collect(),
             "declare" => (1..=5).map(|n| n.to_string()).collect(),
             "status" => Status::ALL.iter().map(|s| s.to_string()).collect(),
+            "drill" => crate::drill::facilitator::CONTROLS
+                .iter()
+                .map(|(c, _, _)| c.to_string())
+                .collect(),
             "role" | "release" => Role::STANDARD.iter().map(|r| r.to_string()).collect(),
             "add" | "page" | "ack" | "join" | "leave" | "handoff" => vocab.people.clone(),
             "check" | "uncheck" | "assign" => vocab.items.clone(),

@@ -32,12 +32,18 @@ pub struct Console {
     pub theme: Theme,
     pub themes: Vec<String>,
     pub runbooks: Vec<Runbook>,
+    /// The facilitator's console (`warroom drill run`): the drill it plays.
+    pub drill: Option<crate::drill::facilitator::Facilitator>,
+    /// Whether the facilitator's MSEL starts in the metrics' place.
+    pub show_msel: bool,
 }
 
 /// Build the app from the store's whole timeline (the first frame shows everything).
 pub fn load(store: &dyn Store, console: Console) -> Result<App> {
     let mut app = App::new(console.options, console.keymap, console.theme, console.runbooks);
     app.themes = console.themes;
+    app.drill = console.drill;
+    app.show_msel = console.show_msel;
     app.set_sources(&console.sources);
     let mut fx = Vec::new();
     store.scan(0, None, &mut |e| {
@@ -94,6 +100,11 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<()> {
             app.dirty = false;
             frames += 1;
         }
+        // The facilitator's next inject wakes the loop on time, not on the next clock tick.
+        let drill_due = app.drill_wake(chrono::Utc::now()).map(|at| {
+            let wait = (at - chrono::Utc::now()).to_std().unwrap_or_default();
+            tokio::time::Instant::now() + wait
+        });
         let msg = tokio::select! {
             ev = input.next() => match ev {
                 Some(Ok(ev)) => match terminal_msg(ev) { Some(m) => m, None => continue },
@@ -102,6 +113,7 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<()> {
             },
             Some(m) = rx.recv() => m,
             _ = tick.tick() => Msg::Tick,
+            _ = sleep_until_some(drill_due) => Msg::DrillDue,
         };
         let mut effects = app.update(msg, chrono::Utc::now());
         // Drain whatever else is already waiting, then draw once.
@@ -186,6 +198,14 @@ fn spawn_pollers(
         }
     });
     crate::sources::poller::Pollers::spawn(sources, obs_tx)
+}
+
+/// Sleep until `at`, or forever when there is nothing to wait for.
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The start of the next wall-clock second, so the T+ clock ticks on the second.

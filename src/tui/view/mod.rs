@@ -5,6 +5,7 @@ mod checklist;
 mod footer;
 mod header;
 mod metrics;
+mod msel;
 mod overlay;
 mod roster;
 mod sources;
@@ -50,7 +51,10 @@ fn draw_pane(frame: &mut Frame, app: &App, pane: Pane, area: Rect, now: DateTime
         Pane::Timeline => timeline::draw(frame, app, area, now),
         Pane::Roster => roster::draw(frame, app, area, now),
         Pane::Checklist => checklist::draw(frame, app, area),
-        Pane::Metrics => metrics::draw(frame, app, area, now),
+        Pane::Metrics => match &app.drill {
+            Some(f) if app.msel_shown() => msel::draw(frame, app, f, area, now),
+            _ => metrics::draw(frame, app, area, now),
+        },
         Pane::Sources => sources::draw(frame, app, area, now),
     }
 }
@@ -58,7 +62,7 @@ fn draw_pane(frame: &mut Frame, app: &App, pane: Pane, area: Rect, now: DateTime
 fn draw_tabs(frame: &mut Frame, app: &App, bar: Rect, tabs: &[(Pane, Rect)]) {
     let mut spans = Vec::new();
     for (n, (pane, _)) in tabs.iter().enumerate() {
-        let text = format!(" {} {} ", n + 1, pane.title());
+        let text = format!(" {} {} ", n + 1, app.pane_title(*pane));
         let style = if *pane == app.focus {
             app.theme.selection.add_modifier(Modifier::BOLD)
         } else {
@@ -75,9 +79,9 @@ fn draw_tabs(frame: &mut Frame, app: &App, bar: Rect, tabs: &[(Pane, Rect)]) {
 fn pane_block<'a>(app: &App, pane: Pane, extra: impl Into<Option<String>>) -> Block<'a> {
     let focused = app.focus == pane;
     let mut title = if focused {
-        format!("▶ {} ", pane.title())
+        format!("▶ {} ", app.pane_title(pane))
     } else {
-        format!(" {} ", pane.title())
+        format!(" {} ", app.pane_title(pane))
     };
     if let Some(extra) = extra.into() {
         title.push_str(&format!("· {extra} "));

@@ -1,0 +1,158 @@
+//! `warroom drill list|check|run|report`.
+
+use crate::cli::{DrillCommand, DrillReportArgs, DrillRunArgs};
+use crate::config::Config;
+use crate::drill::builtin::{self, Loaded};
+use crate::drill::facilitator::Facilitator;
+use crate::drill::headless::{self, Options};
+use crate::drill::player::MAX_CONSOLE_SPEED;
+use crate::drill::report::{after_action, find_run};
+use crate::drill::scenario::{Scenario, format_offset};
+use crate::drill::score::runs;
+use crate::incident::runbook::{Runbook, load_runbooks};
+use crate::timeline::{Event, Store};
+use anyhow::{Context, Result, bail};
+use std::io::Write;
+use std::sync::Arc;
+
+pub fn run(cmd: &DrillCommand, store: Option<&str>, config: &Config, theme: Option<&str>) -> Result<i32> {
+    let runbooks = load_runbooks(config.runbooks_dir().as_deref())?;
+    let names: Vec<&str> = runbooks.iter().map(|r| r.name.as_str()).collect();
+    match cmd {
+        DrillCommand::List => list(&names).map(|()| 0),
+        DrillCommand::Check { files } => Ok(check(files, &names)),
+        DrillCommand::Run(args) => {
+            let loaded = builtin::load(&args.scenario, &names)?;
+            let store: Arc<dyn Store> = super::open(store, config)?.into();
+            play(store, loaded, &runbooks, args, config, theme).map(|()| 0)
+        }
+        DrillCommand::Report(args) => report(&*super::open(store, config)?, args).map(|()| 0),
+    }
+}
+
+fn list(runbooks: &[&str]) -> Result<()> {
+    for loaded in builtin::all(runbooks)? {
+        let s = &loaded.scenario;
+        println!(
+            "{:<16} {:>2} injects  {:>2} objectives  {}  {}",
+            s.name,
+            s.injects.len(),
+            s.objectives.len(),
+            format_offset(s.duration),
+            s.title
+        );
+    }
+    println!("\nPlay one with `warroom drill run NAME`; see its file with `warroom drill check NAME`.");
+    Ok(())
+}
+
+/// Every file checked; the exit code is 1 if any failed.
+fn check(files: &[String], runbooks: &[&str]) -> i32 {
+    let mut failed = 0;
+    for file in files {
+        match builtin::load(file, runbooks) {
+            Ok(loaded) => {
+                let s = &loaded.scenario;
+                println!(
+                    "{}: ok — {} ({} injects, {} objectives, {} roles, {})",
+                    loaded.origin,
+                    s.title,
+                    s.injects.len(),
+                    s.objectives.len(),
+                    s.roles.len(),
+                    format_offset(s.duration)
+                );
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("{e}");
+            }
+        }
+    }
+    i32::from(failed > 0)
+}
+
+fn play(
+    store: Arc<dyn Store>,
+    loaded: Loaded,
+    runbooks: &[Runbook],
+    args: &DrillRunArgs,
+    config: &Config,
+    theme: Option<&str>,
+) -> Result<()> {
+    if !(args.speed.is_finite() && args.speed > 0.0) {
+        bail!(
+            "--speed {}: give a positive number of scenario seconds per second",
+            args.speed
+        );
+    }
+    if args.headless {
+        let opts = Options {
+            speed: args.speed,
+            controls: true,
+            simulate: false,
+        };
+        let mut out = std::io::stdout().lock();
+        headless::run(store, loaded, runbooks, opts, &mut out)?;
+        return Ok(());
+    }
+    if args.speed > MAX_CONSOLE_SPEED {
+        bail!(
+            "--speed {}: the console plays at most {MAX_CONSOLE_SPEED}× (use --headless to go faster)",
+            args.speed
+        );
+    }
+    let mut console = super::console::setup(config, store.as_ref(), false, theme)?;
+    let (facilitator, first) = Facilitator::start(
+        loaded.scenario,
+        loaded.text,
+        args.speed,
+        MAX_CONSOLE_SPEED,
+        runbooks,
+        chrono::Utc::now(),
+    );
+    store.append_batch(&first).context("starting the drill")?;
+    console.drill = Some(facilitator);
+    crate::tui::run::run(store, console)
+}
+
+fn report(store: &dyn Store, args: &DrillReportArgs) -> Result<()> {
+    let mut events: Vec<Event> = Vec::new();
+    store.scan(0, None, &mut |e| {
+        events.push(e);
+        true
+    })?;
+    let all = runs(&events);
+    let Some(run) = find_run(&all, args.run.as_deref()) else {
+        match &args.run {
+            Some(id) => bail!("{}: no drill run `{id}`", store.describe()),
+            None => bail!(
+                "{}: no drill has been run here (`warroom drill run`)",
+                store.describe()
+            ),
+        }
+    };
+    let scenario = Scenario::parse(
+        &format!("the scenario recorded by run {}", run.run),
+        &run.definition,
+        None,
+    )
+    .context("reading the run's scenario")?;
+    let now = chrono::Utc::now();
+    match &args.output {
+        Some(path) => {
+            let file =
+                std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            after_action(&scenario, run, &events, now, &mut out)?;
+            out.flush()?;
+            eprintln!(
+                "Wrote the after-action report of {} to {}",
+                run.run,
+                path.display()
+            );
+        }
+        None => after_action(&scenario, run, &events, now, &mut std::io::stdout().lock())?,
+    }
+    Ok(())
+}

@@ -1,0 +1,568 @@
+//! Reading a scenario file: TOML into [`Scenario`], every value checked, and each error naming
+//! the file, the line and the field (`inject[3].payload`). A source inject's payload is read by
+//! the real parser of its source, so a scenario that checks is one the consoles can show.
+
+use super::scenario::{
+    IncidentSpec, Inject, InjectKind, Measure, Objective, RoleSpec, Scenario, Target, parse_clock,
+    parse_offset,
+};
+use crate::config::{ConfigError, parse_toml};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::ops::Range;
+use toml::Spanned;
+
+/// The player actions an objective can measure, and the payload fields each can match on.
+pub const MEASURABLE: &[(&str, &[&str])] = &[
+    ("finding.updated", &["source", "findings", "workflow", "note"]),
+    ("severity.changed", &["severity", "reason"]),
+    ("status.changed", &["status", "reason"]),
+    ("role.assigned", &["role", "person"]),
+    ("role.released", &["role", "person"]),
+    ("responder.added", &["person", "contact"]),
+    ("responder.paged", &["person", "via"]),
+    ("responder.acknowledged", &["person"]),
+    ("responder.joined", &["person"]),
+    ("note", &["text"]),
+    ("decision", &["text", "rationale"]),
+    ("status_update.posted", &["text", "audience"]),
+    ("checklist.checked", &["item"]),
+    ("checklist.assigned", &["item", "person"]),
+    ("handoff", &["from", "to"]),
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: Spanned<String>,
+    title: Spanned<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    audience: String,
+    duration: Spanned<String>,
+    incident: RawIncident,
+    #[serde(default)]
+    role: Vec<RawRole>,
+    #[serde(default)]
+    objective: Vec<RawObjective>,
+    #[serde(default)]
+    inject: Vec<RawInject>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIncident {
+    title: Spanned<String>,
+    severity: Spanned<i64>,
+    runbook: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRole {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawObjective {
+    id: Spanned<String>,
+    text: Spanned<String>,
+    kind: Spanned<String>,
+    #[serde(default, rename = "match")]
+    matches: Option<Spanned<toml::Table>>,
+    within: Spanned<String>,
+    from: Spanned<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInject {
+    seq: Spanned<i64>,
+    at: Spanned<String>,
+    #[serde(rename = "type")]
+    kind: Spanned<String>,
+    target: Spanned<String>,
+    source: Option<Spanned<String>>,
+    search: Option<Spanned<String>>,
+    from: Option<String>,
+    to: Option<String>,
+    description: Spanned<String>,
+    expected_action: Option<String>,
+    objective: Option<Spanned<String>>,
+    #[serde(default)]
+    hidden: bool,
+    contingency: Option<Spanned<String>>,
+    payload: Option<Spanned<String>>,
+}
+
+/// Locates errors: a field's span becomes `file:line:column`.
+struct Errors<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Errors<'_> {
+    fn at(&self, span: Range<usize>, field: &str, message: impl Into<String>) -> ConfigError {
+        let offset = span.start.min(self.text.len());
+        let before = &self.text[..offset];
+        ConfigError::Invalid {
+            file: self.file.to_string(),
+            line: before.matches('\n').count() + 1,
+            column: before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+            key: Some(field.to_string()),
+            message: message.into(),
+        }
+    }
+}
+
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+impl Scenario {
+    /// Read and check a scenario. `runbooks` are the names `incident.runbook` may take (`None`:
+    /// any, as when reading back a scenario recorded on the timeline).
+    pub fn parse(file: &str, text: &str, runbooks: Option<&[&str]>) -> Result<Scenario, ConfigError> {
+        let raw: RawScenario = parse_toml(file, text)?;
+        let err = Errors { file, text };
+
+        let name = raw.name.get_ref().trim().to_string();
+        if !is_slug(&name) {
+            return Err(err.at(
+                raw.name.span(),
+                "name",
+                format!("`{name}`: a scenario's name is lowercase letters, digits and `-`"),
+            ));
+        }
+        if raw.title.get_ref().trim().is_empty() {
+            return Err(err.at(raw.title.span(), "title", "a scenario needs a title"));
+        }
+        let duration = parse_clock(raw.duration.get_ref())
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                err.at(
+                    raw.duration.span(),
+                    "duration",
+                    format!(
+                        "`{}` is not a duration: write HH:MM:SS, e.g. \"01:00:00\"",
+                        raw.duration.get_ref()
+                    ),
+                )
+            })?;
+
+        let incident = incident(&err, raw.incident, runbooks)?;
+        let roles = roles(&err, raw.role)?;
+        let injects = injects(&err, raw.inject, duration)?;
+        let seqs: BTreeSet<u32> = injects.iter().map(|c| c.inject.seq).collect();
+        let objectives = objectives(&err, raw.objective, &seqs)?;
+
+        // Injects name objectives; objectives name injects: check both ways once both are read.
+        let ids: BTreeSet<&str> = objectives.iter().map(|o| o.id.as_str()).collect();
+        for (n, (objective, contingency)) in injects
+            .iter()
+            .map(|i| (i.objective_span.clone(), i.contingency_span.clone()))
+            .enumerate()
+        {
+            for (field, found) in [("objective", objective), ("contingency", contingency)] {
+                if let Some((id, span)) = found
+                    && !ids.contains(id.as_str())
+                {
+                    return Err(err.at(
+                        span,
+                        &format!("inject[{n}].{field}"),
+                        format!(
+                            "`{id}` is not an objective of this scenario (objectives: {})",
+                            list(&ids)
+                        ),
+                    ));
+                }
+            }
+        }
+
+        let mut injects: Vec<Inject> = injects.into_iter().map(|c| c.inject).collect();
+        injects.sort_by_key(|i| (i.at, i.seq));
+        Ok(Scenario {
+            name,
+            title: raw.title.into_inner().trim().to_string(),
+            description: raw.description.trim().to_string(),
+            audience: raw.audience.trim().to_string(),
+            duration,
+            incident,
+            roles,
+            objectives,
+            injects,
+        })
+    }
+}
+
+fn list<'a>(items: impl IntoIterator<Item = &'a &'a str>) -> String {
+    let v: Vec<&str> = items.into_iter().copied().collect();
+    if v.is_empty() { "none".into() } else { v.join(", ") }
+}
+
+fn incident(
+    err: &Errors<'_>,
+    raw: RawIncident,
+    runbooks: Option<&[&str]>,
+) -> Result<IncidentSpec, ConfigError> {
+    if raw.title.get_ref().trim().is_empty() {
+        return Err(err.at(
+            raw.title.span(),
+            "incident.title",
+            "the drill incident needs a title",
+        ));
+    }
+    let severity = *raw.severity.get_ref();
+    if !(1..=5).contains(&severity) {
+        return Err(err.at(
+            raw.severity.span(),
+            "incident.severity",
+            format!("{severity} is not a severity: use 1 (worst) to 5"),
+        ));
+    }
+    let runbook = match raw.runbook {
+        Some(r) if runbooks.is_some_and(|books| !books.contains(&r.get_ref().as_str())) => {
+            let known = list(runbooks.unwrap_or_default());
+            return Err(err.at(
+                r.span(),
+                "incident.runbook",
+                format!("no runbook `{}` (runbooks: {known})", r.get_ref()),
+            ));
+        }
+        r => r.map(Spanned::into_inner),
+    };
+    Ok(IncidentSpec {
+        title: raw.title.into_inner().trim().to_string(),
+        severity: severity as u8,
+        runbook,
+    })
+}
+
+fn roles(err: &Errors<'_>, raw: Vec<RawRole>) -> Result<Vec<RoleSpec>, ConfigError> {
+    let mut seen = BTreeSet::new();
+    raw.into_iter()
+        .enumerate()
+        .map(|(n, r)| {
+            let name = r.name.get_ref().trim().to_string();
+            if name.is_empty() || !seen.insert(name.clone()) {
+                let why = if name.is_empty() {
+                    "a role needs a name"
+                } else {
+                    "this role is listed twice"
+                };
+                return Err(err.at(r.name.span(), &format!("role[{n}].name"), why));
+            }
+            Ok(RoleSpec {
+                name,
+                description: r.description.trim().to_string(),
+            })
+        })
+        .collect()
+}
+
+fn objectives(
+    err: &Errors<'_>,
+    raw: Vec<RawObjective>,
+    seqs: &BTreeSet<u32>,
+) -> Result<Vec<Objective>, ConfigError> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::with_capacity(raw.len());
+    for (n, o) in raw.into_iter().enumerate() {
+        let field = |f: &str| format!("objective[{n}].{f}");
+        let id = o.id.get_ref().trim().to_string();
+        if !is_slug(&id) {
+            return Err(err.at(
+                o.id.span(),
+                &field("id"),
+                format!("`{id}`: an objective's id is lowercase letters, digits and `-`"),
+            ));
+        }
+        if !seen.insert(id.clone()) {
+            return Err(err.at(
+                o.id.span(),
+                &field("id"),
+                format!("objective `{id}` is defined twice"),
+            ));
+        }
+        if o.text.get_ref().trim().is_empty() {
+            return Err(err.at(o.text.span(), &field("text"), "say what the players must do"));
+        }
+        let kind = o.kind.get_ref().trim().to_string();
+        let Some((_, fields)) = MEASURABLE.iter().find(|(k, _)| *k == kind) else {
+            let kinds: Vec<&str> = MEASURABLE.iter().map(|(k, _)| *k).collect();
+            return Err(err.at(
+                o.kind.span(),
+                &field("kind"),
+                format!(
+                    "`{kind}` is not a player action that can be measured (one of: {})",
+                    kinds.join(", ")
+                ),
+            ));
+        };
+        let mut matches = Vec::new();
+        if let Some(table) = &o.matches {
+            for (key, value) in table.get_ref() {
+                if !fields.contains(&key.as_str()) {
+                    return Err(err.at(
+                        table.span(),
+                        &field(&format!("match.{key}")),
+                        format!("`{kind}` has no field `{key}` (fields: {})", fields.join(", ")),
+                    ));
+                }
+                let value = match value {
+                    toml::Value::String(s) => s.clone(),
+                    toml::Value::Integer(i) => i.to_string(),
+                    toml::Value::Boolean(b) => b.to_string(),
+                    _ => {
+                        return Err(err.at(
+                            table.span(),
+                            &field(&format!("match.{key}")),
+                            "a match is a string, a number or true/false",
+                        ));
+                    }
+                };
+                matches.push((key.clone(), value));
+            }
+        }
+        let within = parse_clock(o.within.get_ref())
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                err.at(
+                    o.within.span(),
+                    &field("within"),
+                    format!(
+                        "`{}` is not a time allowed: write HH:MM:SS, e.g. \"00:05:00\"",
+                        o.within.get_ref()
+                    ),
+                )
+            })?;
+        let from = *o.from.get_ref();
+        let from = u32::try_from(from)
+            .ok()
+            .filter(|s| seqs.contains(s))
+            .ok_or_else(|| {
+                err.at(
+                    o.from.span(),
+                    &field("from"),
+                    format!("{from} is not the seq of an inject of this scenario"),
+                )
+            })?;
+        out.push(Objective {
+            id,
+            text: o.text.into_inner().trim().to_string(),
+            measure: Measure {
+                kind,
+                matches,
+                within,
+                from,
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// An inject read, with where its objective references stand (checked once objectives are read).
+struct Checked {
+    inject: Inject,
+    objective_span: Option<(String, Range<usize>)>,
+    contingency_span: Option<(String, Range<usize>)>,
+}
+
+fn injects(
+    err: &Errors<'_>,
+    raw: Vec<RawInject>,
+    duration: std::time::Duration,
+) -> Result<Vec<Checked>, ConfigError> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::with_capacity(raw.len());
+    for (n, i) in raw.into_iter().enumerate() {
+        let field = |f: &str| format!("inject[{n}].{f}");
+        let seq = *i.seq.get_ref();
+        let seq = u32::try_from(seq).ok().filter(|s| *s >= 1).ok_or_else(|| {
+            err.at(
+                i.seq.span(),
+                &field("seq"),
+                format!("{seq}: an inject's seq is a whole number from 1"),
+            )
+        })?;
+        if !seen.insert(seq) {
+            return Err(err.at(i.seq.span(), &field("seq"), format!("seq {seq} is used twice")));
+        }
+        let at = parse_offset(i.at.get_ref()).ok_or_else(|| {
+            err.at(
+                i.at.span(),
+                &field("at"),
+                format!(
+                    "`{}` is not a scenario time: write +HH:MM:SS, e.g. \"+00:05:00\"",
+                    i.at.get_ref()
+                ),
+            )
+        })?;
+        if at > duration {
+            return Err(err.at(
+                i.at.span(),
+                &field("at"),
+                format!("{} is after the scenario's duration", i.at.get_ref()),
+            ));
+        }
+        let kind = match i.kind.get_ref().trim() {
+            "source" => InjectKind::Source,
+            "message" => InjectKind::Message,
+            "note" => InjectKind::Note,
+            other => {
+                return Err(err.at(
+                    i.kind.span(),
+                    &field("type"),
+                    format!("`{other}` is not an inject type: source, message or note"),
+                ));
+            }
+        };
+        let target = match i.target.get_ref().trim() {
+            "securityhub" => Target::Securityhub,
+            "splunk" => Target::Splunk,
+            "backup" => Target::Backup,
+            "timeline" => Target::Timeline,
+            "roster" => Target::Roster,
+            other => {
+                return Err(err.at(
+                    i.target.span(),
+                    &field("target"),
+                    format!("`{other}` is not a target: securityhub, splunk, backup, timeline or roster"),
+                ));
+            }
+        };
+        let is_source_target = matches!(target, Target::Securityhub | Target::Splunk | Target::Backup);
+        if (kind == InjectKind::Source) != is_source_target {
+            let message = if kind == InjectKind::Source {
+                "a source inject targets securityhub, splunk or backup"
+            } else {
+                "only a source inject (type = \"source\") can target a source"
+            };
+            return Err(err.at(i.target.span(), &field("target"), message));
+        }
+        if i.description.get_ref().trim().is_empty() {
+            return Err(err.at(
+                i.description.span(),
+                &field("description"),
+                "say what the players see (or, for a note, what the facilitator does)",
+            ));
+        }
+        let search = match (&i.search, target) {
+            (Some(s), Target::Splunk) if !s.get_ref().trim().is_empty() => {
+                Some(s.get_ref().trim().to_string())
+            }
+            (Some(s), Target::Splunk) => {
+                return Err(err.at(s.span(), &field("search"), "a search needs a name"));
+            }
+            (Some(s), _) => {
+                return Err(err.at(
+                    s.span(),
+                    &field("search"),
+                    "only a splunk inject belongs to a search",
+                ));
+            }
+            (None, Target::Splunk) => {
+                return Err(err.at(
+                    i.target.span(),
+                    &field("search"),
+                    "a splunk inject names its search (search = \"…\")",
+                ));
+            }
+            (None, _) => None,
+        };
+        let payload = payload(err, &field("payload"), &i, target, search.as_deref())?;
+        let source = match i.source {
+            Some(s) if !is_source_target => {
+                return Err(err.at(s.span(), &field("source"), "only a source inject has a source"));
+            }
+            Some(s) if s.get_ref().trim().is_empty() => {
+                return Err(err.at(s.span(), &field("source"), "a source needs a name"));
+            }
+            s => s.map(|s| s.into_inner().trim().to_string()),
+        };
+        let reference =
+            |r: &Option<Spanned<String>>| r.as_ref().map(|s| (s.get_ref().trim().to_string(), s.span()));
+        out.push(Checked {
+            objective_span: reference(&i.objective),
+            contingency_span: reference(&i.contingency),
+            inject: Inject {
+                seq,
+                at,
+                kind,
+                target,
+                source,
+                search,
+                from: i.from.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+                to: i.to.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+                description: i.description.into_inner().trim().to_string(),
+                expected_action: i
+                    .expected_action
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty()),
+                objective: i.objective.map(|s| s.into_inner().trim().to_string()),
+                hidden: i.hidden,
+                payload,
+                contingency: i.contingency.map(|s| s.into_inner().trim().to_string()),
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// A source inject's payload must read as its source's answer; a roster inject's names a
+/// person and a change; a message or note carries none.
+fn payload(
+    err: &Errors<'_>,
+    field: &str,
+    i: &RawInject,
+    target: Target,
+    search: Option<&str>,
+) -> Result<String, ConfigError> {
+    let Some(p) = &i.payload else {
+        return match target {
+            Target::Timeline => Ok(String::new()),
+            Target::Roster => Err(err.at(
+                i.target.span(),
+                field,
+                "a roster inject says who and what: payload = '{\"person\": \"kenji\", \"change\": \"unreachable\"}'",
+            )),
+            _ => Err(err.at(
+                i.target.span(),
+                field,
+                format!("a {} inject carries the body the source returns (payload = '''…''')", target.as_str()),
+            )),
+        };
+    };
+    let text = p.get_ref().trim().to_string();
+    match target {
+        Target::Timeline => Err(err.at(p.span(), field, "a timeline inject carries no payload")),
+        Target::Roster => {
+            let v: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| err.at(p.span(), field, format!("not JSON: {e}")))?;
+            let person = v.get("person").and_then(|p| p.as_str()).unwrap_or("");
+            let change = v.get("change").and_then(|c| c.as_str()).unwrap_or("");
+            if person.trim().is_empty() || !matches!(change, "unreachable" | "available") {
+                return Err(err.at(
+                    p.span(),
+                    field,
+                    "a roster payload is {\"person\": \"NAME\", \"change\": \"unreachable\" or \"available\"}",
+                ));
+            }
+            Ok(text)
+        }
+        _ => match super::inject::observe(target.as_str(), search, &text) {
+            Ok(_) => Ok(text),
+            Err(e) => Err(err.at(
+                p.span(),
+                field,
+                format!("not what {} returns: {e}", target.as_str()),
+            )),
+        },
+    }
+}
