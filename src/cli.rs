@@ -121,7 +121,7 @@ pub struct DemoArgs {
     #[arg(long, value_name = "PATH")]
     pub keep: Option<PathBuf>,
     /// The built-in scenario to play (`warroom drill list`).
-    #[arg(long, default_value = "leaked-key", value_name = "NAME")]
+    #[arg(long, default_value = "ransomware", value_name = "NAME")]
     pub scenario: String,
 }
 

@@ -167,6 +167,7 @@ fn scenario() -> Scenario {
         description: "An access key leaks.\nPlayers contain it.".into(),
         audience: "on-call engineers".into(),
         duration: mins(45),
+        epoch: None,
         incident: IncidentSpec {
             title: "Access key used from abroad".into(),
             severity: 2,

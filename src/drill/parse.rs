@@ -41,6 +41,7 @@ struct RawScenario {
     #[serde(default)]
     audience: String,
     duration: Spanned<String>,
+    epoch: Option<Spanned<toml::Value>>,
     incident: RawIncident,
     #[serde(default)]
     role: Vec<RawRole>,
@@ -156,6 +157,24 @@ impl Scenario {
                 )
             })?;
 
+        let epoch = match &raw.epoch {
+            None => None,
+            Some(e) => {
+                let text = match e.get_ref() {
+                    toml::Value::String(s) => s.clone(),
+                    toml::Value::Datetime(d) => d.to_string(),
+                    other => other.to_string(),
+                };
+                let parsed = chrono::DateTime::parse_from_rfc3339(text.trim()).map_err(|_| {
+                    err.at(
+                        e.span(),
+                        "epoch",
+                        format!("`{text}` is not a time: write RFC 3339, e.g. \"2026-12-08T02:10:00Z\""),
+                    )
+                })?;
+                Some(parsed.with_timezone(&chrono::Utc))
+            }
+        };
         let incident = incident(&err, raw.incident, runbooks)?;
         let roles = roles(&err, raw.role)?;
         let injects = injects(&err, raw.inject, duration)?;
@@ -193,6 +212,7 @@ impl Scenario {
             description: raw.description.trim().to_string(),
             audience: raw.audience.trim().to_string(),
             duration,
+            epoch,
             incident,
             roles,
             objectives,

@@ -273,6 +273,14 @@ impl Player {
             self.delivered.insert(inject.seq);
         }
         let scenario_at = self.clock(now).as_secs();
+        let payload = match self.scenario.epoch {
+            // The payload's +00:00:00 becomes the moment the clock was at zero.
+            Some(epoch) if inject.kind == InjectKind::Source => {
+                let zero = now - chrono::TimeDelta::seconds(scenario_at as i64);
+                super::inject::shift_times(&inject.payload, zero - epoch)
+            }
+            _ => inject.payload.clone(),
+        };
         let mut inject_event = self.event(EventBody::DrillInject {
             run: self.run.clone(),
             seq: inject.seq,
@@ -284,7 +292,7 @@ impl Player {
             from: inject.from.clone(),
             to: inject.to.clone(),
             description: inject.description.clone(),
-            payload: inject.payload.clone(),
+            payload,
             hidden: inject.hidden,
         });
         if inject.seq > 0 {
@@ -369,6 +377,7 @@ mod tests {
             description: String::new(),
             audience: String::new(),
             duration: Duration::from_secs(600),
+            epoch: None,
             incident: IncidentSpec {
                 title: "Drill".into(),
                 severity: 2,

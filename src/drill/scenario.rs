@@ -14,6 +14,9 @@ pub struct Scenario {
     pub audience: String,
     /// How long the exercise is expected to take (scenario time).
     pub duration: Duration,
+    /// The time the payloads' own timestamps take as +00:00:00. At delivery they are moved so
+    /// that the data looks as fresh as the drill, whenever it is played.
+    pub epoch: Option<chrono::DateTime<chrono::Utc>>,
     /// The drill incident the player declares.
     pub incident: IncidentSpec,
     pub roles: Vec<RoleSpec>,

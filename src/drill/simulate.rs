@@ -5,7 +5,7 @@
 
 use super::scenario::{Inject, Objective, Scenario, Target};
 use crate::timeline::{Author, Event, EventBody, IncidentId, NewEvent, Role};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -146,7 +146,12 @@ impl Simulator {
             .partition(|(when, _)| *when <= now);
         self.pending = later;
         due.sort_by_key(|(when, _)| *when);
-        due.into_iter().map(|(_, e)| e).collect()
+        due.into_iter()
+            .map(|(_, mut e)| {
+                e.recorded_at = now.trunc_subsecs(6); // done now, not when it was planned
+                e
+            })
+            .collect()
     }
 
     /// When the next action falls due.
@@ -188,7 +193,9 @@ pub fn action(o: &Objective, inject: Option<&Inject>) -> Option<EventBody> {
             ("text" | "note" | "reason" | "rationale", Some(Value::String(s))) => {
                 json!(format!("{want}: {s}"))
             }
-            ("findings", _) => json!([want]),
+            ("findings", _) => json!([inject
+                .and_then(|i| finding_titled(i, want))
+                .unwrap_or_else(|| want.clone())]),
             _ => json!(want),
         };
         fields.insert(field.clone(), value);
@@ -201,9 +208,18 @@ pub fn action(o: &Objective, inject: Option<&Inject>) -> Option<EventBody> {
 
 /// The title of the first finding a Security Hub inject carries.
 fn first_finding(inject: &Inject) -> Option<String> {
+    finding_titled(inject, "")
+}
+
+/// The title of the first finding of a Security Hub inject whose title contains `part`.
+fn finding_titled(inject: &Inject, part: &str) -> Option<String> {
     if inject.target != Target::Securityhub {
         return None;
     }
     let page = crate::sources::securityhub::parse_findings(inject.payload.as_bytes()).ok()?;
-    page.findings.into_iter().next().map(|f| f.title)
+    let part = part.to_lowercase();
+    page.findings
+        .into_iter()
+        .map(|f| f.title)
+        .find(|t| t.to_lowercase().contains(&part))
 }

@@ -675,7 +675,12 @@ pub fn export_form(search: &SearchConfig) -> Result<Vec<(&'static str, String)>,
 /// The number a search's threshold is checked against: the configured `count_field` of the
 /// first row when it holds a number (a float is floored), else every final row counted.
 pub fn count_of(search: &SearchConfig, result: &SearchResult) -> u64 {
-    let field = search.count_field.as_deref().and_then(|name| {
+    count_in(search.count_field.as_deref(), result)
+}
+
+/// As [`count_of`], with the count field named directly.
+pub fn count_in(count_field: Option<&str>, result: &SearchResult) -> u64 {
+    let field = count_field.and_then(|name| {
         let row = result.rows.first()?;
         row.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     });
