@@ -194,24 +194,26 @@ fn a_console_with_live_sources() {
     )));
 }
 
-/// The sandbox: during a drill, resolving a finding of a real Security Hub source sends
-/// nothing to it; the change is recorded on the timeline instead.
+/// The sandbox: while a drill runs (`drill run --headless`), resolving a finding of a real
+/// Security Hub source sends nothing to it; the change is recorded on the timeline instead.
 #[test]
 fn during_a_drill_nothing_is_sent_to_a_real_account() {
     let sb = Sandbox::new();
     let store = sb.store();
-    let out = sb.ok(
-        &store,
-        &[
-            "declare",
-            "--title",
-            "Tabletop: leaked key",
-            "--severity",
-            "2",
-            "--drill",
-        ],
+    let mini = format!(
+        "{}/tests/fixtures/scenarios/mini.toml",
+        env!("CARGO_MANIFEST_DIR")
     );
-    assert!(!out.trim().is_empty());
+    let mut drill = sb
+        .cmd(&store, &["drill", "run", "--headless", &mini])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the drill");
+    let mut started = String::new();
+    let mut out = std::io::BufReader::new(drill.stdout.take().expect("stdout"));
+    std::io::BufRead::read_line(&mut out, &mut started).expect("the drill's first line");
+    assert!(started.contains("started"), "{started}");
     let writes: Arc<Mutex<usize>> = Arc::default();
     let seen = writes.clone();
     let page = fixture("securityhub/get_findings_page1.json");
@@ -248,6 +250,15 @@ fn during_a_drill_nothing_is_sent_to_a_real_account() {
     std::thread::sleep(Duration::from_millis(1500));
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
+    // SIGTERM ends the drill on the record, and the player exits cleanly.
+    // SAFETY: kill(2) on our own child's pid, with a valid signal number.
+    unsafe { libc::kill(drill.id() as i32, libc::SIGTERM) };
+    assert!(drill.wait().expect("the drill exits").success());
+    assert!(
+        bodies(&store)
+            .iter()
+            .any(|b| matches!(b, EventBody::DrillEnded { .. }))
+    );
     assert_eq!(
         writes.lock().map(|n| *n).unwrap_or(99),
         0,

@@ -234,6 +234,25 @@ impl SourceViews {
         });
     }
 
+    /// A finding update recorded during a drill: a drill view shows it at once, as the real
+    /// service would on its next answer (nothing was sent to it). Findings are named by title,
+    /// as the timeline records them. False if nothing changed.
+    pub fn apply_drill_workflow(&mut self, source: &str, titles: &[String], workflow: &str) -> bool {
+        let Some(view) = self.list.iter_mut().find(|v| v.name == source && v.drill) else {
+            return false;
+        };
+        let Some(Snapshot::Findings(findings)) = view.snapshot.as_mut() else {
+            return false;
+        };
+        let workflow = crate::sources::securityhub::Workflow::parse(workflow);
+        let mut changed = false;
+        for f in findings.iter_mut().filter(|f| titles.contains(&f.title)) {
+            f.workflow = workflow.clone();
+            changed = true;
+        }
+        changed
+    }
+
     /// Take in an observation. False if it names no source of ours.
     pub fn apply(&mut self, observation: Observation) -> bool {
         let Some(index) = self.list.iter().position(|v| v.name == observation.source()) else {

@@ -334,19 +334,36 @@ impl App {
                 fx.push(Effect::Notify(n));
             }
         }
-        if let EventBody::DrillInject { .. } = &e.body
-            && self.projection.incident(&incident).is_some_and(|i| i.is_open())
-        {
-            self.drill_inject(&e);
+        let open_drill = self
+            .projection
+            .incident(&incident)
+            .is_some_and(|i| i.drill && i.is_open());
+        match &e.body {
+            EventBody::DrillInject { .. } if open_drill => self.drill_inject(&e),
+            EventBody::FindingUpdated {
+                source,
+                findings,
+                workflow: Some(workflow),
+                ..
+            } if open_drill => {
+                self.sources.apply_drill_workflow(source, findings, workflow);
+            }
+            _ => {}
         }
         self.drill_observe(&e);
         let declared = matches!(e.body, EventBody::IncidentDeclared { .. });
         let mine = e.author == self.opts.me;
-        let row = Row::from_event(&e, &mut self.interner);
+        // A hidden inject is the facilitator's: players' timelines never show it.
+        let hidden = matches!(e.body, EventBody::DrillInject { hidden: true, .. }) && self.drill.is_none();
+        let row = (!hidden).then(|| Row::from_event(&e, &mut self.interner));
         self.projection.apply(e);
         let is_current = self.current.as_ref() == Some(&incident);
-        self.feeds.entry(incident.clone()).or_default().push(row);
-        if is_current && !self.follow {
+        let feed = self.feeds.entry(incident.clone()).or_default();
+        let shown = row.is_some();
+        if let Some(row) = row {
+            feed.push(row);
+        }
+        if shown && is_current && !self.follow {
             self.scroll += 1; // keep the rows being read in place
         }
         // An incident I just declared, or the first one declared, becomes the one on screen.
