@@ -86,6 +86,9 @@ pub struct DrillRunArgs {
     /// resume, speed N, skip SEQ, inject SEQ, adhoc TEXT, end) from standard input.
     #[arg(long)]
     pub headless: bool,
+    /// Start with the scenario clock stopped (brief the players first; `resume` starts it).
+    #[arg(long)]
+    pub paused: bool,
 }
 
 #[derive(Debug, Args)]

@@ -127,6 +127,7 @@ fn walk_through(store: Arc<dyn Store>, args: &DemoArgs, config: &Config) -> Resu
         speed: WALK_THROUGH_SPEED,
         controls: false,
         simulate: true,
+        paused: false,
     };
     let finished = headless::run(
         store.clone(),

@@ -91,6 +91,7 @@ fn play(
             speed: args.speed,
             controls: true,
             simulate: false,
+            paused: args.paused,
         };
         let mut out = std::io::stdout().lock();
         headless::run(store, loaded, runbooks, opts, &mut out)?;
@@ -103,7 +104,7 @@ fn play(
         );
     }
     let mut console = super::console::setup(config, store.as_ref(), false, theme)?;
-    let (facilitator, first) = Facilitator::start(
+    let (mut facilitator, mut first) = Facilitator::start(
         loaded.scenario,
         loaded.text,
         args.speed,
@@ -111,6 +112,9 @@ fn play(
         runbooks,
         chrono::Utc::now(),
     );
+    if args.paused {
+        first.extend(facilitator.player.pause(chrono::Utc::now()));
+    }
     store.append_batch(&first).context("starting the drill")?;
     console.drill = Some(facilitator);
     crate::tui::run::run(store, console)

@@ -28,6 +28,8 @@ pub struct Options {
     pub controls: bool,
     /// Let the simulated team play (the demo).
     pub simulate: bool,
+    /// Start with the clock stopped.
+    pub paused: bool,
 }
 
 /// What a run left behind.
@@ -53,8 +55,11 @@ pub fn run(
     let after = store.head()?.seq;
     let now = Utc::now();
     let mut sim = opts.simulate.then(|| Simulator::new(loaded.scenario.clone()));
-    let (mut f, first) =
+    let (mut f, mut first) =
         Facilitator::start(loaded.scenario, loaded.text, opts.speed, MAX_SPEED, runbooks, now);
+    if opts.paused {
+        first.extend(f.player.pause(now));
+    }
     let finished = Finished {
         run: f.player.run.clone(),
         incident: f.player.incident.clone(),
@@ -175,8 +180,13 @@ fn describe(out: &mut dyn Write, f: &Facilitator, e: &Event, now: DateTime<Utc>)
             hidden,
             ..
         } => format!(
-            "{}  inject {seq}  {target}{}  {}",
+            "{}  {}  {target}{}  {}",
             format_offset(Duration::from_secs(*scenario_at)),
+            if *seq == 0 {
+                "ad hoc".to_string()
+            } else {
+                format!("inject {seq}")
+            },
             if *hidden { " (hidden)" } else { "" },
             crate::text::clean_line(description)
         ),
