@@ -9,20 +9,9 @@ mod tmux;
 
 use common::Sandbox;
 use tmux::Tmux;
+use warroom::timeline::EventBody;
 use warroom::timeline::sqlite::SqliteStore;
 use warroom::timeline::store::{Verdict, verify};
-use warroom::timeline::{EventBody, Store};
-
-fn bodies(store: &std::path::Path) -> Vec<EventBody> {
-    let s = SqliteStore::open(store).expect("open");
-    let mut out = Vec::new();
-    s.scan(0, None, &mut |e| {
-        out.push(e.body);
-        true
-    })
-    .expect("scan");
-    out
-}
 
 #[test]
 fn declare_note_check_and_quit_in_a_real_terminal() {
@@ -45,7 +34,7 @@ fn declare_note_check_and_quit_in_a_real_terminal() {
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
 
-    let b = bodies(&st);
+    let b = common::bodies(&st);
     assert!(
         matches!(&b[0], EventBody::IncidentDeclared { title, .. } if title == "Payments failing in eu-west-1")
     );

@@ -15,8 +15,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tmux::Tmux;
-use warroom::timeline::sqlite::SqliteStore;
-use warroom::timeline::{EventBody, Store};
+use warroom::timeline::EventBody;
 
 fn fixture(path: &str) -> Vec<u8> {
     let full = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
@@ -37,30 +36,6 @@ const AWS_ENV: &[(&str, &str)] = &[
     ),
     ("SPLUNK_TOKEN", "splunk-token-123"),
 ];
-
-fn bodies(store: &std::path::Path) -> Vec<EventBody> {
-    let s = SqliteStore::open(store).expect("open");
-    let mut out = Vec::new();
-    s.scan(0, None, &mut |e| {
-        out.push(e.body);
-        true
-    })
-    .expect("scan");
-    out
-}
-
-/// Wait until `check` holds for the screen.
-fn wait_screen(t: &Tmux, what: &str, check: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let screen = t.screen();
-        if check(&screen) {
-            return screen;
-        }
-        assert!(Instant::now() < deadline, "{what} never happened:\n{screen}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 #[test]
 fn a_console_with_live_sources() {
@@ -137,12 +112,12 @@ fn a_console_with_live_sources() {
     for _ in 0..3 {
         t.keys(&["]"]);
     }
-    wait_screen(&t, "the hung source failing", |s| {
+    t.wait_until("the hung source failing", |s| {
         s.contains("vaults") && (s.contains("failing") || s.contains("stale"))
     });
     let started = Instant::now();
     t.keys(&["]"]);
-    wait_screen(&t, "the view to change", |s| s.contains("[Findings"));
+    t.wait_until("the view to change", |s| s.contains("[Findings"));
     assert!(started.elapsed() < Duration::from_secs(2), "keys were slow");
 
     // Resolve the first (CRITICAL) finding: confirm, then Security Hub is told.
@@ -165,7 +140,7 @@ fn a_console_with_live_sources() {
             .as_str()
             .is_some_and(|id| id.contains("guardduty"))
     );
-    wait_screen(&t, "the update on the timeline", |s| {
+    t.wait_until("the update on the timeline", |s| {
         s.contains(" finding   [hub] EC2 instance")
     });
 
@@ -174,7 +149,7 @@ fn a_console_with_live_sources() {
 
     // Each signal once (the console polled several times), the update recorded, nothing
     // from a source carries an escape character into the store.
-    let events = bodies(&store);
+    let events = common::bodies(&store);
     let mut titles: Vec<&str> = events
         .iter()
         .filter_map(|b| match b {
@@ -242,8 +217,8 @@ fn during_a_drill_nothing_is_sent_to_a_real_account() {
     t.keys(&["R"]);
     t.wait_for("y yes");
     t.keys(&["y"]);
-    wait_screen(&t, "the sandbox message", |s| s.contains("not sent"));
-    wait_screen(&t, "the change on the timeline", |s| {
+    t.wait_until("the sandbox message", |s| s.contains("not sent"));
+    t.wait_until("the change on the timeline", |s| {
         s.contains(" finding   [hub] EC2 instance")
     });
     // Give a stray write every chance to arrive.
@@ -255,7 +230,7 @@ fn during_a_drill_nothing_is_sent_to_a_real_account() {
     unsafe { libc::kill(drill.id() as i32, libc::SIGTERM) };
     assert!(drill.wait().expect("the drill exits").success());
     assert!(
-        bodies(&store)
+        common::bodies(&store)
             .iter()
             .any(|b| matches!(b, EventBody::DrillEnded { .. }))
     );
@@ -265,7 +240,7 @@ fn during_a_drill_nothing_is_sent_to_a_real_account() {
         "a write reached the account"
     );
     assert!(hub.request_count() >= 1, "the source was polled");
-    assert!(bodies(&store).iter().any(|b| matches!(
+    assert!(common::bodies(&store).iter().any(|b| matches!(
         b,
         EventBody::FindingUpdated { workflow: Some(w), .. } if w == "RESOLVED"
     )));

@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
-use warroom::timeline::sqlite::SqliteStore;
-use warroom::timeline::{Event, EventBody, Store};
+use warroom::timeline::EventBody;
 
 fn mini() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios/mini.toml")
@@ -202,13 +201,7 @@ fn a_headless_drill_scores_players_acting_through_the_cli() {
     assert!(status.success(), "{status:?}\n{}", lines.seen.join("\n"));
 
     // The figures, from the store's own times.
-    let s = SqliteStore::open(&store).expect("open the store");
-    let mut events: Vec<Event> = Vec::new();
-    s.scan(0, None, &mut |e| {
-        events.push(e);
-        true
-    })
-    .expect("scan");
+    let events = common::events(&store);
     let at = |pred: &dyn Fn(&EventBody) -> bool| {
         events
             .iter()

@@ -10,33 +10,8 @@ mod common;
 mod tmux;
 
 use common::Sandbox;
-use std::time::{Duration, Instant};
 use tmux::Tmux;
-use warroom::timeline::sqlite::SqliteStore;
-use warroom::timeline::{EventBody, Store};
-
-fn wait_screen(t: &Tmux, what: &str, ok: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let s = t.screen();
-        if ok(&s) {
-            return s;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}:\n{s}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn bodies(store: &std::path::Path) -> Vec<EventBody> {
-    let s = SqliteStore::open(store).expect("open");
-    let mut out = Vec::new();
-    s.scan(0, None, &mut |e| {
-        out.push(e.body);
-        true
-    })
-    .expect("scan");
-    out
-}
+use warroom::timeline::EventBody;
 
 #[test]
 fn a_facilitator_plays_a_drill_that_a_player_sees_as_real_sources() {
@@ -53,21 +28,21 @@ fn a_facilitator_plays_a_drill_that_a_player_sees_as_real_sources() {
 
     // Inject 1 (+00:00:30, 1.5 s at 20×): the finding, as Security Hub would list it.
     player.keys(&["5"]);
-    wait_screen(&player, "the injected finding", |s| {
+    player.wait_until("the injected finding", |s| {
         s.contains("CRITICAL") && s.contains("API calls from a Tor exit node")
     });
     facilitator.wait_for("✓  1");
     // The player marks it notified: recorded on the timeline, shown in the view, sent nowhere.
     player.keys(&["N"]);
-    wait_screen(&player, "the sandbox message", |s| s.contains("not sent"));
-    wait_screen(&player, "the finding notified", |s| s.contains("NOTIFIED"));
+    player.wait_until("the sandbox message", |s| s.contains("not sent"));
+    player.wait_until("the finding notified", |s| s.contains("NOTIFIED"));
 
     // Inject 2: the Splunk search appears beside it.
-    wait_screen(&player, "the injected search", |s| s.contains("Searches"));
+    player.wait_until("the injected search", |s| s.contains("Searches"));
     player.keys(&[":"]);
     player.type_text("sources searches");
     player.keys(&["Enter"]);
-    wait_screen(&player, "the search and its count", |s| {
+    player.wait_until("the search and its count", |s| {
         s.contains("denied-calls") && s.contains("412")
     });
 
@@ -85,9 +60,7 @@ fn a_facilitator_plays_a_drill_that_a_player_sees_as_real_sources() {
     facilitator.keys(&["Enter"]);
     facilitator.wait_for("ENDED");
     player.keys(&["1"]);
-    wait_screen(&player, "the end on the player's timeline", |s| {
-        s.contains("ended")
-    });
+    player.wait_until("the end on the player's timeline", |s| s.contains("ended"));
     assert!(
         !player.screen().contains("hint at the IAM console"),
         "a hidden inject reached a player:\n{}",
@@ -99,7 +72,7 @@ fn a_facilitator_plays_a_drill_that_a_player_sees_as_real_sources() {
     assert_eq!(facilitator.wait_exit(), 0);
     assert_eq!(player.wait_exit(), 0);
 
-    let events = bodies(&store);
+    let events = common::bodies(&store);
     let has = |f: &dyn Fn(&EventBody) -> bool| events.iter().any(f);
     assert!(has(&|b| matches!(b, EventBody::DrillPaused { .. })));
     assert!(has(&|b| matches!(

@@ -137,11 +137,7 @@ fn walk_through(store: Arc<dyn Store>, args: &DemoArgs, config: &Config) -> Resu
         &mut std::io::stdout().lock(),
     )?;
     println!("\n--- the after-action report (`warroom drill report`) ---\n");
-    let mut events: Vec<Event> = Vec::new();
-    store.scan(0, None, &mut |e| {
-        events.push(e);
-        true
-    })?;
+    let events = super::all_events(store.as_ref())?;
     let all = runs(&events);
     let run = all
         .iter()

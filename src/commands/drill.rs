@@ -10,9 +10,8 @@ use crate::drill::report::{after_action, find_run};
 use crate::drill::scenario::{Scenario, format_offset};
 use crate::drill::score::runs;
 use crate::incident::runbook::{Runbook, load_runbooks};
-use crate::timeline::{Event, Store};
+use crate::timeline::Store;
 use anyhow::{Context, Result, bail};
-use std::io::Write;
 use std::sync::Arc;
 
 pub fn run(cmd: &DrillCommand, store: Option<&str>, config: &Config, theme: Option<&str>) -> Result<i32> {
@@ -121,11 +120,7 @@ fn play(
 }
 
 fn report(store: &dyn Store, args: &DrillReportArgs) -> Result<()> {
-    let mut events: Vec<Event> = Vec::new();
-    store.scan(0, None, &mut |e| {
-        events.push(e);
-        true
-    })?;
+    let events = super::all_events(store)?;
     let all = runs(&events);
     let Some(run) = find_run(&all, args.run.as_deref()) else {
         match &args.run {
@@ -142,21 +137,8 @@ fn report(store: &dyn Store, args: &DrillReportArgs) -> Result<()> {
         None,
     )
     .context("reading the run's scenario")?;
-    let now = chrono::Utc::now();
-    match &args.output {
-        Some(path) => {
-            let file =
-                std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
-            let mut out = std::io::BufWriter::new(file);
-            after_action(&scenario, run, &events, now, &mut out)?;
-            out.flush()?;
-            eprintln!(
-                "Wrote the after-action report of {} to {}",
-                run.run,
-                path.display()
-            );
-        }
-        None => after_action(&scenario, run, &events, now, &mut std::io::stdout().lock())?,
-    }
-    Ok(())
+    let what = format!("the after-action report of {}", run.run);
+    super::write_output(args.output.as_deref(), &what, |out| {
+        after_action(&scenario, run, &events, chrono::Utc::now(), out)
+    })
 }

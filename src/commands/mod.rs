@@ -17,6 +17,8 @@ use crate::config::{Config, default_store_path};
 use crate::incident::{Projection, fold_store};
 use crate::timeline::{IncidentId, Store, StoreSpec, open_store};
 use anyhow::{Context, Result, bail};
+use std::io::Write;
+use std::path::Path;
 
 /// The store: `--store` or `WARROOM_STORE` (clap reads both), then the config file, then the
 /// default file in the XDG state directory.
@@ -92,6 +94,42 @@ pub fn runbooks(config: &Config) -> Result<()> {
             b.title,
             b.origin
         );
+    }
+    Ok(())
+}
+
+/// Every event in the store, in order (drill reports need the whole record).
+pub fn all_events(store: &dyn Store) -> Result<Vec<crate::timeline::Event>> {
+    let mut events = Vec::new();
+    store.scan(0, None, &mut |e| {
+        events.push(e);
+        true
+    })?;
+    Ok(events)
+}
+
+/// Write a report to `path` (then say `Wrote {what} to PATH` on standard error), or to
+/// standard output.
+pub fn write_output(
+    path: Option<&Path>,
+    what: &str,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    match path {
+        Some(path) => {
+            let file =
+                std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            write(&mut out)?;
+            out.flush()
+                .with_context(|| format!("{}: cannot write", path.display()))?;
+            eprintln!("Wrote {what} to {}", path.display());
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write(&mut out)?;
+            out.flush()?;
+        }
     }
     Ok(())
 }

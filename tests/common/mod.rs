@@ -77,3 +77,21 @@ pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
 }
+
+/// Every event in an SQLite store, in order.
+pub fn events(store: &Path) -> Vec<warroom::timeline::Event> {
+    use warroom::timeline::Store;
+    let s = warroom::timeline::sqlite::SqliteStore::open(store).expect("open the store");
+    let mut out = Vec::new();
+    s.scan(0, None, &mut |e| {
+        out.push(e);
+        true
+    })
+    .expect("scan the store");
+    out
+}
+
+/// Every event's body, in order.
+pub fn bodies(store: &Path) -> Vec<warroom::timeline::EventBody> {
+    events(store).into_iter().map(|e| e.body).collect()
+}

@@ -103,6 +103,20 @@ impl Tmux {
     }
 
     /// Wait until the screen shows `needle`; panics with the screen if it never does.
+    /// Wait until `check` holds for the screen; panics naming `what` after 20 seconds.
+    #[allow(dead_code)] // not every test binary that includes this file asks
+    pub fn wait_until(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if check(&screen) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "{what} never happened:\n{screen}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     pub fn wait_for(&self, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
