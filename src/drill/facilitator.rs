@@ -4,7 +4,7 @@
 
 use super::player::{InjectState, Player};
 use super::scenario::{Inject, Scenario, Target};
-use super::score::{ObjectiveResult, Outcome, Run, runs, score};
+use super::score::{ObjectiveResult, Outcome, Run, drill_run, runs, score};
 use crate::incident::runbook::Runbook;
 use crate::timeline::{Event, NewEvent};
 use chrono::{DateTime, Utc};
@@ -131,13 +131,16 @@ impl Facilitator {
             return false;
         }
         self.events.push(event.clone());
+        // The run (its deliveries and clock) changes only with its own drill.* events.
+        if drill_run(&event.body).is_some() {
+            self.run = runs(&self.events).into_iter().find(|r| r.run == self.player.run);
+        }
         self.rescore(now);
         true
     }
 
     /// Score again (the clock moves even when no event arrives: pending objectives time out).
     pub fn rescore(&mut self, now: DateTime<Utc>) {
-        self.run = runs(&self.events).into_iter().find(|r| r.run == self.player.run);
         self.results = match &self.run {
             Some(run) => score(&self.player.scenario, run, &self.events, now),
             None => Vec::new(),
@@ -255,6 +258,66 @@ pub fn state_word(state: InjectState) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::timeline::store::RawEvent;
+    use crate::timeline::{EventBody, Hash};
+
+    const MINI: &str = include_str!("../../tests/fixtures/scenarios/mini.toml");
+
+    /// What the store would hand back: the events placed on a chain.
+    fn stored(events: &[NewEvent], from: u64) -> Vec<Event> {
+        let mut prev = Hash::GENESIS;
+        events
+            .iter()
+            .enumerate()
+            .map(|(n, e)| {
+                let raw = RawEvent::place(e, from + n as u64 + 1, prev);
+                prev = raw.hash;
+                raw.into_event()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_facilitator_wakes_for_the_next_inject_and_refuses_what_cannot_be_done() {
+        let scenario = Scenario::parse("mini.toml", MINI, None).unwrap_or_else(|e| panic!("{e}"));
+        let t0 = Utc::now();
+        let (mut f, first) = Facilitator::start(scenario, MINI.into(), 10.0, 60.0, &[], t0);
+        for e in stored(&first, 0) {
+            f.observe(&e, t0);
+        }
+        // Inject 1 is at +00:00:30: 3 s away at 10×.
+        let wake = f.next_due(t0).unwrap_or(t0);
+        assert!((wake - t0 - chrono::TimeDelta::seconds(3)).abs() < chrono::TimeDelta::milliseconds(50));
+        assert!(f.due(t0).is_empty());
+        let later = t0 + chrono::TimeDelta::seconds(3);
+        let delivered = f.due(later);
+        assert!(matches!(
+            &delivered[0].body,
+            EventBody::DrillInject { seq: 1, .. }
+        ));
+        for e in stored(&delivered, first.len() as u64) {
+            f.observe(&e, later);
+        }
+        assert_eq!(
+            f.msel().filter(|(_, s, _)| *s == InjectState::Delivered).count(),
+            1
+        );
+
+        assert!(
+            f.control(&Control::Speed(600.0), later).is_err(),
+            "a console stops at 60×"
+        );
+        assert!(f.control(&Control::Skip(1), later).is_err(), "already delivered");
+        assert!(f.control(&Control::Inject(42), later).is_err(), "no such inject");
+        assert_eq!(f.control(&Control::Pause, later).map(|e| e.len()), Ok(1));
+        assert!(f.next_due(later).is_none(), "nothing falls due while paused");
+        assert!(f.control(&Control::Pause, later).is_err());
+        assert_eq!(
+            f.control(&Control::End(String::new()), later).map(|e| e.len()),
+            Ok(1)
+        );
+        assert!(f.finished(later) && f.control(&Control::Resume, later).is_err());
+    }
 
     #[test]
     fn controls_parse_as_typed() {
