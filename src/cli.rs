@@ -70,8 +70,21 @@ pub enum DrillCommand {
     },
     /// Play a scenario as the facilitator: the console with the MSEL (or no screen, --headless).
     Run(DrillRunArgs),
+    /// Take up a drill already running on the timeline (the facilitator's console was closed,
+    /// or another host takes over): the newest running one, or the one named.
+    Resume(DrillResumeArgs),
     /// The after-action report of a run (Markdown).
     Report(DrillReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DrillResumeArgs {
+    /// The run [default: the newest run still going].
+    #[arg(long, value_name = "RUN")]
+    pub run: Option<String>,
+    /// No screen (as `drill run --headless`).
+    #[arg(long)]
+    pub headless: bool,
 }
 
 #[derive(Debug, Args)]

@@ -283,3 +283,53 @@ fn a_headless_drill_scores_players_acting_through_the_cli() {
     let verify = sb.ok(&store, &["verify"]);
     assert!(verify.contains("intact") || verify.contains("ok"), "{verify}");
 }
+
+#[test]
+fn a_drill_whose_facilitator_died_is_taken_up_where_it_stood() {
+    let sb = Sandbox::new();
+    let store = sb.store();
+    let fixture = mini().display().to_string();
+    let none = sb.run(&store, &["drill", "resume", "--headless"]);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(common::stderr(&none).contains("no drill is running here"));
+
+    let mut first = sb
+        .cmd(&store, &["drill", "run", "--headless", "--speed", "60", &fixture])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the drill");
+    let mut lines = Lines::follow(&mut first);
+    lines.wait("inject 2  splunk");
+    first.kill().expect("kill the facilitator"); // SIGKILL: nothing recorded its end
+    let _ = first.wait();
+
+    let mut second = sb
+        .cmd(&store, &["drill", "resume", "--headless"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("take the drill up");
+    let mut lines = Lines::follow(&mut second);
+    lines.wait("taken up");
+    lines.wait("inject 3  backup");
+    lines.wait("ended: scenario time is up");
+    assert!(second.wait().expect("it ends").success());
+    assert!(
+        !lines
+            .seen
+            .iter()
+            .any(|l| l.contains("inject 1 ") || l.contains("inject 2 ")),
+        "delivered again:\n{}",
+        lines.seen.join("\n")
+    );
+    let delivered: Vec<u32> = common::bodies(&store)
+        .into_iter()
+        .filter_map(|b| match b {
+            EventBody::DrillInject { seq, .. } => Some(seq),
+            _ => None,
+        })
+        .collect();
+    // Nobody acknowledged, so the contingency (5) fired too.
+    assert_eq!(delivered, [1, 2, 3, 4, 5, 6], "each once, in order");
+}

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::drill::builtin;
 use crate::drill::facilitator::Facilitator;
 use crate::drill::headless;
-use crate::drill::player::MAX_CONSOLE_SPEED;
+use crate::drill::player::{MAX_CONSOLE_SPEED, MAX_SPEED};
 use crate::drill::report::after_action;
 use crate::drill::scenario::Scenario;
 use crate::drill::score::runs;
@@ -123,19 +123,20 @@ fn walk_through(store: Arc<dyn Store>, args: &DemoArgs, config: &Config) -> Resu
          In a terminal, `warroom demo` shows it live in the console.\n",
         scenario.title
     );
-    let opts = headless::Options {
-        speed: WALK_THROUGH_SPEED,
-        controls: false,
-        simulate: true,
-        paused: false,
-    };
-    let finished = headless::run(
-        store.clone(),
-        loaded,
+    let now = chrono::Utc::now();
+    let (f, first) = Facilitator::start(
+        loaded.scenario,
+        loaded.text,
+        WALK_THROUGH_SPEED,
+        MAX_SPEED,
         &runbooks,
-        opts,
-        &mut std::io::stdout().lock(),
-    )?;
+        now,
+    );
+    let opts = headless::Options {
+        controls: false,
+        team: Some(Simulator::new(scenario.clone())),
+    };
+    let finished = headless::run(store.clone(), f, first, opts, &mut std::io::stdout().lock())?;
     println!("\n--- the after-action report (`warroom drill report`) ---\n");
     let events = super::all_events(store.as_ref())?;
     let all = runs(&events);

@@ -1,16 +1,16 @@
-//! `warroom drill list|check|run|report`.
+//! `warroom drill list|check|run|resume|report`.
 
-use crate::cli::{DrillCommand, DrillReportArgs, DrillRunArgs};
+use crate::cli::{DrillCommand, DrillReportArgs, DrillResumeArgs, DrillRunArgs};
 use crate::config::Config;
 use crate::drill::builtin::{self, Loaded};
 use crate::drill::facilitator::Facilitator;
 use crate::drill::headless::{self, Options};
-use crate::drill::player::MAX_CONSOLE_SPEED;
+use crate::drill::player::{MAX_CONSOLE_SPEED, MAX_SPEED};
 use crate::drill::report::{after_action, find_run};
 use crate::drill::scenario::{Scenario, format_offset};
 use crate::drill::score::runs;
 use crate::incident::runbook::{Runbook, load_runbooks};
-use crate::timeline::Store;
+use crate::timeline::{NewEvent, Store};
 use anyhow::{Context, Result, bail};
 use std::sync::Arc;
 
@@ -24,6 +24,10 @@ pub fn run(cmd: &DrillCommand, store: Option<&str>, config: &Config, theme: Opti
             let loaded = builtin::load(&args.scenario, &names)?;
             let store: Arc<dyn Store> = super::open(store, config)?.into();
             play(store, loaded, &runbooks, args, config, theme).map(|()| 0)
+        }
+        DrillCommand::Resume(args) => {
+            let store: Arc<dyn Store> = super::open(store, config)?.into();
+            take_up(store, args, config, theme).map(|()| 0)
         }
         DrillCommand::Report(args) => report(&*super::open(store, config)?, args).map(|()| 0),
     }
@@ -85,37 +89,96 @@ fn play(
             args.speed
         );
     }
-    if args.headless {
-        let opts = Options {
-            speed: args.speed,
-            controls: true,
-            simulate: false,
-            paused: args.paused,
+    let max_speed = if args.headless {
+        MAX_SPEED
+    } else {
+        MAX_CONSOLE_SPEED
+    };
+    if args.speed > max_speed {
+        let hint = if args.headless {
+            ""
+        } else {
+            " (use --headless to go faster)"
         };
-        let mut out = std::io::stdout().lock();
-        headless::run(store, loaded, runbooks, opts, &mut out)?;
-        return Ok(());
+        bail!("--speed {}: the fastest here is {max_speed}×{hint}", args.speed);
     }
-    if args.speed > MAX_CONSOLE_SPEED {
+    let now = chrono::Utc::now();
+    let (mut f, mut first) =
+        Facilitator::start(loaded.scenario, loaded.text, args.speed, max_speed, runbooks, now);
+    if args.paused {
+        first.extend(f.player.pause(now));
+    }
+    facilitate(store, f, first, args.headless, config, theme)
+}
+
+/// Take up a run already on the timeline: the newest one still running, or the one named.
+fn take_up(
+    store: Arc<dyn Store>,
+    args: &DrillResumeArgs,
+    config: &Config,
+    theme: Option<&str>,
+) -> Result<()> {
+    let events = super::all_events(store.as_ref())?;
+    let all = runs(&events);
+    let run = match &args.run {
+        Some(id) => all.iter().find(|r| &r.run == id),
+        None => all
+            .iter()
+            .filter(|r| r.ended_at.is_none())
+            .max_by_key(|r| r.started_at),
+    };
+    let Some(run) = run else {
+        match &args.run {
+            Some(id) => bail!("{}: no drill run `{id}`", store.describe()),
+            None => bail!(
+                "{}: no drill is running here (`warroom drill run` starts one)",
+                store.describe()
+            ),
+        }
+    };
+    if run.ended_at.is_some() {
         bail!(
-            "--speed {}: the console plays at most {MAX_CONSOLE_SPEED}× (use --headless to go faster)",
-            args.speed
+            "drill run {} has ended: `warroom drill report --run {}` writes its report",
+            run.run,
+            run.run
         );
     }
-    let mut console = super::console::setup(config, store.as_ref(), false, theme)?;
-    let (mut facilitator, mut first) = Facilitator::start(
-        loaded.scenario,
-        loaded.text,
-        args.speed,
-        MAX_CONSOLE_SPEED,
-        runbooks,
-        chrono::Utc::now(),
-    );
-    if args.paused {
-        first.extend(facilitator.player.pause(chrono::Utc::now()));
+    let scenario = Scenario::parse(
+        &format!("the scenario recorded by run {}", run.run),
+        &run.definition,
+        None,
+    )
+    .context("reading the run's scenario")?;
+    let max_speed = if args.headless {
+        MAX_SPEED
+    } else {
+        MAX_CONSOLE_SPEED
+    };
+    let f = Facilitator::take_up(scenario, run, max_speed, chrono::Utc::now());
+    drop(events);
+    facilitate(store, f, Vec::new(), args.headless, config, theme)
+}
+
+/// The facilitator's console, or the headless loop, on `f`; `first` starts a new run.
+fn facilitate(
+    store: Arc<dyn Store>,
+    f: Facilitator,
+    first: Vec<NewEvent>,
+    headless: bool,
+    config: &Config,
+    theme: Option<&str>,
+) -> Result<()> {
+    if headless {
+        let opts = Options {
+            controls: true,
+            team: None,
+        };
+        headless::run(store, f, first, opts, &mut std::io::stdout().lock())?;
+        return Ok(());
     }
+    let mut console = super::console::setup(config, store.as_ref(), false, theme)?;
     store.append_batch(&first).context("starting the drill")?;
-    console.drill = Some(facilitator);
+    console.drill = Some(f);
     crate::tui::run::run(store, console)
 }
 

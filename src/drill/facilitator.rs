@@ -121,6 +121,18 @@ impl Facilitator {
         (f, events)
     }
 
+    /// Take up a run already on the timeline ([`Player::take_up`]); feed it the incident's
+    /// events with [`Facilitator::observe`] to score it.
+    pub fn take_up(scenario: Scenario, run: &Run, max_speed: f64, now: DateTime<Utc>) -> Facilitator {
+        Facilitator {
+            player: Player::take_up(scenario, run, now),
+            events: Vec::new(),
+            run: None,
+            results: Vec::new(),
+            max_speed,
+        }
+    }
+
     pub fn scenario(&self) -> &Scenario {
         &self.player.scenario
     }

@@ -3,13 +3,10 @@
 //! lines on standard input (`pause`, `speed 10`, `skip 3`, `inject 4`, `adhoc …`, `end`);
 //! SIGINT or SIGTERM ends the drill cleanly. With `simulate`, the demo's simulated team plays.
 
-use super::builtin::Loaded;
 use super::facilitator::{Control, Facilitator};
-use super::player::MAX_SPEED;
 use super::scenario::format_offset;
 use super::score::Outcome;
 use super::simulate::Simulator;
-use crate::incident::runbook::Runbook;
 use crate::timeline::{Event, EventBody, IncidentId, NewEvent, Store};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
@@ -23,13 +20,10 @@ use std::time::Duration;
 const IDLE: Duration = Duration::from_millis(100);
 
 pub struct Options {
-    pub speed: f64,
     /// Read controls from standard input.
     pub controls: bool,
-    /// Let the simulated team play (the demo).
-    pub simulate: bool,
-    /// Start with the clock stopped.
-    pub paused: bool,
+    /// The simulated team that plays along (the demo).
+    pub team: Option<Simulator>,
 }
 
 /// What a run left behind.
@@ -44,22 +38,20 @@ enum Input {
     Stop(&'static str),
 }
 
+/// Play `f` until the scenario's time is up or it is ended. `first` are the events that start
+/// it ([`Facilitator::start`]); none for a run taken up from the timeline
+/// ([`Facilitator::take_up`]), whose history is then read back from the start of the store.
 pub fn run(
     store: Arc<dyn Store>,
-    loaded: Loaded,
-    runbooks: &[Runbook],
+    mut f: Facilitator,
+    first: Vec<NewEvent>,
     opts: Options,
     out: &mut dyn Write,
 ) -> Result<Finished> {
     let (tx, rx) = channel::<Input>();
-    let after = store.head()?.seq;
-    let now = Utc::now();
-    let mut sim = opts.simulate.then(|| Simulator::new(loaded.scenario.clone()));
-    let (mut f, mut first) =
-        Facilitator::start(loaded.scenario, loaded.text, opts.speed, MAX_SPEED, runbooks, now);
-    if opts.paused {
-        first.extend(f.player.pause(now));
-    }
+    let head = store.head()?.seq;
+    let after = if first.is_empty() { 0 } else { head };
+    let mut sim = opts.team;
     let finished = Finished {
         run: f.player.run.clone(),
         incident: f.player.incident.clone(),
@@ -77,8 +69,9 @@ pub fn run(
     say(
         out,
         &format!(
-            "drill {} started: {} on {} at {}× ({} injects, {} objectives, {} of scenario time)",
+            "drill {} {}: {} on {} at {}× ({} injects, {} objectives, {} of scenario time)",
             f.player.run,
+            if first.is_empty() { "taken up" } else { "started" },
             f.scenario().title,
             f.player.incident,
             f.player.speed(),
@@ -100,7 +93,8 @@ pub fn run(
         match rx.recv_timeout(wake) {
             Ok(Input::Stored(e)) => {
                 let now = Utc::now();
-                if f.observe(&e, now) {
+                // A run taken up reads its history first: only what is new is told.
+                if f.observe(&e, now) && e.seq > head {
                     ended_stored |= matches!(e.body, EventBody::DrillEnded { .. });
                     describe(out, &f, &e, now)?;
                 }

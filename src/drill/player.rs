@@ -3,6 +3,7 @@
 //! player runs headless, in the facilitator's console and in the demo.
 
 use super::scenario::{Inject, InjectKind, Scenario, Target, format_offset};
+use super::score::{Control, Run};
 use crate::incident::Declaration;
 use crate::incident::runbook::Runbook;
 use crate::timeline::{Author, EventBody, IncidentId, NewEvent, Severity};
@@ -91,6 +92,39 @@ impl Player {
             definition,
         };
         (player, events)
+    }
+
+    /// Take up a run already on the timeline where it stands (the facilitator's console was
+    /// closed, or another host takes over): what was delivered and skipped, the speed, whether
+    /// it is paused, and the scenario clock, all from the run's own events.
+    pub fn take_up(scenario: Scenario, run: &Run, now: DateTime<Utc>) -> Player {
+        let (mut speed, mut paused) = (1.0, false);
+        for (_, control) in &run.controls {
+            match *control {
+                Control::Start { speed: s } | Control::Speed(s) => speed = s,
+                Control::Pause => paused = true,
+                Control::Resume => paused = false,
+                Control::End => {}
+            }
+        }
+        Player {
+            scenario,
+            run: run.run.clone(),
+            incident: run.incident.clone(),
+            speed: if speed.is_finite() {
+                speed.clamp(MIN_SPEED, MAX_SPEED)
+            } else {
+                1.0
+            },
+            paused,
+            base_scenario: run.scenario_time(now),
+            base_wall: now,
+            delivered: run.delivered.iter().map(|d| d.seq).collect(),
+            skipped: run.skipped.iter().copied().collect(),
+            ended: run.ended_at.is_some(),
+            author: Author::drill(),
+            definition: run.definition.clone(),
+        }
     }
 
     pub fn speed(&self) -> f64 {
@@ -483,6 +517,37 @@ mod tests {
 
         let (mut q, _) = Player::start(scenario(), String::new(), 1.0, &[], t0());
         assert_eq!(seqs(&q.due(at(400_000), NOT_MET)), [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn a_run_is_taken_up_where_the_timeline_left_it() {
+        use crate::drill::score::runs;
+        use crate::timeline::Hash;
+        use crate::timeline::store::RawEvent;
+        let (mut p, mut events) = Player::start(scenario(), String::new(), 10.0, &[], t0());
+        events.extend(p.due(at(6_100), NOT_MET)); // +00:01:01: injects 1 and 2
+        events.extend(p.skip(3));
+        events.extend(p.pause(at(7_000)));
+        let mut prev = Hash::GENESIS;
+        let stored: Vec<_> = events
+            .iter()
+            .enumerate()
+            .map(|(n, e)| {
+                let mut e = e.clone();
+                e.recorded_at = e.recorded_at.min(at(7_000));
+                let raw = RawEvent::place(&e, n as u64 + 1, prev);
+                prev = raw.hash;
+                raw.into_event()
+            })
+            .collect();
+        let run = runs(&stored).pop().unwrap_or_else(|| panic!("a run"));
+        let q = Player::take_up(scenario(), &run, at(60_000));
+        assert_eq!((q.run.as_str(), &q.incident), (p.run.as_str(), &p.incident));
+        assert!(q.paused() && !q.ended);
+        assert_eq!(q.speed(), 10.0);
+        assert_eq!(q.state(1), InjectState::Delivered);
+        assert_eq!(q.state(3), InjectState::Skipped);
+        assert_eq!(q.upcoming().map(|i| i.seq).collect::<Vec<_>>(), [4]);
     }
 
     #[test]
