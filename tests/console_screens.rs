@@ -749,3 +749,101 @@ fn help_lists_source_keys_only_when_there_are_sources() {
         "{without}"
     );
 }
+
+/// A facilitator's console two minutes into the test scenario at 10×: inject 1 acknowledged,
+/// 2 and 3 delivered, the contingency and the hidden note upcoming.
+fn facilitator_app() -> App {
+    use warroom::drill::Scenario;
+    use warroom::drill::facilitator::Facilitator;
+    use warroom::timeline::{EventBody, NewEvent};
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/scenarios/mini.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("the test scenario");
+    let scenario = Scenario::parse("mini.toml", &text, None).expect("it checks");
+    let runbooks = load_runbooks(None).expect("runbooks");
+    let t0 = now() - chrono::TimeDelta::seconds(12);
+    let at = |s: i64| t0 + chrono::TimeDelta::seconds(s);
+    let (mut f, mut events) = Facilitator::start(scenario, text, 10.0, 60.0, &runbooks, t0);
+    let incident = f.player.incident.clone();
+    let mut timed: Vec<NewEvent> = events.drain(..).collect();
+    for e in &mut timed {
+        e.recorded_at = t0;
+    }
+    for (secs, batch) in [(3, f.due(at(3))), (6, f.due(at(6))), (12, f.due(at(12)))] {
+        timed.extend(batch.into_iter().map(|mut e| {
+            e.recorded_at = at(secs);
+            e
+        }));
+    }
+    let mut ack = NewEvent::new(
+        incident,
+        Author("kenji@jump-02".into()),
+        EventBody::Note {
+            text: "ack: looking at the Tor finding".into(),
+        },
+    );
+    ack.recorded_at = at(4);
+    timed.push(ack);
+    timed.sort_by_key(|e| e.recorded_at);
+    let options = Options {
+        me: Author("drill-lead@jump-01".into()),
+        read_only: false,
+        store_name: "/srv/warroom/timeline.db".into(),
+        notify: NotifyConfig::default(),
+    };
+    let mut app = App::new(
+        options,
+        Keymap::default(),
+        theme::load("dark", None).expect("dark"),
+        runbooks,
+    );
+    app.drill = Some(f);
+    let mut prev = Hash::GENESIS;
+    let mut fx = Vec::new();
+    for (n, e) in timed.iter().enumerate() {
+        let raw = RawEvent::place(e, n as u64 + 1, prev);
+        prev = raw.hash;
+        app.ingest(raw.decode(), &mut fx);
+    }
+    app.start();
+    app.update(Msg::Tick, now());
+    app
+}
+
+#[test]
+fn the_facilitators_msel_at_160x48_and_80x24() {
+    let mut a = facilitator_app();
+    // The drill incident's id is random: the snapshots name it INC-DRILL.
+    let id = a
+        .drill
+        .as_ref()
+        .map(|f| f.player.incident.to_string())
+        .unwrap_or_default();
+    let text = |b: &Buffer| text(b).replace(&id, "INC-DRILL");
+    a.size = (160, 48);
+    let wide = text(&draw(&a, 160, 48));
+    for part in [
+        "MSEL · mini · +00:02:00 · 10× · running",
+        "✓ met",
+        "ack",
+        "(if unmet)",
+        "(hidden)",
+    ] {
+        assert!(wide.contains(part), "{part} missing:\n{wide}");
+    }
+    insta::assert_snapshot!("facilitator_160x48", wide);
+    a.size = (80, 24);
+    key(&mut a, KeyCode::Char('4'));
+    insta::assert_snapshot!("facilitator_msel_80x24", text(&draw(&a, 80, 24)));
+    // `:msel` gives the metrics their place back.
+    key(&mut a, KeyCode::Char(':'));
+    keys(&mut a, "msel");
+    key(&mut a, KeyCode::Enter);
+    let metrics = text(&draw(&a, 80, 24));
+    assert!(
+        metrics.contains("Metrics") && !metrics.contains("MSEL"),
+        "{metrics}"
+    );
+}
