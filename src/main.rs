@@ -50,6 +50,9 @@ fn run(cli: Cli) -> Result<i32> {
                 .map(|()| 0)
         }
         Some(Command::Init(_)) => Ok(0), // handled above
+        Some(Command::Store(warroom::cli::StoreCommand::Copy { from, to })) => {
+            commands::store::copy(from, to).map(|()| 0)
+        }
         Some(Command::Watch) => {
             let store: std::sync::Arc<dyn warroom::timeline::Store> = store()?.into();
             commands::watch::run(store, &config).map(|()| 0)

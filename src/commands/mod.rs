@@ -9,6 +9,7 @@ pub mod export;
 pub mod init;
 pub mod log;
 pub mod status;
+pub mod store;
 pub mod verify;
 pub mod watch;
 

@@ -4,6 +4,7 @@ pub mod chain;
 pub mod describe;
 pub mod kind;
 pub mod open;
+pub mod postgres;
 pub mod sqlite;
 pub mod store;
 

@@ -32,6 +32,22 @@ pub enum StoreError {
     Io { store: String, detail: String },
     #[error("{store}: {detail}")]
     Unsupported { store: String, detail: String },
+    /// The server cannot be reached (refused, timed out, lost): worth retrying later.
+    #[error("{store}: {detail}")]
+    Unreachable { store: String, detail: String },
+    /// The server refused the login.
+    #[error("{store}: {detail}")]
+    Auth { store: String, detail: String },
+    #[error("{store}: {detail}")]
+    BadUrl { store: String, detail: String },
+}
+
+impl StoreError {
+    /// Whether the store may work again by itself (the server comes back): worth a retry, or
+    /// the spool.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, StoreError::Unreachable { .. })
+    }
 }
 
 /// The outcome of one append.
@@ -193,6 +209,16 @@ pub trait Store: Send + Sync {
     /// Deliver every event with `seq > after` to `sink`, now and as they are appended by any
     /// process, until the sink returns false or the subscription is dropped.
     fn subscribe(&self, after: u64, sink: Sink) -> Result<Subscription, StoreError>;
+
+    /// Store events exactly as another store holds them (id, sequence number, times, hashes),
+    /// for `warroom store copy`. The first must follow this store's head and link to its hash.
+    fn import_raw(&self, events: &[RawEvent]) -> Result<(), StoreError> {
+        let _ = events;
+        Err(StoreError::Unsupported {
+            store: self.describe(),
+            detail: "this store cannot take a copied timeline".into(),
+        })
+    }
 
     /// Decoded events, as [`Store::scan_raw`].
     fn scan(
