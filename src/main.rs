@@ -35,7 +35,8 @@ fn run(cli: Cli) -> Result<i32> {
     let store = || commands::open(cli.store.as_deref(), &config);
     match &cli.command {
         None => {
-            let store: std::sync::Arc<dyn warroom::timeline::Store> = store()?.into();
+            let store: std::sync::Arc<dyn warroom::timeline::Store> =
+                commands::open_console(cli.store.as_deref(), &config)?.into();
             commands::console::run(store, &config, cli.read_only, cli.theme.as_deref()).map(|()| 0)
         }
         Some(Command::Demo(args)) => commands::demo::run(args, &config, cli.theme.as_deref()).map(|()| 0),

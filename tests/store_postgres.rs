@@ -7,13 +7,12 @@ mod common;
 #[allow(dead_code)] // not every helper is used here
 mod tmux;
 
-use common::pg::{PgDb, host_port, psql, with_password};
+use common::pg::{PgDb, host_port, psql};
+use common::relay::Relay;
 use common::{Sandbox, stderr, stdout};
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tmux::Tmux;
 use warroom::timeline::postgres::{PgOptions, PostgresStore};
@@ -277,84 +276,11 @@ fn no_server_is_a_clear_error_naming_host_and_port() {
     );
 }
 
-/// A TCP relay on loopback in front of the real server, that can vanish (every connection cut,
-/// nothing listening) and come back on the same port.
-struct Relay {
-    port: u16,
-    upstream: String,
-    up: Arc<AtomicBool>,
-    conns: Arc<Mutex<Vec<TcpStream>>>,
-}
-
-impl Relay {
-    fn new(upstream: &str) -> Relay {
-        let port = {
-            let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-            l.local_addr().expect("addr").port()
-        };
-        let r = Relay {
-            port,
-            upstream: upstream.to_string(),
-            up: Arc::new(AtomicBool::new(false)),
-            conns: Arc::new(Mutex::new(Vec::new())),
-        };
-        r.start();
-        r
-    }
-    fn start(&self) {
-        let listener = TcpListener::bind(("127.0.0.1", self.port)).expect("bind the relay");
-        listener.set_nonblocking(true).expect("nonblocking");
-        self.up.store(true, Ordering::SeqCst);
-        let (up, conns, upstream) = (self.up.clone(), self.conns.clone(), self.upstream.clone());
-        std::thread::spawn(move || {
-            while up.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((client, _)) => {
-                        let _ = client.set_nonblocking(false);
-                        let Ok(server) = TcpStream::connect(&upstream) else {
-                            continue;
-                        };
-                        let pipe = |mut from: TcpStream, mut to: TcpStream| {
-                            std::thread::spawn(move || {
-                                let mut buf = [0u8; 16384];
-                                while let Ok(n) = from.read(&mut buf) {
-                                    if n == 0 || to.write_all(&buf[..n]).is_err() {
-                                        break;
-                                    }
-                                }
-                                let _ = to.shutdown(Shutdown::Both);
-                            });
-                        };
-                        let mut held = conns.lock().expect("relay");
-                        for s in [&client, &server] {
-                            if let Ok(c) = s.try_clone() {
-                                held.push(c);
-                            }
-                        }
-                        if let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) {
-                            pipe(c2, s2);
-                            pipe(server, client);
-                        }
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
-        });
-    }
-    fn vanish(&self) {
-        self.up.store(false, Ordering::SeqCst);
-        for c in self.conns.lock().expect("relay").drain(..) {
-            let _ = c.shutdown(Shutdown::Both);
-        }
-        std::thread::sleep(Duration::from_millis(50)); // the listener is closed
-    }
-}
-
 #[test]
 fn a_vanished_server_is_an_error_then_the_store_reconnects() {
     let db = PgDb::new();
     let relay = Relay::new(&host_port(&db.url));
-    let via = with_password(&db.url).replacen(&host_port(&db.url), &format!("127.0.0.1:{}", relay.port), 1);
+    let via = relay.url(&db.url);
     let store = PostgresStore::open_with(
         &via,
         PgOptions {

@@ -98,7 +98,8 @@ struct Inner {
     connector: Connector,
     password: Option<String>,
     password_from: PasswordFrom,
-    patience: Duration,
+    /// Milliseconds (see [`PgOptions::patience`]); changeable after opening.
+    patience_ms: std::sync::atomic::AtomicU64,
     writer: tokio::sync::Mutex<Option<Client>>,
     reader: tokio::sync::Mutex<Option<Client>>,
 }
@@ -207,7 +208,7 @@ impl PostgresStore {
                 connector,
                 password,
                 password_from,
-                patience: options.patience,
+                patience_ms: std::sync::atomic::AtomicU64::new(options.patience.as_millis() as u64),
                 writer: tokio::sync::Mutex::new(None),
                 reader: tokio::sync::Mutex::new(None),
             }),
@@ -218,6 +219,13 @@ impl PostgresStore {
             with_client(&inner, &inner.writer, &mut |c| Box::pin(migrate(c, name.clone()))).await
         })?;
         Ok(store)
+    }
+
+    /// From now on, wait this long for an unreachable server (0: fail at once, e.g. to spool).
+    pub fn set_patience(&self, patience: Duration) {
+        self.inner
+            .patience_ms
+            .store(patience.as_millis() as u64, Ordering::Relaxed);
     }
 
     /// `host:port` of the server (no user, no password).
@@ -362,7 +370,7 @@ async fn with_client<T>(
     slot: &tokio::sync::Mutex<Option<Client>>,
     op: &mut (dyn for<'c> FnMut(&'c mut Client) -> Op<'c, T> + Send),
 ) -> Result<T, StoreError> {
-    let deadline = Instant::now() + inner.patience;
+    let deadline = Instant::now() + Duration::from_millis(inner.patience_ms.load(Ordering::Relaxed));
     let mut delay = Duration::from_millis(100);
     let mut guard = slot.lock().await;
     loop {

@@ -59,6 +59,35 @@ pub struct Appended {
     pub duplicate: bool,
 }
 
+impl Appended {
+    /// Not on the server yet: waiting in the offline spool (it has no sequence number).
+    pub fn is_pending(&self) -> bool {
+        self.event.seq == 0
+    }
+}
+
+/// The state of a store's link to its server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Link {
+    /// Reachable (and always, for a local file).
+    #[default]
+    Online,
+    /// The server cannot be reached; appends wait in the spool.
+    Offline,
+    /// The server answers but refuses (for instance a login that no longer works).
+    Failing,
+}
+
+/// What the console's header shows about the store.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StoreHealth {
+    pub link: Link,
+    /// Events waiting in the offline spool.
+    pub pending: u64,
+    /// Why it is not online, for the log and the header.
+    pub detail: Option<String>,
+}
+
 /// Receives each new event in order; returns false to end the subscription.
 pub type Sink = Box<dyn FnMut(Event) -> bool + Send>;
 
@@ -218,6 +247,11 @@ pub trait Store: Send + Sync {
             store: self.describe(),
             detail: "this store cannot take a copied timeline".into(),
         })
+    }
+
+    /// The link to the server and what waits to be sent (a local file is always online).
+    fn health(&self) -> StoreHealth {
+        StoreHealth::default()
     }
 
     /// Decoded events, as [`Store::scan_raw`].
