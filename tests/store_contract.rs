@@ -253,6 +253,34 @@ fn a_dropped_subscription_stops_delivering(f: &Fixture) {
     }
 }
 
+/// Verifying a store that others are appending to never cries tampering.
+fn verify_while_others_append_is_intact(f: &Fixture) {
+    let writer = f.open();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = done.clone();
+    let w = std::thread::spawn(move || {
+        for i in 0..150 {
+            writer
+                .append(note("INC-1", &format!("busy {i}")))
+                .expect("append");
+        }
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    let reader = f.open();
+    let mut checks = 0;
+    while !done.load(std::sync::atomic::Ordering::SeqCst) || checks == 0 {
+        match verify(&*reader).expect("verify") {
+            Verdict::Intact { .. } => checks += 1,
+            v => panic!("verify during appends: {v:?}"),
+        }
+    }
+    w.join().expect("writer");
+    assert!(matches!(
+        verify(&*reader).expect("verify"),
+        Verdict::Intact { events: 150, .. }
+    ));
+}
+
 /// Each contract test, once per back end: `sqlite::NAME` and `postgres::NAME`.
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
@@ -285,6 +313,7 @@ contract!(
     threads_racing_on_one_dedup_key_store_one_event,
     concurrent_writers_extend_one_chain,
     verify_names_an_edited_event,
+    verify_while_others_append_is_intact,
     a_subscriber_hears_of_an_append_within_250_ms,
     a_dropped_subscription_stops_delivering,
 );

@@ -308,3 +308,39 @@ fn a_vanished_server_is_an_error_then_the_store_reconnects() {
         Verdict::Intact { events: 2, .. }
     ));
 }
+
+#[test]
+fn tls_is_used_when_asked_for_and_checks_the_certificate() {
+    let db = PgDb::new();
+    let sb = Sandbox::new();
+    let ca = std::env::var("WARROOM_TEST_PG_CA")
+        .expect("WARROOM_TEST_PG_CA: the test server's CA certificate (`.ci/pg start` prints it)");
+    let url = format!("{}?sslmode=require&sslrootcert={ca}", db.url);
+    let id = sb.declare(Path::new(&url), "Over TLS");
+    let store = PostgresStore::open(&url).expect("open over TLS");
+    store.append(note("sent encrypted")).expect("append");
+    // the server says this store's connection is encrypted
+    let encrypted = psql(
+        &db.url,
+        "SELECT count(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) \
+         WHERE datname = current_database() AND application_name = 'warroom' AND ssl",
+    );
+    assert!(
+        encrypted.parse::<u32>().expect("count") >= 1,
+        "no TLS connection: {encrypted}"
+    );
+    let out = sb.ok(Path::new(&url), &["verify"]);
+    assert!(out.starts_with("ok: "), "{out}");
+    let _ = id;
+    // a certificate from a CA we were not told to trust is refused, clearly
+    let mut c = sb.cmd(Path::new(&format!("{}?sslmode=require", db.url)), &["status"]);
+    c.env("WARROOM_PG_WAIT", "0");
+    let out = c.output().expect("run");
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("the TLS handshake with {} failed", host_port(&db.url)))
+            || err.contains("no CA certificates"),
+        "{err}"
+    );
+}

@@ -887,7 +887,10 @@ impl Inner {
         if text.starts_with("error performing TLS handshake") {
             return StoreError::Io {
                 store,
-                detail: format!("the TLS handshake with {} failed: {cause}", self.target),
+                detail: format!(
+                    "the TLS handshake with {} failed: {cause} (give the CA that signed the server's certificate with sslrootcert=FILE)",
+                    self.target
+                ),
             };
         }
         let what = if cause.is_empty() {

@@ -291,10 +291,17 @@ pub enum Verdict {
 /// matches), a deleted or inserted one (a gap or a broken link) and reordered ones (the hash
 /// covers the sequence number), and a removed tail (the recorded head is missing).
 pub fn verify(store: &dyn Store) -> Result<Verdict, StoreError> {
+    // The recorded head is read before the walk and again after it, so events appended by
+    // others meanwhile (a shared server is never still) are not mistaken for tampering.
+    let before = store.head()?;
+    let mut at_before = (before.seq == 0).then_some(Hash::GENESIS);
     let mut expected_seq = 1u64;
     let mut prev = Hash::GENESIS;
     let mut broken: Option<(u64, String)> = None;
     store.scan_raw(0, None, &mut |raw| {
+        if raw.seq == before.seq {
+            at_before = Some(raw.hash);
+        }
         let fail = if raw.seq != expected_seq {
             Some((
                 expected_seq.min(raw.seq),
@@ -325,21 +332,22 @@ pub fn verify(store: &dyn Store) -> Result<Verdict, StoreError> {
         return Ok(Verdict::Broken { seq, reason });
     }
     let last = expected_seq - 1;
-    let head = store.head()?;
-    if head.seq > last {
+    if before.seq > last {
         return Ok(Verdict::Broken {
             seq: last + 1,
             reason: format!(
                 "the store records {} events but only {last} remain: events were removed from the end",
-                head.seq
+                before.seq
             ),
         });
     }
-    if head.seq != last || head.hash != prev {
-        return Ok(Verdict::Broken {
-            seq: head.seq.max(1),
-            reason: "the recorded head of the chain does not match the events".to_string(),
-        });
+    let after = store.head()?;
+    let mismatch = || Verdict::Broken {
+        seq: before.seq.max(1),
+        reason: "the recorded head of the chain does not match the events".to_string(),
+    };
+    if at_before != Some(before.hash) || after.seq < last || (after.seq == last && after.hash != prev) {
+        return Ok(mismatch());
     }
     Ok(Verdict::Intact {
         events: last,
