@@ -344,3 +344,33 @@ fn tls_is_used_when_asked_for_and_checks_the_certificate() {
         "{err}"
     );
 }
+
+#[test]
+fn the_server_can_be_chosen_by_config_file_or_environment() {
+    let db = PgDb::new();
+    let sb = Sandbox::new();
+    let id = sb.declare(Path::new(&db.url), "Chosen three ways");
+    // the config file's `store`
+    let cfg = sb.path("config.toml");
+    std::fs::write(&cfg, format!("store = \"{}\"\n", db.url)).expect("write config");
+    let mut c = std::process::Command::new(common::BIN);
+    c.args([
+        "--config",
+        &cfg.display().to_string(),
+        "log",
+        "--incident",
+        &id,
+        "via the config file",
+    ]);
+    sb.isolate(&mut c);
+    let out = c.output().expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    // WARROOM_STORE
+    let mut c = std::process::Command::new(common::BIN);
+    c.args(["log", "--incident", &id, "via WARROOM_STORE"]);
+    sb.isolate(&mut c);
+    c.env("WARROOM_STORE", &db.url);
+    let out = c.output().expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(notes(&db.url), vec!["via the config file", "via WARROOM_STORE"]);
+}

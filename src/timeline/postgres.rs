@@ -331,8 +331,8 @@ impl Store for PostgresStore {
                         .query_one("SELECT seq, hash FROM warroom_head WHERE one = 1", &[])
                         .await?;
                     Ok(Head {
-                        seq: row.get::<_, i64>(0) as u64,
-                        hash: Hash::from_slice(row.get::<_, &[u8]>(1)).unwrap_or_default(),
+                        seq: row.try_get::<_, i64>(0)? as u64,
+                        hash: Hash::from_slice(row.try_get::<_, &[u8]>(1)?).unwrap_or_default(),
                     })
                 })
             })
