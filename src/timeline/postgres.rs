@@ -637,41 +637,32 @@ async fn migrate(c: &mut Client, store: String) -> Result<(), Failure> {
 /// One transaction: lock, read the head, skip what is already stored, place the rest after the
 /// head with their hashes, move the head, notify, commit.
 async fn append_tx(c: &mut Client, events: &[NewEvent]) -> Result<Vec<Appended>, Failure> {
+    use tokio_postgres::types::ToSql;
     let tx = c.transaction().await?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_APPEND])
-        .await?;
-    let head = tx
-        .query_one("SELECT seq, hash FROM warroom_head WHERE one = 1", &[])
-        .await?;
-    let mut seq = head.try_get::<_, i64>(0)? as u64;
-    let mut prev = Hash::from_slice(head.try_get::<_, &[u8]>(1)?).unwrap_or_default();
-    let by_id = tx
-        .prepare(&format!(
-            "SELECT {SELECT_COLUMNS} FROM warroom_events WHERE id = $1::text::uuid"
-        ))
-        .await?;
-    let by_key = tx
-        .prepare(&format!(
-            "SELECT {SELECT_COLUMNS} FROM warroom_events WHERE dedup_key = $1"
-        ))
-        .await?;
-    let insert = tx
-        .prepare(
+    // Pipelined: one round trip. The server runs them in order, so the head is read under the
+    // lock.
+    let lock_params: [&(dyn ToSql + Sync); 1] = [&LOCK_APPEND];
+    let find_sql = format!(
+        "SELECT {SELECT_COLUMNS} FROM warroom_events WHERE id = $1::text::uuid OR dedup_key = $2
+         ORDER BY id = $1::text::uuid DESC LIMIT 1"
+    );
+    let (_, head, find, insert) = futures::try_join!(
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &lock_params),
+        tx.query_one("SELECT seq, hash FROM warroom_head WHERE one = 1", &[]),
+        tx.prepare(&find_sql),
+        tx.prepare(
             "INSERT INTO warroom_events (seq, id, schema, recorded_at, occurred_at, author, incident, kind, payload, dedup_key, prev_hash, hash)
              VALUES ($1, $2::text::uuid, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .await?;
+        ),
+    )?;
+    let mut seq = head.try_get::<_, i64>(0)? as u64;
+    let mut prev = Hash::from_slice(head.try_get::<_, &[u8]>(1)?).unwrap_or_default();
     let mut out: Vec<Appended> = Vec::with_capacity(events.len());
     let first_seq = seq;
     for e in events {
+        // the same id first, else the same dedup key
         let id = e.id.to_string();
-        let mut existing = tx.query_opt(&by_id, &[&id]).await?;
-        if existing.is_none()
-            && let Some(key) = &e.dedup_key
-        {
-            existing = tx.query_opt(&by_key, &[key]).await?;
-        }
-        if let Some(row) = existing {
+        if let Some(row) = tx.query_opt(&find, &[&id, &e.dedup_key]).await? {
             out.push(Appended {
                 event: row_to_raw(&row)?.into_event(),
                 duplicate: true,
@@ -717,13 +708,16 @@ async fn append_tx(c: &mut Client, events: &[NewEvent]) -> Result<Vec<Appended>,
         });
     }
     if seq != first_seq {
-        tx.execute(
-            "UPDATE warroom_head SET seq = $1, hash = $2 WHERE one = 1",
-            &[&(seq as i64), &&prev.0[..]],
-        )
-        .await?;
-        tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &seq.to_string()])
-            .await?;
+        let (seq_i, seq_s, prev_bytes) = (seq as i64, seq.to_string(), &prev.0[..]);
+        let head_params: [&(dyn ToSql + Sync); 2] = [&seq_i, &prev_bytes];
+        let notify_params: [&(dyn ToSql + Sync); 2] = [&CHANNEL, &seq_s];
+        futures::try_join!(
+            tx.execute(
+                "UPDATE warroom_head SET seq = $1, hash = $2 WHERE one = 1",
+                &head_params
+            ),
+            tx.execute("SELECT pg_notify($1, $2)", &notify_params),
+        )?;
     }
     tx.commit().await?;
     Ok(out)
