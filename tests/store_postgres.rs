@@ -374,3 +374,28 @@ fn the_server_can_be_chosen_by_config_file_or_environment() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(notes(&db.url), vec!["via the config file", "via WARROOM_STORE"]);
 }
+
+#[test]
+fn migrations_are_recorded_and_a_newer_schema_is_refused() {
+    let db = PgDb::new();
+    drop(PostgresStore::open(&db.url).expect("open creates the tables"));
+    drop(PostgresStore::open(&db.url).expect("and opens them again without migrating twice"));
+    assert_eq!(
+        psql(
+            &db.url,
+            "SELECT string_agg(version::text, ',') FROM warroom_migrations"
+        ),
+        "1"
+    );
+    // as a newer warroom would leave it
+    psql(&db.url, "INSERT INTO warroom_migrations (version) VALUES (99)");
+    match PostgresStore::open(&db.url) {
+        Err(e @ StoreError::TooNew { .. }) => {
+            let msg = e.to_string();
+            assert!(msg.contains("written by a newer warroom"), "{msg}");
+            assert!(msg.contains(&db.url), "{msg}");
+        }
+        Err(e) => panic!("expected TooNew, got {e}"),
+        Ok(_) => panic!("a store of a newer schema opened"),
+    }
+}
