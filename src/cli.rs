@@ -56,6 +56,23 @@ pub enum Command {
     /// write a run's after-action report.
     #[command(subcommand)]
     Drill(DrillCommand),
+    /// Work on whole stores: `store copy --from X --to Y`.
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Copy a timeline to another store (e.g. a local file to the team's PostgreSQL server),
+    /// hash chain intact, and verify the copy. The destination must be empty.
+    Copy {
+        /// The store to copy: an SQLite file path or a postgres:// URL.
+        #[arg(long, value_name = "PATH_OR_URL")]
+        from: String,
+        /// Where to copy it.
+        #[arg(long, value_name = "PATH_OR_URL")]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

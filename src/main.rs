@@ -35,7 +35,8 @@ fn run(cli: Cli) -> Result<i32> {
     let store = || commands::open(cli.store.as_deref(), &config);
     match &cli.command {
         None => {
-            let store: std::sync::Arc<dyn warroom::timeline::Store> = store()?.into();
+            let store: std::sync::Arc<dyn warroom::timeline::Store> =
+                commands::open_console(cli.store.as_deref(), &config)?.into();
             commands::console::run(store, &config, cli.read_only, cli.theme.as_deref()).map(|()| 0)
         }
         Some(Command::Demo(args)) => commands::demo::run(args, &config, cli.theme.as_deref()).map(|()| 0),
@@ -52,6 +53,9 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Init(_)) => Ok(0), // handled above
         Some(Command::Drill(cmd)) => {
             commands::drill::run(cmd, cli.store.as_deref(), &config, cli.theme.as_deref())
+        }
+        Some(Command::Store(warroom::cli::StoreCommand::Copy { from, to })) => {
+            commands::store::copy(from, to).map(|()| 0)
         }
         Some(Command::Watch) => {
             let store: std::sync::Arc<dyn warroom::timeline::Store> = store()?.into();

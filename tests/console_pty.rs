@@ -23,7 +23,8 @@ fn declare_note_check_and_quit_in_a_real_terminal() {
     t.wait_for(":declare");
     t.type_text("2 Payments failing in eu-west-1");
     t.keys(&["Enter"]);
-    t.wait_for("Payments failing in eu-west-1");
+    // the timeline's row, not the title still in the palette: the declaration is stored
+    t.wait_for("Declared SEV2: Payments failing in eu-west-1");
     t.keys(&["n"]);
     t.wait_for("ctrl-s");
     t.type_text("Card auth errors started 13:02");

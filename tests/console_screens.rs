@@ -765,9 +765,8 @@ fn facilitator_app() -> App {
     let runbooks = load_runbooks(None).expect("runbooks");
     let t0 = now() - chrono::TimeDelta::seconds(12);
     let at = |s: i64| t0 + chrono::TimeDelta::seconds(s);
-    let (mut f, mut events) = Facilitator::start(scenario, text, 10.0, 60.0, &runbooks, t0);
+    let (mut f, mut timed) = Facilitator::start(scenario, text, 10.0, 60.0, &runbooks, t0);
     let incident = f.player.incident.clone();
-    let mut timed: Vec<NewEvent> = events.drain(..).collect();
     for e in &mut timed {
         e.recorded_at = t0;
     }

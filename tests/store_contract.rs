@@ -1,12 +1,56 @@
-//! The `Store` contract, written once against `&dyn Store`, run here on real SQLite files.
+//! The `Store` contract, written once against `&dyn Store`, run on both back ends: real
+//! SQLite files, and a real PostgreSQL server (a fresh database per test; `.ci/pg start`).
 
 mod common;
 
+use common::pg::{PgDb, psql};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use warroom::timeline::sqlite::SqliteStore;
 use warroom::timeline::store::{Verdict, verify};
-use warroom::timeline::{Author, EventBody, Hash, IncidentId, NewEvent, Store};
+use warroom::timeline::{Author, EventBody, Hash, IncidentId, NewEvent, Store, StoreSpec, open_store};
+
+/// One back end's empty store: how to open it (again, as another process would) and how to
+/// tamper with it behind the store's back.
+enum Fixture {
+    Sqlite(tempfile::TempDir),
+    Postgres(PgDb),
+}
+
+impl Fixture {
+    fn sqlite() -> Fixture {
+        Fixture::Sqlite(tempfile::tempdir().expect("tempdir"))
+    }
+    fn postgres() -> Fixture {
+        Fixture::Postgres(PgDb::new())
+    }
+    fn spec(&self) -> String {
+        match self {
+            Fixture::Sqlite(d) => d.path().join("t.db").display().to_string(),
+            Fixture::Postgres(db) => db.url.clone(),
+        }
+    }
+    /// A new handle on the same store: its own connections.
+    fn open(&self) -> Box<dyn Store> {
+        open_store(&StoreSpec::parse(&self.spec())).expect("open the store")
+    }
+    /// Change stored rows directly, as an attacker with database access would.
+    fn tamper(&self, set: &str, seq: u64) {
+        match self {
+            Fixture::Sqlite(d) => {
+                let conn = rusqlite::Connection::open(d.path().join("t.db")).expect("raw open");
+                conn.execute(&format!("UPDATE events SET {set} WHERE seq = {seq}"), [])
+                    .expect("update");
+            }
+            Fixture::Postgres(db) => {
+                psql(
+                    &db.url,
+                    &format!("UPDATE warroom_events SET {set} WHERE seq = {seq}"),
+                );
+            }
+        }
+    }
+}
 
 fn note(incident: &str, text: &str) -> NewEvent {
     NewEvent::new(
@@ -16,13 +60,8 @@ fn note(incident: &str, text: &str) -> NewEvent {
     )
 }
 
-fn sqlite() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = SqliteStore::open(dir.path().join("t.db")).expect("open");
-    (dir, store)
-}
-
-fn appends_are_numbered_and_chained(store: &dyn Store) {
+fn appends_are_numbered_and_chained(f: &Fixture) {
+    let store = &*f.open();
     let a = store.append(note("INC-1", "one")).expect("append");
     let b = store.append(note("INC-1", "two")).expect("append");
     assert_eq!((a.event.seq, b.event.seq), (1, 2));
@@ -41,7 +80,8 @@ fn appends_are_numbered_and_chained(store: &dyn Store) {
     );
 }
 
-fn the_same_id_or_dedup_key_is_stored_once(store: &dyn Store) {
+fn the_same_id_or_dedup_key_is_stored_once(f: &Fixture) {
+    let store = &*f.open();
     let e = note("INC-1", "finding 42 is new").dedup_key("securityhub:42");
     let first = store.append(e.clone()).expect("append");
     // the same event again (a retry after a lost answer)
@@ -65,7 +105,8 @@ fn the_same_id_or_dedup_key_is_stored_once(store: &dyn Store) {
     assert_eq!(store.read_from(0, 100).expect("read").len(), 2);
 }
 
-fn scans_filter_by_incident_and_stop_when_asked(store: &dyn Store) {
+fn scans_filter_by_incident_and_stop_when_asked(f: &Fixture) {
+    let store = &*f.open();
     for i in 0..10 {
         store
             .append(note(if i % 2 == 0 { "INC-A" } else { "INC-B" }, &format!("n{i}")))
@@ -89,7 +130,8 @@ fn scans_filter_by_incident_and_stop_when_asked(store: &dyn Store) {
     assert_eq!(count, 3);
 }
 
-fn a_subscription_sees_the_backlog_then_live_appends(store: &dyn Store, writer: &dyn Store) {
+fn a_subscription_sees_the_backlog_then_live_appends(f: &Fixture) {
+    let (store, writer) = (&*f.open(), &*f.open());
     store.append(note("INC-1", "before")).expect("append");
     let (tx, rx) = mpsc::channel();
     let _sub = store
@@ -104,40 +146,11 @@ fn a_subscription_sees_the_backlog_then_live_appends(store: &dyn Store, writer: 
     assert_eq!(second.body, EventBody::Note { text: "after".into() });
 }
 
-#[test]
-fn sqlite_appends_are_numbered_and_chained() {
-    let (_d, s) = sqlite();
-    appends_are_numbered_and_chained(&s);
-}
-
-#[test]
-fn sqlite_the_same_id_or_dedup_key_is_stored_once() {
-    let (_d, s) = sqlite();
-    the_same_id_or_dedup_key_is_stored_once(&s);
-}
-
-#[test]
-fn sqlite_scans_filter_by_incident_and_stop_when_asked() {
-    let (_d, s) = sqlite();
-    scans_filter_by_incident_and_stop_when_asked(&s);
-}
-
-#[test]
-fn sqlite_a_subscription_sees_the_backlog_then_live_appends() {
-    let (d, s) = sqlite();
-    let writer = SqliteStore::open(d.path().join("t.db")).expect("second handle");
-    a_subscription_sees_the_backlog_then_live_appends(&s, &writer);
-}
-
-#[test]
-fn sqlite_threads_racing_on_one_dedup_key_store_one_event() {
-    let (d, _s) = sqlite();
-    let path = d.path().join("t.db");
+fn threads_racing_on_one_dedup_key_store_one_event(f: &Fixture) {
     let handles: Vec<_> = (0..10)
         .map(|i| {
-            let path = path.clone();
+            let s = f.open();
             std::thread::spawn(move || {
-                let s = SqliteStore::open(&path).expect("open");
                 s.append(note("INC-1", &format!("racer {i}")).dedup_key("race"))
                     .expect("append")
             })
@@ -147,15 +160,163 @@ fn sqlite_threads_racing_on_one_dedup_key_store_one_event() {
     assert_eq!(results.iter().filter(|a| !a.duplicate).count(), 1);
     let winner = &results.iter().find(|a| !a.duplicate).expect("one winner").event;
     assert!(results.iter().all(|a| a.event.id == winner.id));
-    assert_eq!(
-        SqliteStore::open(&path)
-            .expect("open")
-            .read_from(0, 100)
-            .expect("read")
-            .len(),
-        1
+    assert_eq!(f.open().read_from(0, 100).expect("read").len(), 1);
+}
+
+/// Many writers at once, each with its own connections: one chain, no gaps, no duplicates.
+fn concurrent_writers_extend_one_chain(f: &Fixture) {
+    let handles: Vec<_> = (0..8)
+        .map(|w| {
+            let s = f.open();
+            std::thread::spawn(move || {
+                for i in 0..25 {
+                    s.append(note("INC-1", &format!("w{w} n{i}"))).expect("append");
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("writer");
+    }
+    let store = f.open();
+    let events = store.read_from(0, 1000).expect("read");
+    assert_eq!(events.len(), 200);
+    assert!(events.iter().enumerate().all(|(i, e)| e.seq == i as u64 + 1));
+    assert!(matches!(
+        verify(&*store).expect("verify"),
+        Verdict::Intact { events: 200, .. }
+    ));
+}
+
+fn verify_names_an_edited_event(f: &Fixture) {
+    let store = f.open();
+    for i in 0..5 {
+        store.append(note("INC-1", &format!("n{i}"))).expect("append");
+    }
+    assert!(matches!(
+        verify(&*store).expect("verify"),
+        Verdict::Intact { events: 5, .. }
+    ));
+    f.tamper("payload = '{\"text\":\"rewritten\"}'", 3);
+    match verify(&*store).expect("verify") {
+        Verdict::Broken { seq, reason } => {
+            assert_eq!(seq, 3);
+            assert!(reason.contains("edited"), "{reason}");
+        }
+        v => panic!("an edited event verified: {v:?}"),
+    }
+}
+
+/// Another process's append reaches a subscriber within 250 ms (the median of ten, so one
+/// slow moment on a busy machine does not decide it).
+fn a_subscriber_hears_of_an_append_within_250_ms(f: &Fixture) {
+    let (reader, writer) = (f.open(), f.open());
+    writer.append(note("INC-1", "warm up")).expect("append");
+    let (tx, rx) = mpsc::channel();
+    let _sub = reader
+        .subscribe(1, Box::new(move |e| tx.send((e.seq, Instant::now())).is_ok()))
+        .expect("subscribe");
+    std::thread::sleep(Duration::from_millis(300)); // the subscription is listening
+    let mut lags = Vec::new();
+    for i in 0..10 {
+        let sent = Instant::now();
+        let a = writer
+            .append(note("INC-1", &format!("ping {i}")))
+            .expect("append");
+        let (seq, at) = rx.recv_timeout(Duration::from_secs(5)).expect("delivered");
+        assert_eq!(seq, a.event.seq);
+        lags.push(at.duration_since(sent));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    lags.sort();
+    assert!(
+        lags[5] < Duration::from_millis(250),
+        "median propagation {:?} (all: {lags:?})",
+        lags[5]
     );
 }
+
+fn a_dropped_subscription_stops_delivering(f: &Fixture) {
+    let (reader, writer) = (f.open(), f.open());
+    let (tx, rx) = mpsc::channel();
+    let sub = reader
+        .subscribe(0, Box::new(move |e| tx.send(e.seq).is_ok()))
+        .expect("subscribe");
+    writer.append(note("INC-1", "one")).expect("append");
+    assert_eq!(rx.recv_timeout(Duration::from_secs(5)).expect("delivered"), 1);
+    drop(sub);
+    std::thread::sleep(Duration::from_millis(100));
+    writer.append(note("INC-1", "two")).expect("append");
+    match rx.recv_timeout(Duration::from_millis(1500)) {
+        Err(_) => {}
+        Ok(seq) => panic!("event {seq} delivered after the subscription was dropped"),
+    }
+}
+
+/// Verifying a store that others are appending to never cries tampering.
+fn verify_while_others_append_is_intact(f: &Fixture) {
+    let writer = f.open();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = done.clone();
+    let w = std::thread::spawn(move || {
+        for i in 0..150 {
+            writer
+                .append(note("INC-1", &format!("busy {i}")))
+                .expect("append");
+        }
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    let reader = f.open();
+    let mut checks = 0;
+    while !done.load(std::sync::atomic::Ordering::SeqCst) || checks == 0 {
+        match verify(&*reader).expect("verify") {
+            Verdict::Intact { .. } => checks += 1,
+            v => panic!("verify during appends: {v:?}"),
+        }
+    }
+    w.join().expect("writer");
+    assert!(matches!(
+        verify(&*reader).expect("verify"),
+        Verdict::Intact { events: 150, .. }
+    ));
+}
+
+/// Each contract test, once per back end: `sqlite::NAME` and `postgres::NAME`.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(&super::Fixture::sqlite()); } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name(&super::Fixture::postgres()); } )*
+        }
+    };
+}
+
+fn unknown_kinds_still_load(f: &Fixture) {
+    let store = f.open();
+    store.append(note("INC-1", "known")).expect("append");
+    // an event of a kind this build does not know, as a newer warroom might write it
+    f.tamper("kind = 'pager.escalated', payload = '{\"level\":2}'", 1);
+    let events = store.read_from(0, 10).expect("read");
+    assert_eq!(events[0].kind(), "pager.escalated");
+    let p = warroom::incident::fold_store(&*store, None).expect("fold");
+    assert_eq!(p.incidents().len(), 1);
+}
+
+contract!(
+    unknown_kinds_still_load,
+    appends_are_numbered_and_chained,
+    the_same_id_or_dedup_key_is_stored_once,
+    scans_filter_by_incident_and_stop_when_asked,
+    a_subscription_sees_the_backlog_then_live_appends,
+    threads_racing_on_one_dedup_key_store_one_event,
+    concurrent_writers_extend_one_chain,
+    verify_names_an_edited_event,
+    verify_while_others_append_is_intact,
+    a_subscriber_hears_of_an_append_within_250_ms,
+    a_dropped_subscription_stops_delivering,
+);
 
 #[test]
 fn a_new_store_file_is_group_shareable_and_never_world_writable() {
@@ -186,24 +347,4 @@ fn a_new_store_file_is_group_shareable_and_never_world_writable() {
         "{wal} is not group-shareable: {:o}",
         mode(&wal)
     );
-}
-
-#[test]
-fn old_stores_and_unknown_kinds_still_load() {
-    let (d, s) = sqlite();
-    s.append(note("INC-1", "known")).expect("append");
-    drop(s);
-    // an event of a kind this build does not know, as a newer warroom might write it
-    let conn = rusqlite::Connection::open(d.path().join("t.db")).expect("raw open");
-    conn.execute(
-        "UPDATE events SET kind = 'pager.escalated', payload = '{\"level\":2}' WHERE seq = 1",
-        [],
-    )
-    .expect("update");
-    drop(conn);
-    let s = SqliteStore::open(d.path().join("t.db")).expect("reopen");
-    let events = s.read_from(0, 10).expect("read");
-    assert_eq!(events[0].kind(), "pager.escalated");
-    let p = warroom::incident::fold_store(&s, None).expect("fold");
-    assert_eq!(p.incidents().len(), 1);
 }

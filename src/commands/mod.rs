@@ -10,6 +10,7 @@ pub mod export;
 pub mod init;
 pub mod log;
 pub mod status;
+pub mod store;
 pub mod verify;
 pub mod watch;
 
@@ -32,6 +33,27 @@ pub fn store_spec(cli_store: Option<&str>, config: &Config) -> StoreSpec {
 pub fn open(cli_store: Option<&str>, config: &Config) -> Result<Box<dyn Store>> {
     let spec = store_spec(cli_store, config);
     Ok(open_store(&spec)?)
+}
+
+/// The store for a console: a PostgreSQL server behind the offline spool (in the state
+/// directory, one file per server), so that actions taken while the server is away wait and
+/// are sent when it returns; any other store as it is.
+pub fn open_console(cli_store: Option<&str>, config: &Config) -> Result<Box<dyn Store>> {
+    match store_spec(cli_store, config) {
+        StoreSpec::Postgres(url) => {
+            use crate::timeline::postgres::PostgresStore;
+            use crate::timeline::spool::SpooledStore;
+            let server = PostgresStore::open_with(&url, crate::timeline::open::pg_options())?;
+            // From now on a call fails fast to the spool rather than waiting for the server.
+            server.set_patience(std::time::Duration::ZERO);
+            let dir = crate::config::state_dir()
+                .unwrap_or_else(std::env::temp_dir)
+                .join("spool");
+            let path = SpooledStore::path_for(&dir, &url);
+            Ok(Box::new(SpooledStore::new(std::sync::Arc::new(server), &path)?))
+        }
+        spec => Ok(open_store(&spec)?),
+    }
 }
 
 /// The incident a command acts on: the one named, or else the only open one.

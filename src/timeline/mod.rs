@@ -4,6 +4,8 @@ pub mod chain;
 pub mod describe;
 pub mod kind;
 pub mod open;
+pub mod postgres;
+pub mod spool;
 pub mod sqlite;
 pub mod store;
 
@@ -15,7 +17,7 @@ use uuid::Uuid;
 pub use chain::Hash;
 pub use kind::{Audience, Briefing, ChecklistItemSpec, EventBody, Phase, Role, Severity, Status};
 pub use open::{StoreSpec, open_store};
-pub use store::{Appended, Store, StoreError, Subscription};
+pub use store::{Appended, Link, Store, StoreError, StoreHealth, Subscription};
 
 /// The version of the event envelope and payload schema this build writes.
 /// Older versions are upgraded on load (see [`Event::from_stored`]); none exist yet.

@@ -1,5 +1,6 @@
 //! Choosing and opening a store from a path or URL.
 
+use super::postgres::{PgOptions, PostgresStore};
 use super::sqlite::SqliteStore;
 use super::store::{Store, StoreError};
 use std::fmt;
@@ -33,26 +34,50 @@ impl fmt::Display for StoreSpec {
 
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`: URLs are shown, passwords never.
 pub fn mask_password(url: &str) -> String {
+    // `?password=…` too, which libpq-style URLs allow.
+    let (url, query) = match url.split_once('?') {
+        Some((base, q)) => {
+            let q: Vec<String> = q
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some(("password", _)) => "password=***".to_string(),
+                    _ => pair.to_string(),
+                })
+                .collect();
+            (base, format!("?{}", q.join("&")))
+        }
+        None => (url, String::new()),
+    };
     let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
+        return format!("{url}{query}");
     };
     let Some((userinfo, host)) = rest.rsplit_once('@') else {
-        return url.to_string();
+        return format!("{url}{query}");
     };
     match userinfo.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_string(),
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}{query}"),
+        None => format!("{url}{query}"),
     }
 }
 
 pub fn open_store(spec: &StoreSpec) -> Result<Box<dyn Store>, StoreError> {
     match spec {
         StoreSpec::Sqlite(path) => Ok(Box::new(SqliteStore::open(path)?)),
-        StoreSpec::Postgres(_) => Err(StoreError::Unsupported {
-            store: spec.to_string(),
-            detail: "this build keeps the timeline in SQLite only; PostgreSQL is not available yet".into(),
-        }),
+        StoreSpec::Postgres(url) => Ok(Box::new(PostgresStore::open_with(url, pg_options())?)),
     }
+}
+
+/// `WARROOM_PG_WAIT` (seconds): how long a command waits for an unreachable server.
+pub fn pg_options() -> PgOptions {
+    let mut o = PgOptions::default();
+    if let Some(secs) = std::env::var("WARROOM_PG_WAIT")
+        .ok()
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+    {
+        o.patience = std::time::Duration::from_secs_f64(secs.min(3600.0));
+    }
+    o
 }
 
 #[cfg(test)]
@@ -66,6 +91,10 @@ mod tests {
             "postgres://ana:***@db.example:5432/warroom"
         );
         assert_eq!(mask_password("postgres://db/warroom"), "postgres://db/warroom");
+        assert_eq!(
+            mask_password("postgres://ana@db/w?sslmode=require&password=hunter2"),
+            "postgres://ana@db/w?sslmode=require&password=***"
+        );
         assert_eq!(
             StoreSpec::parse("sqlite:///tmp/x.db"),
             StoreSpec::Sqlite(PathBuf::from("/tmp/x.db"))

@@ -391,6 +391,55 @@ fn append_locked(conn: &mut Connection, events: &[NewEvent]) -> rusqlite::Result
     Ok(out)
 }
 
+/// Copied events, verbatim, after the head (see [`Store::import_raw`]).
+fn import_locked(conn: &mut Connection, events: &[RawEvent]) -> Result<Result<(), String>, rusqlite::Error> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let (seq, hash) = tx.query_row("SELECT seq, hash FROM chain_head WHERE one = 1", [], |r| {
+        let b: Vec<u8> = r.get(1)?;
+        Ok((
+            r.get::<_, i64>(0)? as u64,
+            Hash::from_slice(&b).unwrap_or_default(),
+        ))
+    })?;
+    let (Some(first), Some(last)) = (events.first(), events.last()) else {
+        return Ok(Ok(()));
+    };
+    if first.seq != seq + 1 || first.prev_hash != hash {
+        return Ok(Err(format!(
+            "the store holds {seq} events, and the copied ones do not continue its chain (they start at event {})",
+            first.seq
+        )));
+    }
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO events (seq, id, schema, recorded_at, occurred_at, author, incident, kind, payload, dedup_key, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?;
+        for raw in events {
+            insert.execute(params![
+                raw.seq as i64,
+                raw.id,
+                raw.schema as i64,
+                raw.recorded_at,
+                raw.occurred_at,
+                raw.author,
+                raw.incident,
+                raw.kind,
+                raw.payload,
+                raw.dedup_key,
+                &raw.prev_hash.0[..],
+                &raw.hash.0[..],
+            ])?;
+        }
+    }
+    tx.execute(
+        "UPDATE chain_head SET seq = ?1, hash = ?2 WHERE one = 1",
+        params![last.seq as i64, &last.hash.0[..]],
+    )?;
+    tx.commit()?;
+    Ok(Ok(()))
+}
+
 fn scan_conn<T>(
     conn: &Connection,
     after: u64,
@@ -441,6 +490,16 @@ impl Store for SqliteStore {
         visit: &mut dyn FnMut(RawEvent) -> bool,
     ) -> Result<(), StoreError> {
         self.read(after, incident, row_to_raw, visit)
+    }
+
+    fn import_raw(&self, events: &[RawEvent]) -> Result<(), StoreError> {
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        import_locked(&mut conn, events)
+            .map_err(|e| sql_error(&self.path, e))?
+            .map_err(|detail| StoreError::Io {
+                store: self.name(),
+                detail,
+            })
     }
 
     fn scan(

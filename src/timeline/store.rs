@@ -32,6 +32,22 @@ pub enum StoreError {
     Io { store: String, detail: String },
     #[error("{store}: {detail}")]
     Unsupported { store: String, detail: String },
+    /// The server cannot be reached (refused, timed out, lost): worth retrying later.
+    #[error("{store}: {detail}")]
+    Unreachable { store: String, detail: String },
+    /// The server refused the login.
+    #[error("{store}: {detail}")]
+    Auth { store: String, detail: String },
+    #[error("{store}: {detail}")]
+    BadUrl { store: String, detail: String },
+}
+
+impl StoreError {
+    /// Whether the store may work again by itself (the server comes back): worth a retry, or
+    /// the spool.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, StoreError::Unreachable { .. })
+    }
 }
 
 /// The outcome of one append.
@@ -41,6 +57,35 @@ pub struct Appended {
     pub event: Event,
     /// True when nothing was written because an event with the same id or dedup key exists.
     pub duplicate: bool,
+}
+
+impl Appended {
+    /// Not on the server yet: waiting in the offline spool (it has no sequence number).
+    pub fn is_pending(&self) -> bool {
+        self.event.seq == 0
+    }
+}
+
+/// The state of a store's link to its server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Link {
+    /// Reachable (and always, for a local file).
+    #[default]
+    Online,
+    /// The server cannot be reached; appends wait in the spool.
+    Offline,
+    /// The server answers but refuses (for instance a login that no longer works).
+    Failing,
+}
+
+/// What the console's header shows about the store.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StoreHealth {
+    pub link: Link,
+    /// Events waiting in the offline spool.
+    pub pending: u64,
+    /// Why it is not online, for the log and the header.
+    pub detail: Option<String>,
 }
 
 /// Receives each new event in order; returns false to end the subscription.
@@ -194,6 +239,21 @@ pub trait Store: Send + Sync {
     /// process, until the sink returns false or the subscription is dropped.
     fn subscribe(&self, after: u64, sink: Sink) -> Result<Subscription, StoreError>;
 
+    /// Store events exactly as another store holds them (id, sequence number, times, hashes),
+    /// for `warroom store copy`. The first must follow this store's head and link to its hash.
+    fn import_raw(&self, events: &[RawEvent]) -> Result<(), StoreError> {
+        let _ = events;
+        Err(StoreError::Unsupported {
+            store: self.describe(),
+            detail: "this store cannot take a copied timeline".into(),
+        })
+    }
+
+    /// The link to the server and what waits to be sent (a local file is always online).
+    fn health(&self) -> StoreHealth {
+        StoreHealth::default()
+    }
+
     /// Decoded events, as [`Store::scan_raw`].
     fn scan(
         &self,
@@ -231,10 +291,17 @@ pub enum Verdict {
 /// matches), a deleted or inserted one (a gap or a broken link) and reordered ones (the hash
 /// covers the sequence number), and a removed tail (the recorded head is missing).
 pub fn verify(store: &dyn Store) -> Result<Verdict, StoreError> {
+    // The recorded head is read before the walk and again after it, so events appended by
+    // others meanwhile (a shared server is never still) are not mistaken for tampering.
+    let before = store.head()?;
+    let mut at_before = (before.seq == 0).then_some(Hash::GENESIS);
     let mut expected_seq = 1u64;
     let mut prev = Hash::GENESIS;
     let mut broken: Option<(u64, String)> = None;
     store.scan_raw(0, None, &mut |raw| {
+        if raw.seq == before.seq {
+            at_before = Some(raw.hash);
+        }
         let fail = if raw.seq != expected_seq {
             Some((
                 expected_seq.min(raw.seq),
@@ -265,21 +332,22 @@ pub fn verify(store: &dyn Store) -> Result<Verdict, StoreError> {
         return Ok(Verdict::Broken { seq, reason });
     }
     let last = expected_seq - 1;
-    let head = store.head()?;
-    if head.seq > last {
+    if before.seq > last {
         return Ok(Verdict::Broken {
             seq: last + 1,
             reason: format!(
                 "the store records {} events but only {last} remain: events were removed from the end",
-                head.seq
+                before.seq
             ),
         });
     }
-    if head.seq != last || head.hash != prev {
-        return Ok(Verdict::Broken {
-            seq: head.seq.max(1),
-            reason: "the recorded head of the chain does not match the events".to_string(),
-        });
+    let after = store.head()?;
+    let mismatch = || Verdict::Broken {
+        seq: before.seq.max(1),
+        reason: "the recorded head of the chain does not match the events".to_string(),
+    };
+    if at_before != Some(before.hash) || after.seq < last || (after.seq == last && after.hash != prev) {
+        return Ok(mismatch());
     }
     Ok(Verdict::Intact {
         events: last,

@@ -185,6 +185,8 @@ pub struct App {
     /// Appends sent and not yet durable.
     pub pending: usize,
     pub save_error: Option<String>,
+    /// The store's link and offline spool, refreshed by the loop (the header shows them).
+    pub store_health: crate::timeline::StoreHealth,
     pub flash: Option<Flash>,
     pub size: (u16, u16),
     /// After the initial load: live events may notify.
@@ -230,6 +232,7 @@ impl App {
             opts,
             pending: 0,
             save_error: None,
+            store_health: Default::default(),
             flash: None,
             size: (80, 24),
             live: false,

@@ -115,6 +115,13 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<()> {
             _ = tick.tick() => Msg::Tick,
             _ = sleep_until_some(drill_due) => Msg::DrillDue,
         };
+        if matches!(msg, Msg::Tick | Msg::Saved(_) | Msg::SaveFailed(_)) {
+            let health = store.health();
+            if health != app.store_health {
+                app.store_health = health;
+                app.dirty = true;
+            }
+        }
         let mut effects = app.update(msg, chrono::Utc::now());
         // Drain whatever else is already waiting, then draw once.
         while let Ok(m) = rx.try_recv() {

@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod pg;
+pub mod relay;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

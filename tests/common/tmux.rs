@@ -30,10 +30,27 @@ impl Tmux {
         height: u16,
         env: &[(&str, &str)],
     ) -> Tmux {
+        Tmux::start_wrapped(sandbox, store, args, width, height, env, &[])
+    }
+
+    /// As [`Tmux::start_with_env`], run through `wrapper` (a command that ends by running its
+    /// arguments, e.g. `unshare --uts sh -c 'hostname b && exec "$@"' sh`).
+    pub fn start_wrapped(
+        sandbox: &crate::common::Sandbox,
+        store: &Path,
+        args: &[&str],
+        width: u16,
+        height: u16,
+        env: &[(&str, &str)],
+        wrapper: &[&str],
+    ) -> Tmux {
         let socket = format!("wrt{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
         let session = "w".to_string();
         let home = sandbox.dir.path();
-        let vars: String = env.iter().map(|(k, v)| format!("{k}='{v}' ")).collect();
+        let mut vars: String = env.iter().map(|(k, v)| format!("{k}='{v}' ")).collect();
+        for w in wrapper {
+            vars.push_str(&format!("'{w}' "));
+        }
         let mut cmd = format!(
             "HOME='{h}' XDG_CONFIG_HOME='{h}/config' XDG_STATE_HOME='{h}/state' WARROOM_LOG_DIR='{h}/logs' \
              NO_COLOR= {vars}'{bin}' --store '{store}'",

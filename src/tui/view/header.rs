@@ -3,7 +3,7 @@
 
 use super::{age, offset, styled};
 use crate::text::clean_line;
-use crate::timeline::Status;
+use crate::timeline::{Link, Status};
 use crate::tui::app::App;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -64,8 +64,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>, compac
         _ if !inc.is_open() => t.base,
         _ => t.warn,
     };
+    let link = &app.store_health;
     let store_state = match (&app.save_error, app.pending) {
         (Some(e), n) => styled(format!("⚠ {n} unsaved: {e}"), t.fail),
+        _ if link.link == Link::Offline => styled(format!("⚠ offline — {} pending", link.pending), t.fail),
+        _ if link.link == Link::Failing => {
+            styled(format!("⚠ server refusing — {} pending", link.pending), t.fail)
+        }
+        _ if link.pending > 0 => styled(format!("… sending {} pending", link.pending), t.pending),
         (None, 0) => styled("● saved".to_string(), t.ok),
         (None, n) => styled(format!("… {n} saving"), t.pending),
     };

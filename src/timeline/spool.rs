@@ -1,0 +1,370 @@
+//! The offline spool: when the team's server cannot be reached, a console's actions wait in a
+//! small local SQLite file and are sent, in their original order and exactly once (the event
+//! id is the idempotency key: the server skips an id it already holds), when it comes back.
+//!
+//! `SpooledStore` wraps another store (PostgreSQL). An append goes straight through while the
+//! link is up and nothing waits; otherwise it joins the spool, durably, and comes back pending
+//! (`Appended::is_pending`). A background thread sends the spool with backoff, and between
+//! times checks the link, so [`Store::health`] can tell the header "offline — N pending".
+
+use super::store::{Appended, Head, Link, RawEvent, Sink, Store, StoreError, StoreHealth, Subscription};
+use super::{Author, EventBody, IncidentId, NewEvent, format_time, parse_time};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Events sent per transaction when the spool drains.
+const BATCH: usize = 200;
+/// How often an idle link is checked.
+const PROBE: Duration = Duration::from_secs(2);
+const BACKOFF_MIN: Duration = Duration::from_millis(250);
+const BACKOFF_MAX: Duration = Duration::from_secs(10);
+
+struct Shared {
+    inner: Arc<dyn Store>,
+    spool: Mutex<Connection>,
+    spool_path: PathBuf,
+    /// Held across "is anything waiting? then send directly, or spool" and across each drain,
+    /// so a new event never overtakes one that waits.
+    order: Mutex<()>,
+    pending: AtomicU64,
+    state: Mutex<(Link, Option<String>)>,
+    wake: (Mutex<bool>, Condvar),
+    stop: AtomicBool,
+}
+
+pub struct SpooledStore {
+    shared: Arc<Shared>,
+}
+
+impl SpooledStore {
+    /// Wrap `inner`, spooling to `spool_path` (created mode 0600: it holds timeline text).
+    /// Events left in the spool by an earlier run are sent first.
+    pub fn new(inner: Arc<dyn Store>, spool_path: &Path) -> Result<SpooledStore, StoreError> {
+        let conn = open_spool(spool_path)?;
+        let waiting: i64 = conn
+            .query_row("SELECT count(*) FROM spool", [], |r| r.get(0))
+            .map_err(|e| spool_error(spool_path, e))?;
+        let shared = Arc::new(Shared {
+            inner,
+            spool: Mutex::new(conn),
+            spool_path: spool_path.to_path_buf(),
+            order: Mutex::new(()),
+            pending: AtomicU64::new(waiting as u64),
+            state: Mutex::new((Link::Online, None)),
+            wake: (Mutex::new(false), Condvar::new()),
+            stop: AtomicBool::new(false),
+        });
+        let worker = shared.clone();
+        std::thread::Builder::new()
+            .name("spool".into())
+            .spawn(move || drain_loop(&worker))
+            .map_err(|e| StoreError::Io {
+                store: spool_path.display().to_string(),
+                detail: format!("cannot start the spool's sender: {e}"),
+            })?;
+        Ok(SpooledStore { shared })
+    }
+
+    /// The spool file for a server: one per URL, in `dir`.
+    pub fn path_for(dir: &Path, url: &str) -> PathBuf {
+        use sha2::{Digest, Sha256};
+        let name = super::open::mask_password(url);
+        let digest = hex::encode(Sha256::digest(name.as_bytes()));
+        dir.join(format!("spool-{}.db", &digest[..16]))
+    }
+
+    pub fn spool_path(&self) -> &Path {
+        &self.shared.spool_path
+    }
+}
+
+impl Drop for SpooledStore {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        self.shared.poke();
+    }
+}
+
+impl Shared {
+    fn poke(&self) {
+        let (lock, cv) = &self.wake;
+        *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        cv.notify_all();
+    }
+
+    fn wait(&self, d: Duration) {
+        let (lock, cv) = &self.wake;
+        let mut woken = lock.lock().unwrap_or_else(|p| p.into_inner());
+        if !*woken {
+            woken = cv
+                .wait_timeout(woken, d)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|p| p.into_inner().0);
+        }
+        *woken = false;
+    }
+
+    fn set_state(&self, link: Link, detail: Option<String>) {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if s.0 != link {
+            match &detail {
+                Some(d) => {
+                    tracing::warn!(store = %self.inner.describe(), state = ?link, detail = %d, "store link changed")
+                }
+                None => tracing::info!(store = %self.inner.describe(), state = ?link, "store link changed"),
+            }
+        }
+        *s = (link, detail);
+    }
+
+    fn spool_events(&self, events: &[NewEvent]) -> Result<Vec<Appended>, StoreError> {
+        let mut conn = self.spool.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = conn.transaction().map_err(|e| spool_error(&self.spool_path, e))?;
+        let mut added = 0;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO spool (id, recorded_at, occurred_at, author, incident, kind, payload, dedup_key)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(|e| spool_error(&self.spool_path, e))?;
+            for e in events {
+                added += insert
+                    .execute(params![
+                        e.id.to_string(),
+                        format_time(e.recorded_at),
+                        e.occurred_at.map(format_time),
+                        e.author.0,
+                        e.incident.0,
+                        e.body.kind(),
+                        e.body.payload_json(),
+                        e.dedup_key,
+                    ])
+                    .map_err(|e| spool_error(&self.spool_path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| spool_error(&self.spool_path, e))?;
+        self.pending.fetch_add(added as u64, Ordering::SeqCst);
+        self.poke();
+        // Not placed yet: sequence number 0 marks them pending.
+        Ok(events
+            .iter()
+            .map(|e| Appended {
+                event: RawEvent::place(e, 0, super::Hash::GENESIS).into_event(),
+                duplicate: false,
+            })
+            .collect())
+    }
+
+    /// The oldest waiting events, in their order.
+    fn oldest(&self) -> Result<Vec<(i64, NewEvent)>, StoreError> {
+        let conn = self.spool.lock().unwrap_or_else(|p| p.into_inner());
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT n, id, recorded_at, occurred_at, author, incident, kind, payload, dedup_key
+                 FROM spool ORDER BY n LIMIT ?1",
+            )
+            .map_err(|e| spool_error(&self.spool_path, e))?;
+        let rows = stmt
+            .query_map([BATCH as i64], |r| {
+                let id: String = r.get(1)?;
+                let recorded: String = r.get(2)?;
+                let occurred: Option<String> = r.get(3)?;
+                let kind: String = r.get(6)?;
+                let payload: String = r.get(7)?;
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    NewEvent {
+                        id: Uuid::parse_str(&id).unwrap_or_default(),
+                        recorded_at: parse_time(&recorded).unwrap_or_default(),
+                        occurred_at: occurred.as_deref().and_then(parse_time),
+                        author: Author(r.get(4)?),
+                        incident: IncidentId(r.get(5)?),
+                        body: EventBody::from_stored(&kind, &payload),
+                        dedup_key: r.get(8)?,
+                    },
+                ))
+            })
+            .map_err(|e| spool_error(&self.spool_path, e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| spool_error(&self.spool_path, e))
+    }
+
+    fn forget_through(&self, n: i64, count: usize) -> Result<(), StoreError> {
+        let conn = self.spool.lock().unwrap_or_else(|p| p.into_inner());
+        conn.execute("DELETE FROM spool WHERE n <= ?1", [n])
+            .map_err(|e| spool_error(&self.spool_path, e))?;
+        let _ = self
+            .pending
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |p| {
+                Some(p.saturating_sub(count as u64))
+            });
+        Ok(())
+    }
+
+    /// Send what waits, oldest first; true when the spool is empty.
+    fn drain_once(&self) -> Result<bool, StoreError> {
+        let _order = self.order.lock().unwrap_or_else(|p| p.into_inner());
+        let batch = self.oldest()?;
+        let Some(&(last, _)) = batch.last() else {
+            self.pending.store(0, Ordering::SeqCst);
+            return Ok(true);
+        };
+        let events: Vec<NewEvent> = batch.into_iter().map(|(_, e)| e).collect();
+        // Exactly once: an event the server already holds (sent before a lost answer) comes
+        // back as a duplicate and is not written again.
+        self.inner.append_batch(&events)?;
+        self.forget_through(last, events.len())?;
+        tracing::info!(store = %self.inner.describe(), sent = events.len(), "spooled events sent");
+        Ok(self.pending.load(Ordering::SeqCst) == 0)
+    }
+}
+
+fn drain_loop(s: &Shared) {
+    let mut backoff = BACKOFF_MIN;
+    loop {
+        if s.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let waiting = s.pending.load(Ordering::SeqCst) > 0;
+        let result = if waiting {
+            s.drain_once()
+        } else {
+            s.inner.head().map(|_| true)
+        };
+        match result {
+            Ok(empty) => {
+                s.set_state(Link::Online, None);
+                backoff = BACKOFF_MIN;
+                if !empty {
+                    continue;
+                }
+                s.wait(PROBE);
+            }
+            Err(e) => {
+                let link = if e.is_unreachable() {
+                    Link::Offline
+                } else {
+                    Link::Failing
+                };
+                s.set_state(link, Some(e.to_string()));
+                // jittered, so many consoles do not all knock at once when the server returns
+                let jitter = 0.5 + rand::random::<f64>() * 0.5;
+                s.wait(backoff.mul_f64(jitter));
+                backoff = (backoff * 2).min(BACKOFF_MAX);
+            }
+        }
+    }
+}
+
+impl Store for SpooledStore {
+    fn describe(&self) -> String {
+        self.shared.inner.describe()
+    }
+
+    fn append_batch(&self, events: &[NewEvent]) -> Result<Vec<Appended>, StoreError> {
+        let s = &self.shared;
+        let _order = s.order.lock().unwrap_or_else(|p| p.into_inner());
+        if s.pending.load(Ordering::SeqCst) > 0 {
+            return s.spool_events(events);
+        }
+        match s.inner.append_batch(events) {
+            Ok(out) => Ok(out),
+            Err(e) if e.is_unreachable() => {
+                s.set_state(Link::Offline, Some(e.to_string()));
+                s.spool_events(events)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn scan_raw(
+        &self,
+        after: u64,
+        incident: Option<&IncidentId>,
+        visit: &mut dyn FnMut(RawEvent) -> bool,
+    ) -> Result<(), StoreError> {
+        self.shared.inner.scan_raw(after, incident, visit)
+    }
+
+    fn head(&self) -> Result<Head, StoreError> {
+        self.shared.inner.head()
+    }
+
+    fn subscribe(&self, after: u64, sink: Sink) -> Result<Subscription, StoreError> {
+        self.shared.inner.subscribe(after, sink)
+    }
+
+    fn import_raw(&self, events: &[RawEvent]) -> Result<(), StoreError> {
+        self.shared.inner.import_raw(events)
+    }
+
+    fn health(&self) -> StoreHealth {
+        let s = &self.shared;
+        let (link, detail) = s.state.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        StoreHealth {
+            link,
+            pending: s.pending.load(Ordering::SeqCst),
+            detail,
+        }
+    }
+}
+
+fn open_spool(path: &Path) -> Result<Connection, StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Io {
+            store: path.display().to_string(),
+            detail: format!("cannot create the spool's folder: {e}"),
+        })?;
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => {
+            return Err(StoreError::Io {
+                store: path.display().to_string(),
+                detail: format!("cannot create the spool: {e}"),
+            });
+        }
+    }
+    let conn = Connection::open(path).map_err(|e| spool_error(path, e))?;
+    conn.busy_timeout(Duration::from_secs(30))
+        .map_err(|e| spool_error(path, e))?;
+    let _: Option<String> = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .optional()
+        .map_err(|e| spool_error(path, e))?;
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL;
+         CREATE TABLE IF NOT EXISTS spool (
+             n           INTEGER PRIMARY KEY AUTOINCREMENT,
+             id          TEXT    NOT NULL UNIQUE,
+             recorded_at TEXT    NOT NULL,
+             occurred_at TEXT,
+             author      TEXT    NOT NULL,
+             incident    TEXT    NOT NULL,
+             kind        TEXT    NOT NULL,
+             payload     TEXT    NOT NULL,
+             dedup_key   TEXT
+         );",
+    )
+    .map_err(|e| spool_error(path, e))?;
+    Ok(conn)
+}
+
+fn spool_error(path: &Path, e: rusqlite::Error) -> StoreError {
+    StoreError::Io {
+        store: path.display().to_string(),
+        detail: format!("the offline spool: {e}"),
+    }
+}
