@@ -399,3 +399,35 @@ fn migrations_are_recorded_and_a_newer_schema_is_refused() {
         Ok(_) => panic!("a store of a newer schema opened"),
     }
 }
+
+#[test]
+fn a_role_that_may_only_read_and_append_opens_a_migrated_store() {
+    let db = PgDb::new();
+    // The owner creates the store (the migrations need CREATE)…
+    let store = PostgresStore::open(&db.url).expect("open as the owner");
+    store.append(note("by the owner")).expect("append");
+    drop(store);
+    // …a responder's role gets rows, not DDL: PostgreSQL 15 grants no CREATE on `public`.
+    let role = format!("wr_limited_{}", std::process::id());
+    let (_, server_and_db) = db.url.split_once('@').expect("a user in the test URL");
+    let dbname = server_and_db.rsplit('/').next().unwrap_or_default();
+    psql(
+        &db.url,
+        &format!(
+            "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN PASSWORD 'only-rows'; \
+             GRANT CONNECT ON DATABASE {dbname} TO {role}; \
+             GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {role};"
+        ),
+    );
+    let limited = format!("postgres://{role}:only-rows@{server_and_db}");
+    let result = PostgresStore::open(&limited).and_then(|s| {
+        s.append(note("by a responder"))?;
+        verify(&s)
+    });
+    drop(db); // its grants go with it
+    psql(&common::pg::base_url(), &format!("DROP ROLE IF EXISTS {role}"));
+    assert!(
+        matches!(result, Ok(Verdict::Intact { events: 2, .. })),
+        "{result:?}"
+    );
+}

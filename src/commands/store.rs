@@ -5,8 +5,9 @@ use crate::timeline::store::{RawEvent, Verdict, verify};
 use crate::timeline::{StoreSpec, open_store};
 use anyhow::{Context, Result, bail};
 
-/// Events per transaction while copying.
-const BATCH: usize = 500;
+/// Events per transaction while copying: small enough to commit within the PostgreSQL
+/// store's operation timeout over a slow link (each event is a round trip or two).
+const BATCH: usize = 50;
 
 /// Copy every event of `from` to `to`, verbatim (ids, sequence numbers, times, hashes), then
 /// verify the copy. The destination must be empty, or hold the start of the same chain (an

@@ -113,7 +113,8 @@ impl NewEvent {
         self
     }
     pub fn dedup_key(mut self, key: impl Into<String>) -> NewEvent {
-        self.dedup_key = Some(key.into());
+        // No NUL: a PostgreSQL text column refuses it, and a key is never meant to hold one.
+        self.dedup_key = Some(key.into().replace('\0', ""));
         self
     }
 }

@@ -32,11 +32,24 @@ impl fmt::Display for StoreSpec {
     }
 }
 
+/// A URL and its query (`?…`). The query starts at the first `?` after the user info, so a
+/// password with a `?` in it is never taken for the query (and then shown).
+pub fn split_query(url: &str) -> (&str, Option<&str>) {
+    let authority = url.find("://").map_or(0, |i| i + 3);
+    let after_user = url[authority..]
+        .rfind('@')
+        .map_or(authority, |i| authority + i + 1);
+    match url[after_user..].find('?') {
+        Some(i) => (&url[..after_user + i], Some(&url[after_user + i + 1..])),
+        None => (url, None),
+    }
+}
+
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`: URLs are shown, passwords never.
 pub fn mask_password(url: &str) -> String {
     // `?password=…` too, which libpq-style URLs allow.
-    let (url, query) = match url.split_once('?') {
-        Some((base, q)) => {
+    let (url, query) = match split_query(url) {
+        (base, Some(q)) => {
             let q: Vec<String> = q
                 .split('&')
                 .map(|pair| match pair.split_once('=') {
@@ -46,7 +59,7 @@ pub fn mask_password(url: &str) -> String {
                 .collect();
             (base, format!("?{}", q.join("&")))
         }
-        None => (url, String::new()),
+        (url, None) => (url, String::new()),
     };
     let Some((scheme, rest)) = url.split_once("://") else {
         return format!("{url}{query}");
@@ -91,6 +104,15 @@ mod tests {
             "postgres://ana:***@db.example:5432/warroom"
         );
         assert_eq!(mask_password("postgres://db/warroom"), "postgres://db/warroom");
+        // A `?` or `@` in the password is still the password.
+        assert_eq!(
+            mask_password("postgres://ana:s3cr?t@db/w?sslmode=require"),
+            "postgres://ana:***@db/w?sslmode=require"
+        );
+        assert_eq!(
+            mask_password("postgres://ana:p@ss@db/w"),
+            "postgres://ana:***@db/w"
+        );
         assert_eq!(
             mask_password("postgres://ana@db/w?sslmode=require&password=hunter2"),
             "postgres://ana@db/w?sslmode=require&password=***"

@@ -162,8 +162,12 @@ impl PostgresStore {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
+        // A link that dies silently (VPN, Wi-Fi, NAT) is noticed in about a minute, not fifteen.
         config.keepalives(true);
         config.keepalives_idle(Duration::from_secs(30));
+        config.keepalives_interval(Duration::from_secs(10));
+        config.keepalives_retries(3);
+        config.tcp_user_timeout(Duration::from_secs(60));
         config.application_name("warroom");
         let (password, password_from) = match config.get_password() {
             Some(p) => (Some(String::from_utf8_lossy(p).into_owned()), PasswordFrom::Url),
@@ -510,13 +514,22 @@ async fn follow(
                 continue;
             }
         };
-        backoff = Duration::from_millis(200);
         loop {
             if stop.load(Ordering::SeqCst) {
                 return;
             }
-            match read_page(&client, after, None, PAGE).await {
+            // A read on a dead socket would wait for TCP to give up: bound it, and reconnect.
+            let read = match tokio::time::timeout(OP_TIMEOUT, read_page(&client, after, None, PAGE)).await {
+                Ok(read) => read,
+                Err(_) => {
+                    tracing::warn!(store = %inner.name, "reading new events timed out; reconnecting");
+                    continue 'connect;
+                }
+            };
+            match read {
                 Ok(rows) => {
+                    // Only a read that worked shows the connection is good again.
+                    backoff = Duration::from_millis(200);
                     let full = rows.len() as i64 == PAGE;
                     for raw in rows {
                         after = raw.seq;
@@ -528,13 +541,19 @@ async fn follow(
                         continue;
                     }
                 }
-                Err(Failure::Pg(e)) => {
-                    let e = inner.error(&e);
+                Err(failure) => {
+                    let e = match failure {
+                        Failure::Pg(e) => inner.error(&e),
+                        Failure::Store(e) => e,
+                    };
                     tracing::warn!(store = %inner.name, error = %e, "reading new events failed; reconnecting");
-                    continue 'connect;
-                }
-                Err(Failure::Store(e)) => {
-                    tracing::warn!(store = %inner.name, error = %e, "reading new events failed; reconnecting");
+                    // A lasting failure (a revoked grant, a row that will not decode) must
+                    // not become a tight loop of connections and log lines.
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = wake.notified() => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
                     continue 'connect;
                 }
             }
@@ -601,6 +620,21 @@ async fn read_page(
 /// Create or upgrade the tables, under an advisory lock so that two first consoles cannot
 /// both create them.
 async fn migrate(c: &mut Client, store: String) -> Result<(), Failure> {
+    // A store already at this schema needs no DDL: a role that may only read and append (no
+    // CREATE on the schema, as PostgreSQL 15 grants by default) must still open it.
+    let exists: bool = c
+        .query_one("SELECT to_regclass('warroom_migrations') IS NOT NULL", &[])
+        .await?
+        .try_get(0)?;
+    if exists {
+        let version: i32 = c
+            .query_one("SELECT coalesce(max(version), 0) FROM warroom_migrations", &[])
+            .await?
+            .try_get(0)?;
+        if version == STORE_SCHEMA {
+            return Ok(());
+        }
+    }
     let tx = c.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_MIGRATE])
         .await?;
@@ -918,10 +952,16 @@ struct ParsedUrl {
 }
 
 fn parse_url(url: &str) -> Result<ParsedUrl, String> {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
+    let (base, query) = super::open::split_query(url);
+    // The driver ends the password at its first `@`: a second one would put the password's
+    // tail in the host name, and so in every message.
+    let userinfo = base
+        .split_once("://")
+        .and_then(|(_, r)| r.rsplit_once('@'))
+        .map(|(u, _)| u);
+    if userinfo.is_some_and(|u| u.contains('@')) {
+        return Err("the user or password holds an `@`: write it as %40 (or give the password in PGPASSWORD or a password file)".into());
+    }
     let mut root_cert = None;
     let mut kept = Vec::new();
     for pair in query

@@ -24,7 +24,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>, compac
         };
         let lines = vec![
             Line::from(styled(msg, t.header)),
-            Line::from(styled(format!(" store: {}", app.opts.store_name), t.muted)),
+            Line::from(styled(
+                format!(" store: {}", clean_line(&app.opts.store_name)),
+                t.muted,
+            )),
         ];
         return render(frame, app, area, lines, t.header);
     };
@@ -66,7 +69,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>, compac
     };
     let link = &app.store_health;
     let store_state = match (&app.save_error, app.pending) {
-        (Some(e), n) => styled(format!("⚠ {n} unsaved: {e}"), t.fail),
+        (Some(e), n) => styled(format!("⚠ {n} unsaved: {}", clean_line(e)), t.fail),
         _ if link.link == Link::Offline => styled(format!("⚠ offline — {} pending", link.pending), t.fail),
         _ if link.link == Link::Failing => {
             styled(format!("⚠ server refusing — {} pending", link.pending), t.fail)
@@ -91,7 +94,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>, compac
     let mut lines = vec![Line::from(first), Line::from(second)];
     if !compact {
         lines.push(Line::from(styled(
-            format!(" {} · {} ", app.opts.store_name, app.opts.me),
+            format!(" {} · {} ", clean_line(&app.opts.store_name), app.opts.me),
             t.muted,
         )));
     }
