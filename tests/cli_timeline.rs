@@ -7,22 +7,9 @@ use common::{Sandbox, stderr, stdout};
 use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
 use std::time::Duration;
+use warroom::timeline::Store;
 use warroom::timeline::sqlite::SqliteStore;
 use warroom::timeline::store::{Verdict, verify};
-use warroom::timeline::{EventBody, Store};
-
-fn notes(store: &std::path::Path) -> Vec<String> {
-    let s = SqliteStore::open(store).expect("open");
-    let mut out = Vec::new();
-    s.scan(0, None, &mut |e| {
-        if let EventBody::Note { text } = e.body {
-            out.push(text);
-        }
-        true
-    })
-    .expect("scan");
-    out
-}
 
 fn assert_intact(store: &std::path::Path) -> u64 {
     let s = SqliteStore::open(store).expect("open");
@@ -53,7 +40,7 @@ fn declare_log_status_export_verify() {
     assert!(child.wait_with_output().expect("wait").status.success());
     sb.ok(&st, &["log", "--occurred-at", "-20m", "first 502 seen on the LB"]);
     assert_eq!(
-        notes(&st),
+        common::notes(&SqliteStore::open(&st).expect("open")),
         vec![
             "db-01 failed over to db-02",
             "from a pipe\nsecond line",
@@ -140,7 +127,7 @@ fn eight_writer_processes_of_250_appends_give_exactly_2000_events() {
         assert!(out.status.success(), "{}", stderr(&out));
         assert_eq!(stdout(&out).lines().count(), 250);
     }
-    let mut got = notes(&st);
+    let mut got = common::notes(&SqliteStore::open(&st).expect("open"));
     assert_eq!(got.len(), 2000);
     got.sort();
     got.dedup();
@@ -237,7 +224,7 @@ fn processes_racing_on_one_dedup_key_append_one_event() {
         .into_iter()
         .map(|c| stdout(&c.wait_with_output().expect("wait")))
         .collect();
-    assert_eq!(notes(&st).len(), 1);
+    assert_eq!(common::notes(&SqliteStore::open(&st).expect("open")).len(), 1);
     assert_eq!(
         outputs
             .iter()
@@ -440,7 +427,10 @@ fn a_full_disk_gives_a_clear_error_and_loses_nothing() {
         assert_eq!(out.status.code(), Some(1), "{err}");
         assert!(err.contains("disk is full"), "{err}");
         std::fs::remove_file(&filler).expect("free space");
-        assert_eq!(notes(&st), vec!["before the disk filled"]);
+        assert_eq!(
+            common::notes(&SqliteStore::open(&st).expect("open")),
+            vec!["before the disk filled"]
+        );
         assert!(sb.ok(&st, &["verify"]).starts_with("ok: 3 events"));
     });
     let _ = std::process::Command::new("umount").arg(dir.path()).status();

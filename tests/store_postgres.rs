@@ -17,29 +17,7 @@ use std::time::Duration;
 use tmux::Tmux;
 use warroom::timeline::postgres::{PgOptions, PostgresStore};
 use warroom::timeline::store::{Verdict, verify};
-use warroom::timeline::{Author, EventBody, IncidentId, NewEvent, Store, StoreError};
-
-fn note(text: &str) -> NewEvent {
-    NewEvent::new(
-        IncidentId("INC-1".into()),
-        Author("ana@host".into()),
-        EventBody::Note { text: text.into() },
-    )
-}
-
-/// The notes' texts in store order.
-fn notes(url: &str) -> Vec<String> {
-    let s = PostgresStore::open(url).expect("open");
-    let mut out = Vec::new();
-    s.scan(0, None, &mut |e| {
-        if let EventBody::Note { text } = e.body {
-            out.push(text);
-        }
-        true
-    })
-    .expect("scan");
-    out
-}
+use warroom::timeline::{EventBody, Store, StoreError};
 
 #[test]
 fn two_consoles_on_two_hosts_see_each_others_actions() {
@@ -123,7 +101,7 @@ fn ten_writer_processes_extend_one_chain() {
     for w in writers {
         w.join().expect("writer");
     }
-    let mut texts = notes(&url);
+    let mut texts = common::notes(&PostgresStore::open(&url).expect("open"));
     assert_eq!(texts.len(), 80);
     texts.sort();
     texts.dedup();
@@ -288,9 +266,9 @@ fn a_vanished_server_is_an_error_then_the_store_reconnects() {
         },
     )
     .expect("open through the relay");
-    store.append(note("before")).expect("append");
+    store.append(common::note("before")).expect("append");
     relay.vanish();
-    match store.append(note("while gone")) {
+    match store.append(common::note("while gone")) {
         Err(e @ StoreError::Unreachable { .. }) => {
             let msg = e.to_string();
             assert!(msg.contains(&format!("127.0.0.1:{}", relay.port)), "{msg}");
@@ -300,9 +278,12 @@ fn a_vanished_server_is_an_error_then_the_store_reconnects() {
     }
     relay.start();
     store
-        .append(note("after"))
+        .append(common::note("after"))
         .expect("append after the server is back");
-    assert_eq!(notes(&db.url), vec!["before", "after"]);
+    assert_eq!(
+        common::notes(&PostgresStore::open(&db.url).expect("open")),
+        vec!["before", "after"]
+    );
     assert!(matches!(
         verify(&store).expect("verify"),
         Verdict::Intact { events: 2, .. }
@@ -318,7 +299,7 @@ fn tls_is_used_when_asked_for_and_checks_the_certificate() {
     let url = format!("{}?sslmode=require&sslrootcert={ca}", db.url);
     let id = sb.declare(Path::new(&url), "Over TLS");
     let store = PostgresStore::open(&url).expect("open over TLS");
-    store.append(note("sent encrypted")).expect("append");
+    store.append(common::note("sent encrypted")).expect("append");
     // the server says this store's connection is encrypted
     let encrypted = psql(
         &db.url,
@@ -372,7 +353,10 @@ fn the_server_can_be_chosen_by_config_file_or_environment() {
     c.env("WARROOM_STORE", &db.url);
     let out = c.output().expect("run");
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(notes(&db.url), vec!["via the config file", "via WARROOM_STORE"]);
+    assert_eq!(
+        common::notes(&PostgresStore::open(&db.url).expect("open")),
+        vec!["via the config file", "via WARROOM_STORE"]
+    );
 }
 
 #[test]
@@ -405,7 +389,7 @@ fn a_role_that_may_only_read_and_append_opens_a_migrated_store() {
     let db = PgDb::new();
     // The owner creates the store (the migrations need CREATE)…
     let store = PostgresStore::open(&db.url).expect("open as the owner");
-    store.append(note("by the owner")).expect("append");
+    store.append(common::note("by the owner")).expect("append");
     drop(store);
     // …a responder's role gets rows, not DDL: PostgreSQL 15 grants no CREATE on `public`.
     let role = format!("wr_limited_{}", std::process::id());
@@ -421,7 +405,7 @@ fn a_role_that_may_only_read_and_append_opens_a_migrated_store() {
     );
     let limited = format!("postgres://{role}:only-rows@{server_and_db}");
     let result = PostgresStore::open(&limited).and_then(|s| {
-        s.append(note("by a responder"))?;
+        s.append(common::note("by a responder"))?;
         verify(&s)
     });
     drop(db); // its grants go with it

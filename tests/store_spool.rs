@@ -17,28 +17,7 @@ use tmux::Tmux;
 use warroom::timeline::postgres::{PgOptions, PostgresStore};
 use warroom::timeline::spool::SpooledStore;
 use warroom::timeline::store::{Verdict, verify};
-use warroom::timeline::{Author, EventBody, IncidentId, Link, NewEvent, Store};
-
-fn note(text: &str) -> NewEvent {
-    NewEvent::new(
-        IncidentId("INC-1".into()),
-        Author("ana@alpha".into()),
-        EventBody::Note { text: text.into() },
-    )
-}
-
-fn notes(url: &str) -> Vec<String> {
-    let s = PostgresStore::open(url).expect("open");
-    let mut out = Vec::new();
-    s.scan(0, None, &mut |e| {
-        if let EventBody::Note { text } = e.body {
-            out.push(text);
-        }
-        true
-    })
-    .expect("scan");
-    out
-}
+use warroom::timeline::{Link, NewEvent, Store};
 
 fn spooled(url: &str, spool: &Path) -> SpooledStore {
     let server = PostgresStore::open_with(
@@ -66,13 +45,15 @@ fn actions_while_offline_wait_then_arrive_once_in_order() {
     let dir = tempfile::tempdir().expect("tempdir");
     let spool = SpooledStore::path_for(dir.path(), &relay.url(&db.url));
     let store = spooled(&relay.url(&db.url), &spool);
-    let first = store.append(note("online")).expect("append");
+    let first = store.append(common::note("online")).expect("append");
     assert!(!first.is_pending());
     assert_eq!(store.health().link, Link::Online);
 
     relay.vanish();
     for i in 0..3 {
-        let a = store.append(note(&format!("offline {i}"))).expect("spooled");
+        let a = store
+            .append(common::note(&format!("offline {i}")))
+            .expect("spooled");
         assert!(a.is_pending(), "appended while the server is gone: {a:?}");
     }
     let h = store.health();
@@ -86,7 +67,9 @@ fn actions_while_offline_wait_then_arrive_once_in_order() {
     );
     // meanwhile another host, still connected, writes
     let elsewhere = PostgresStore::open(&db.url).expect("open");
-    elsewhere.append(note("meanwhile elsewhere")).expect("append");
+    elsewhere
+        .append(common::note("meanwhile elsewhere"))
+        .expect("append");
 
     relay.start();
     wait_until("the spool drained", || {
@@ -94,7 +77,7 @@ fn actions_while_offline_wait_then_arrive_once_in_order() {
         h.pending == 0 && h.link == Link::Online
     });
     assert_eq!(
-        notes(&db.url),
+        common::notes(&PostgresStore::open(&db.url).expect("open")),
         vec![
             "online",
             "meanwhile elsewhere",
@@ -108,7 +91,7 @@ fn actions_while_offline_wait_then_arrive_once_in_order() {
         Verdict::Intact { events: 5, .. }
     ));
     // and, once online, appends go straight through again
-    assert!(!store.append(note("back")).expect("append").is_pending());
+    assert!(!store.append(common::note("back")).expect("append").is_pending());
 }
 
 #[test]
@@ -120,7 +103,7 @@ fn a_spool_left_by_a_closed_console_is_sent_once_when_the_server_returns() {
     let spool = SpooledStore::path_for(dir.path(), &url);
     let store = spooled(&url, &spool);
     relay.vanish();
-    let events: Vec<NewEvent> = (0..4).map(|i| note(&format!("kept {i}"))).collect();
+    let events: Vec<NewEvent> = (0..4).map(|i| common::note(&format!("kept {i}"))).collect();
     for e in &events {
         assert!(store.append(e.clone()).expect("spooled").is_pending());
     }
@@ -135,7 +118,10 @@ fn a_spool_left_by_a_closed_console_is_sent_once_when_the_server_returns() {
     assert_eq!(store.health().pending, 4, "the spool survived the restart");
     wait_until("the spool drained", || store.health().pending == 0);
     // nothing doubled: the one already there is skipped by its id; the rest keep their order
-    assert_eq!(notes(&db.url), vec!["kept 1", "kept 0", "kept 2", "kept 3"]);
+    assert_eq!(
+        common::notes(&PostgresStore::open(&db.url).expect("open")),
+        vec!["kept 1", "kept 0", "kept 2", "kept 3"]
+    );
     assert!(matches!(
         verify(&direct).expect("verify"),
         Verdict::Intact { events: 4, .. }
@@ -160,7 +146,7 @@ fn the_console_header_shows_offline_and_pending_until_the_server_returns() {
     relay.start();
     t.wait_for("typed while offline");
     t.wait_for("● saved");
-    let texts = notes(&db.url);
+    let texts = common::notes(&PostgresStore::open(&db.url).expect("open"));
     assert_eq!(
         texts.iter().filter(|t| *t == "typed while offline").count(),
         1,

@@ -569,6 +569,33 @@ async fn follow(
     }
 }
 
+/// One event into the events table, exactly as placed (the same statement serves appends and
+/// copies).
+async fn insert_row(
+    tx: &tokio_postgres::Transaction<'_>,
+    insert: &tokio_postgres::Statement,
+    raw: &RawEvent,
+) -> Result<u64, tokio_postgres::Error> {
+    tx.execute(
+        insert,
+        &[
+            &(raw.seq as i64),
+            &raw.id,
+            &(raw.schema as i32),
+            &raw.recorded_at,
+            &raw.occurred_at,
+            &raw.author,
+            &raw.incident,
+            &raw.kind,
+            &raw.payload,
+            &raw.dedup_key,
+            &&raw.prev_hash.0[..],
+            &&raw.hash.0[..],
+        ],
+    )
+    .await
+}
+
 fn row_to_raw(r: &Row) -> Result<RawEvent, tokio_postgres::Error> {
     let hash = |i: usize| -> Result<Hash, tokio_postgres::Error> {
         Ok(Hash::from_slice(r.try_get::<_, &[u8]>(i)?).unwrap_or_default())
@@ -717,24 +744,7 @@ async fn append_tx(c: &mut Client, events: &[NewEvent]) -> Result<Vec<Appended>,
         }
         seq += 1;
         let raw = RawEvent::place(e, seq, prev);
-        tx.execute(
-            &insert,
-            &[
-                &(raw.seq as i64),
-                &raw.id,
-                &(raw.schema as i32),
-                &raw.recorded_at,
-                &raw.occurred_at,
-                &raw.author,
-                &raw.incident,
-                &raw.kind,
-                &raw.payload,
-                &raw.dedup_key,
-                &&raw.prev_hash.0[..],
-                &&raw.hash.0[..],
-            ],
-        )
-        .await?;
+        insert_row(&tx, &insert, &raw).await?;
         prev = raw.hash;
         out.push(Appended {
             event: raw.into_event(),
@@ -786,24 +796,7 @@ async fn insert_raw(c: &mut Client, events: &[RawEvent], store: String) -> Resul
         )
         .await?;
     for raw in events {
-        tx.execute(
-            &insert,
-            &[
-                &(raw.seq as i64),
-                &raw.id,
-                &(raw.schema as i32),
-                &raw.recorded_at,
-                &raw.occurred_at,
-                &raw.author,
-                &raw.incident,
-                &raw.kind,
-                &raw.payload,
-                &raw.dedup_key,
-                &&raw.prev_hash.0[..],
-                &&raw.hash.0[..],
-            ],
-        )
-        .await?;
+        insert_row(&tx, &insert, raw).await?;
     }
     if let Some(last) = events.last() {
         tx.execute(

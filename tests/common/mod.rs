@@ -97,3 +97,27 @@ pub fn events(store: &Path) -> Vec<warroom::timeline::Event> {
 pub fn bodies(store: &Path) -> Vec<warroom::timeline::EventBody> {
     events(store).into_iter().map(|e| e.body).collect()
 }
+
+/// A note in incident INC-1 by `ana@host` (for the store tests).
+pub fn note(text: &str) -> warroom::timeline::NewEvent {
+    use warroom::timeline::{Author, EventBody, IncidentId, NewEvent};
+    NewEvent::new(
+        IncidentId("INC-1".into()),
+        Author("ana@host".into()),
+        EventBody::Note { text: text.into() },
+    )
+}
+
+/// The texts of a store's notes, in store order.
+pub fn notes(store: &dyn warroom::timeline::Store) -> Vec<String> {
+    let mut out = Vec::new();
+    store
+        .scan(0, None, &mut |e| {
+            if let warroom::timeline::EventBody::Note { text } = e.body {
+                out.push(text);
+            }
+            true
+        })
+        .expect("scan the store");
+    out
+}
