@@ -333,3 +333,29 @@ fn a_drill_whose_facilitator_died_is_taken_up_where_it_stood() {
     // Nobody acknowledged, so the contingency (5) fired too.
     assert_eq!(delivered, [1, 2, 3, 4, 5, 6], "each once, in order");
 }
+
+#[test]
+fn the_demo_without_a_terminal_plays_a_drill_and_prints_its_report() {
+    let sb = Sandbox::new();
+    let kept = sb.path("demo.db");
+    let out = sb.run(&sb.store(), &["demo", "--keep", kept.to_str().expect("path")]);
+    let text = common::stdout(&out);
+    assert!(out.status.success(), "{}\n{}", text, common::stderr(&out));
+    for part in [
+        "started: Ransomware on the file servers",
+        "inject 1  securityhub",
+        "inject 4  backup",
+        "ended: scenario time is up",
+        "# After-action report: Ransomware on the file servers (exercise)",
+        "objectives met.**",
+    ] {
+        assert!(text.contains(part), "`{part}` missing from:\n{text}");
+    }
+    // The simulated team played: its actions are on the timeline, and the chain is intact.
+    assert!(
+        common::events(&kept)
+            .iter()
+            .any(|e| e.author.as_str().ends_with("@demo-jump-01"))
+    );
+    assert!(sb.ok(&kept, &["verify"]).starts_with("ok:"));
+}
