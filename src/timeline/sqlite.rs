@@ -362,20 +362,7 @@ fn append_locked(conn: &mut Connection, events: &[NewEvent]) -> rusqlite::Result
             }
             seq += 1;
             let raw = RawEvent::place(e, seq, prev);
-            insert.execute(params![
-                raw.seq as i64,
-                raw.id,
-                raw.schema as i64,
-                raw.recorded_at,
-                raw.occurred_at,
-                raw.author,
-                raw.incident,
-                raw.kind,
-                raw.payload,
-                raw.dedup_key,
-                &raw.prev_hash.0[..],
-                &raw.hash.0[..],
-            ])?;
+            insert_row(&mut insert, &raw)?;
             prev = raw.hash;
             out.push(Appended {
                 event: raw.decode(),
@@ -389,6 +376,24 @@ fn append_locked(conn: &mut Connection, events: &[NewEvent]) -> rusqlite::Result
     )?;
     tx.commit()?;
     Ok(out)
+}
+
+/// One event into the events table, exactly as placed (appends and copies alike).
+fn insert_row(insert: &mut rusqlite::CachedStatement<'_>, raw: &RawEvent) -> rusqlite::Result<usize> {
+    insert.execute(params![
+        raw.seq as i64,
+        raw.id,
+        raw.schema as i64,
+        raw.recorded_at,
+        raw.occurred_at,
+        raw.author,
+        raw.incident,
+        raw.kind,
+        raw.payload,
+        raw.dedup_key,
+        &raw.prev_hash.0[..],
+        &raw.hash.0[..],
+    ])
 }
 
 /// Copied events, verbatim, after the head (see [`Store::import_raw`]).
@@ -416,20 +421,7 @@ fn import_locked(conn: &mut Connection, events: &[RawEvent]) -> Result<Result<()
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?;
         for raw in events {
-            insert.execute(params![
-                raw.seq as i64,
-                raw.id,
-                raw.schema as i64,
-                raw.recorded_at,
-                raw.occurred_at,
-                raw.author,
-                raw.incident,
-                raw.kind,
-                raw.payload,
-                raw.dedup_key,
-                &raw.prev_hash.0[..],
-                &raw.hash.0[..],
-            ])?;
+            insert_row(&mut insert, raw)?;
         }
     }
     tx.execute(
