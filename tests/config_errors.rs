@@ -8,21 +8,9 @@ mod common;
 #[test]
 fn every_invalid_config_is_rejected_with_file_line_and_key() {
     let sb = common::Sandbox::new();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid_configs");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("tests/invalid_configs")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
+    let files = common::expectations("tests/invalid_configs");
     assert!(files.len() >= 10, "only {} invalid configs", files.len());
-    for file in files {
-        let text = std::fs::read_to_string(&file).expect("read");
-        let expect = text
-            .lines()
-            .find_map(|l| l.strip_prefix("# expect: "))
-            .unwrap_or_else(|| panic!("{} has no `# expect:` line", file.display()));
+    for (file, expected) in files {
         let mut c = std::process::Command::new(common::BIN);
         c.arg("--config")
             .arg(&file)
@@ -34,14 +22,7 @@ fn every_invalid_config_is_rejected_with_file_line_and_key() {
         let err = common::stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{}: {err}", file.display());
         assert!(!err.contains("panicked"), "{err}");
-        let name = file.display().to_string();
-        for part in expect.split(" | ") {
-            let part = part.trim();
-            let wanted = if part.starts_with(':') && part.ends_with(':') {
-                format!("{name}{part}")
-            } else {
-                part.to_string()
-            };
+        for wanted in expected {
             assert!(
                 err.contains(&wanted),
                 "{}: expected `{wanted}` in:\n{err}",

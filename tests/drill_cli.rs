@@ -21,32 +21,15 @@ fn mini() -> PathBuf {
 #[test]
 fn every_invalid_scenario_is_rejected_with_file_line_and_field() {
     let sb = Sandbox::new();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid_scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/invalid_scenarios")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
+    let files = common::expectations("tests/invalid_scenarios");
     assert!(files.len() >= 25, "only {} invalid scenarios", files.len());
-    for file in files {
-        let text = std::fs::read_to_string(&file).expect("read");
-        let expect = text
-            .lines()
-            .find_map(|l| l.strip_prefix("# expect: "))
-            .unwrap_or_else(|| panic!("{} has no `# expect:` line", file.display()));
+    for (file, expected) in files {
         let name = file.display().to_string();
         let out = sb.run(&sb.store(), &["drill", "check", &name]);
         let err = common::stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{name}: {err}");
         assert!(!err.contains("panicked"), "{err}");
-        for part in expect.split(" | ").map(str::trim) {
-            let wanted = if part.starts_with(':') {
-                format!("{name}{part}")
-            } else {
-                part.to_string()
-            };
+        for wanted in expected {
             assert!(err.contains(&wanted), "{name}: expected `{wanted}` in:\n{err}");
         }
     }

@@ -5,7 +5,7 @@
 
 use crate::cli::DemoArgs;
 use crate::config::Config;
-use crate::drill::builtin;
+use crate::drill::builtin::{self, Loaded};
 use crate::drill::facilitator::Facilitator;
 use crate::drill::headless;
 use crate::drill::player::{MAX_CONSOLE_SPEED, MAX_SPEED};
@@ -13,7 +13,7 @@ use crate::drill::report::after_action;
 use crate::drill::scenario::Scenario;
 use crate::drill::score::runs;
 use crate::drill::simulate::Simulator;
-use crate::incident::runbook::load_runbooks;
+use crate::incident::runbook::{Runbook, load_runbooks};
 use crate::timeline::sqlite::SqliteStore;
 use crate::timeline::{Event, Store, Subscription};
 use anyhow::{Context, Result};
@@ -38,12 +38,15 @@ pub fn prepare(args: &DemoArgs) -> Result<(SqliteStore, PathBuf)> {
 }
 
 pub fn run(args: &DemoArgs, config: &Config, theme: Option<&str>) -> Result<()> {
+    let runbooks = load_runbooks(config.runbooks_dir().as_deref())?;
+    let names: Vec<&str> = runbooks.iter().map(|r| r.name.as_str()).collect();
+    let loaded = builtin::load(&args.scenario, &names)?;
     let (store, path) = prepare(args)?;
     let store: Arc<dyn Store> = Arc::new(store);
     let result = if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-        live(store.clone(), args, config, theme)
+        live(store.clone(), loaded, &runbooks, config, theme)
     } else {
-        walk_through(store.clone(), args, config)
+        walk_through(store.clone(), loaded, &runbooks)
     };
     drop(store);
     if args.keep.is_none() {
@@ -59,10 +62,13 @@ pub fn run(args: &DemoArgs, config: &Config, theme: Option<&str>) -> Result<()> 
     result
 }
 
-fn live(store: Arc<dyn Store>, args: &DemoArgs, config: &Config, theme: Option<&str>) -> Result<()> {
-    let runbooks = load_runbooks(config.runbooks_dir().as_deref())?;
-    let names: Vec<&str> = runbooks.iter().map(|r| r.name.as_str()).collect();
-    let loaded = builtin::load(&args.scenario, &names)?;
+fn live(
+    store: Arc<dyn Store>,
+    loaded: Loaded,
+    runbooks: &[Runbook],
+    config: &Config,
+    theme: Option<&str>,
+) -> Result<()> {
     let mut console = super::console::setup(config, store.as_ref(), false, theme)?;
     // The team reads the timeline like any console: from before the drill's first event.
     let _team = spawn_team(store.clone(), loaded.scenario.clone(), store.head()?.seq)?;
@@ -71,7 +77,7 @@ fn live(store: Arc<dyn Store>, args: &DemoArgs, config: &Config, theme: Option<&
         loaded.text,
         DEMO_SPEED,
         MAX_CONSOLE_SPEED,
-        &runbooks,
+        runbooks,
         chrono::Utc::now(),
     );
     store.append_batch(&first).context("starting the demo drill")?;
@@ -113,10 +119,7 @@ pub fn spawn_team(store: Arc<dyn Store>, scenario: Scenario, after: u64) -> Resu
 }
 
 /// No terminal: play the drill headless with the simulated team, then print the report.
-fn walk_through(store: Arc<dyn Store>, args: &DemoArgs, config: &Config) -> Result<()> {
-    let runbooks = load_runbooks(config.runbooks_dir().as_deref())?;
-    let names: Vec<&str> = runbooks.iter().map(|r| r.name.as_str()).collect();
-    let loaded = builtin::load(&args.scenario, &names)?;
+fn walk_through(store: Arc<dyn Store>, loaded: Loaded, runbooks: &[Runbook]) -> Result<()> {
     let scenario = loaded.scenario.clone();
     println!(
         "A drill ({}) played at {WALK_THROUGH_SPEED}× by a simulated team, on a temporary store.\n\
@@ -129,7 +132,7 @@ fn walk_through(store: Arc<dyn Store>, args: &DemoArgs, config: &Config) -> Resu
         loaded.text,
         WALK_THROUGH_SPEED,
         MAX_SPEED,
-        &runbooks,
+        runbooks,
         now,
     );
     let opts = headless::Options {

@@ -7,7 +7,7 @@ use crate::drill::facilitator::Facilitator;
 use crate::drill::headless::{self, Options};
 use crate::drill::player::{MAX_CONSOLE_SPEED, MAX_SPEED};
 use crate::drill::report::{after_action, find_run};
-use crate::drill::scenario::{Scenario, format_offset};
+use crate::drill::scenario::format_offset;
 use crate::drill::score::runs;
 use crate::incident::runbook::{Runbook, load_runbooks};
 use crate::timeline::{NewEvent, Store};
@@ -143,12 +143,7 @@ fn take_up(
             run.run
         );
     }
-    let scenario = Scenario::parse(
-        &format!("the scenario recorded by run {}", run.run),
-        &run.definition,
-        None,
-    )
-    .context("reading the run's scenario")?;
+    let scenario = run.scenario().context("reading the run's scenario")?;
     let max_speed = if args.headless {
         MAX_SPEED
     } else {
@@ -194,12 +189,7 @@ fn report(store: &dyn Store, args: &DrillReportArgs) -> Result<()> {
             ),
         }
     };
-    let scenario = Scenario::parse(
-        &format!("the scenario recorded by run {}", run.run),
-        &run.definition,
-        None,
-    )
-    .context("reading the run's scenario")?;
+    let scenario = run.scenario().context("reading the run's scenario")?;
     let what = format!("the after-action report of {}", run.run);
     super::write_output(args.output.as_deref(), &what, |out| {
         after_action(&scenario, run, &events, chrono::Utc::now(), out)

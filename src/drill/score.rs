@@ -184,6 +184,12 @@ impl Run {
         clock
     }
 
+    /// The scenario as this run recorded it at its start (whatever the files say today).
+    pub fn scenario(&self) -> Result<Scenario, crate::config::ConfigError> {
+        let origin = format!("the scenario recorded by run {}", self.run);
+        Scenario::parse(&origin, &self.definition, None)
+    }
+
     /// Whether `body` is one of this run's `drill.*` events.
     pub fn owns(&self, body: &EventBody) -> bool {
         drill_run(body).is_some_and(|id| name(id) == self.run)

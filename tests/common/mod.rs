@@ -121,3 +121,40 @@ pub fn notes(store: &dyn warroom::timeline::Store) -> Vec<String> {
         .expect("scan the store");
     out
 }
+
+/// The `.toml` files of a folder of invalid inputs, in name order, each with what its last
+/// line `# expect: A | B | …` says the error must contain. `:N:` parts stand for
+/// `FILE:N:` (the line, after the file's own name).
+pub fn expectations(folder: &str) -> Vec<(PathBuf, Vec<String>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(&file).expect("read");
+            let expect = text
+                .lines()
+                .find_map(|l| l.strip_prefix("# expect: "))
+                .unwrap_or_else(|| panic!("{} has no `# expect:` line", file.display()));
+            let name = file.display().to_string();
+            let parts = expect
+                .split(" | ")
+                .map(str::trim)
+                .map(|p| {
+                    if p.starts_with(':') {
+                        format!("{name}{p}")
+                    } else {
+                        p.to_string()
+                    }
+                })
+                .collect();
+            (file, parts)
+        })
+        .collect()
+}
