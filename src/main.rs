@@ -18,7 +18,7 @@ fn main() {
         Ok(code) => code,
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "command failed");
-            eprintln!("warroom: {e:#}");
+            commands::out::eprint(format_args!("warroom: {e:#}\n"));
             1
         }
     };

@@ -1,6 +1,7 @@
 //! `warroom check`: is the configuration sound, and can the store be opened? Everything the
 //! console would trip over at start-up, reported before an incident rather than during one.
 
+use super::out::outln;
 use crate::config::Config;
 use crate::sources::client::{Client, Poll};
 use crate::sources::{Snapshot, SourceConfig, SourceError};
@@ -10,10 +11,10 @@ use anyhow::{Result, bail};
 
 pub fn run(cli_store: Option<&str>, config: &Config, theme_name: Option<&str>, offline: bool) -> Result<()> {
     let file = config.file.as_ref().map(|f| f.display().to_string());
-    println!(
+    outln!(
         "config    {}",
         file.as_deref().unwrap_or("none (built-in defaults)")
-    );
+    )?;
     let keys = match &config.keys {
         Some(table) => {
             Keymap::with_overrides(table, file.as_deref().unwrap_or("config.toml"), &config.text)?;
@@ -21,29 +22,29 @@ pub fn run(cli_store: Option<&str>, config: &Config, theme_name: Option<&str>, o
         }
         None => "defaults".to_string(),
     };
-    println!("keys      {keys}");
+    outln!("keys      {keys}")?;
     let theme = super::console::load_theme(config, theme_name)?;
-    println!("theme     {}", theme.name);
+    outln!("theme     {}", theme.name)?;
     let books = crate::incident::runbook::load_runbooks(config.runbooks_dir().as_deref())?;
     let names: Vec<&str> = books.iter().map(|b| b.name.as_str()).collect();
-    println!("runbooks  {}", names.join(", "));
+    outln!("runbooks  {}", names.join(", "))?;
     let store = super::open(cli_store, config)?;
     let head = store.head()?;
-    println!("store     {} ({} events)", store.describe(), head.seq);
+    outln!("store     {} ({} events)", store.describe(), head.seq)?;
     if config.source.is_empty() {
-        println!("sources   none");
+        outln!("sources   none")?;
     } else if offline {
-        println!(
+        outln!(
             "sources   {} configured (not contacted: --offline)",
             config.source.len()
-        );
+        )?;
     } else {
         let failed = contact_sources(&config.source)?;
         if failed > 0 {
             bail!("{failed} of {} sources failed", config.source.len());
         }
     }
-    println!("ok");
+    outln!("ok")?;
     Ok(())
 }
 
@@ -64,11 +65,14 @@ fn contact_sources(sources: &[SourceConfig]) -> Result<usize> {
         });
         futures::future::join_all(polls).await
     });
-    println!("sources");
-    println!(
+    outln!("sources")?;
+    outln!(
         "  {:<20} {:<12} {:<7} {:>8}  detail",
-        "NAME", "KIND", "RESULT", "TIME"
-    );
+        "NAME",
+        "KIND",
+        "RESULT",
+        "TIME"
+    )?;
     let mut failed = 0;
     for (s, outcome, elapsed) in results {
         let ms = format!("{}ms", elapsed.as_millis());
@@ -79,14 +83,14 @@ fn contact_sources(sources: &[SourceConfig]) -> Result<usize> {
                 ("FAILED", e.to_string())
             }
         };
-        println!(
+        outln!(
             "  {:<20} {:<12} {:<7} {:>8}  {}",
             clean_line(&s.name),
             s.kind.label(),
             result,
             ms,
             clean_line(&detail)
-        );
+        )?;
     }
     Ok(failed)
 }

@@ -1,3 +1,4 @@
+use super::out::{ackln, errln};
 use crate::cli::DeclareArgs;
 use crate::config::Config;
 use crate::incident::Declaration;
@@ -43,8 +44,9 @@ pub fn run(store: &dyn Store, config: &Config, args: &DeclareArgs) -> Result<()>
     }
     let (id, events) = declaration(args, config, &Author::current_user())?;
     store.append_batch(&events)?;
-    println!("{id}");
-    eprintln!(
+    // Durable from here on: whatever happens to the output, the command has succeeded.
+    ackln!("{id}");
+    errln!(
         "Declared {id} ({}): {} — it is now on the timeline at {}",
         args.severity,
         crate::text::clean_line(args.title.trim()),

@@ -3,6 +3,7 @@
 //! backup jobs, metrics and the timeline move within seconds. Without a terminal it plays the
 //! same drill headless, faster, and prints the after-action report.
 
+use super::out::{self, errln, outln};
 use crate::cli::DemoArgs;
 use crate::config::Config;
 use crate::drill::builtin::{self, Loaded};
@@ -17,7 +18,7 @@ use crate::incident::runbook::{Runbook, load_runbooks};
 use crate::timeline::sqlite::SqliteStore;
 use crate::timeline::{Event, Store, Subscription};
 use anyhow::{Context, Result};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,7 +55,7 @@ pub fn run(args: &DemoArgs, config: &Config, theme: Option<&str>) -> Result<()> 
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
     } else {
-        eprintln!(
+        errln!(
             "Kept the store: try `warroom --store {} drill report`",
             path.display()
         );
@@ -121,11 +122,11 @@ pub fn spawn_team(store: Arc<dyn Store>, scenario: Scenario, after: u64) -> Resu
 /// No terminal: play the drill headless with the simulated team, then print the report.
 fn walk_through(store: Arc<dyn Store>, loaded: Loaded, runbooks: &[Runbook]) -> Result<()> {
     let scenario = loaded.scenario.clone();
-    println!(
+    outln!(
         "A drill ({}) played at {WALK_THROUGH_SPEED}× by a simulated team, on a temporary store.\n\
          In a terminal, `warroom demo` shows it live in the console.\n",
         scenario.title
-    );
+    )?;
     let now = chrono::Utc::now();
     let (f, first) = Facilitator::start(
         loaded.scenario,
@@ -139,19 +140,16 @@ fn walk_through(store: Arc<dyn Store>, loaded: Loaded, runbooks: &[Runbook]) -> 
         controls: false,
         team: Some(Simulator::new(scenario.clone())),
     };
-    let finished = headless::run(store.clone(), f, first, opts, &mut std::io::stdout().lock())?;
-    println!("\n--- the after-action report (`warroom drill report`) ---\n");
+    let finished = headless::run(store.clone(), f, first, opts, &mut out::stdout())?;
+    outln!("\n--- the after-action report (`warroom drill report`) ---\n")?;
     let events = super::all_events(store.as_ref())?;
     let all = runs(&events);
     let run = all
         .iter()
         .find(|r| r.run == finished.run)
         .context("the demo's run is not on the timeline")?;
-    after_action(
-        &scenario,
-        run,
-        &events,
-        chrono::Utc::now(),
-        &mut std::io::stdout().lock(),
-    )
+    let mut report = std::io::BufWriter::new(out::stdout());
+    after_action(&scenario, run, &events, chrono::Utc::now(), &mut report)?;
+    report.flush()?;
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! `warroom drill list|check|run|resume|report`.
 
+use super::out::{self, errln, outln};
 use crate::cli::{DrillCommand, DrillReportArgs, DrillResumeArgs, DrillRunArgs};
 use crate::config::Config;
 use crate::drill::builtin::{self, Loaded};
@@ -19,7 +20,7 @@ pub fn run(cmd: &DrillCommand, store: Option<&str>, config: &Config, theme: Opti
     let names: Vec<&str> = runbooks.iter().map(|r| r.name.as_str()).collect();
     match cmd {
         DrillCommand::List => list(&names).map(|()| 0),
-        DrillCommand::Check { files } => Ok(check(files, &names)),
+        DrillCommand::Check { files } => check(files, &names),
         DrillCommand::Run(args) => {
             let loaded = builtin::load(&args.scenario, &names)?;
             let store: Arc<dyn Store> = super::open(store, config)?.into();
@@ -36,27 +37,27 @@ pub fn run(cmd: &DrillCommand, store: Option<&str>, config: &Config, theme: Opti
 fn list(runbooks: &[&str]) -> Result<()> {
     for loaded in builtin::all(runbooks)? {
         let s = &loaded.scenario;
-        println!(
+        outln!(
             "{:<16} {:>2} injects  {:>2} objectives  {}  {}",
             s.name,
             s.injects.len(),
             s.objectives.len(),
             format_offset(s.duration),
             s.title
-        );
+        )?;
     }
-    println!("\nPlay one with `warroom drill run NAME`; see its file with `warroom drill check NAME`.");
+    outln!("\nPlay one with `warroom drill run NAME`; see its file with `warroom drill check NAME`.")?;
     Ok(())
 }
 
 /// Every file checked; the exit code is 1 if any failed.
-fn check(files: &[String], runbooks: &[&str]) -> i32 {
+fn check(files: &[String], runbooks: &[&str]) -> Result<i32> {
     let mut failed = 0;
     for file in files {
         match builtin::load(file, runbooks) {
             Ok(loaded) => {
                 let s = &loaded.scenario;
-                println!(
+                outln!(
                     "{}: ok — {} ({} injects, {} objectives, {} roles, {})",
                     loaded.origin,
                     s.title,
@@ -64,15 +65,15 @@ fn check(files: &[String], runbooks: &[&str]) -> i32 {
                     s.objectives.len(),
                     s.roles.len(),
                     format_offset(s.duration)
-                );
+                )?;
             }
             Err(e) => {
                 failed += 1;
-                eprintln!("{e}");
+                errln!("{e}");
             }
         }
     }
-    i32::from(failed > 0)
+    Ok(i32::from(failed > 0))
 }
 
 fn play(
@@ -168,7 +169,7 @@ fn facilitate(
             controls: true,
             team: None,
         };
-        headless::run(store, f, first, opts, &mut std::io::stdout().lock())?;
+        headless::run(store, f, first, opts, &mut out::stdout())?;
         return Ok(());
     }
     let mut console = super::console::setup(config, store.as_ref(), false, theme)?;

@@ -1,5 +1,6 @@
 //! `warroom init`: write a commented example configuration, never over an existing one.
 
+use super::out::outln;
 use anyhow::{Context, Result, bail};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -27,11 +28,11 @@ pub fn run(path: Option<&Path>, force: bool) -> Result<()> {
     let mut file = std::fs::File::create(&path).with_context(|| format!("writing {}", path.display()))?;
     file.write_all(EXAMPLE.as_bytes())
         .with_context(|| format!("writing {}", path.display()))?;
-    println!("wrote {}", path.display());
-    println!(
+    outln!("wrote {}", path.display())?;
+    outln!(
         "edit its [[source]] entries, then run `warroom check --config {}`",
         path.display()
-    );
+    )?;
     Ok(())
 }
 

@@ -1,7 +1,8 @@
+use super::out::ackln;
 use crate::cli::{LogArgs, LogKind};
 use crate::timeline::{Appended, Author, EventBody, IncidentId, NewEvent, Store};
 use anyhow::{Context, Result, bail};
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, Read};
 
 pub fn run(store: &dyn Store, args: &LogArgs) -> Result<()> {
     let (incident, _) = super::pick_incident(store, args.incident.as_deref())?;
@@ -22,7 +23,7 @@ pub fn run(store: &dyn Store, args: &LogArgs) -> Result<()> {
         args.text.clone()
     };
     let appended = store.append(event(args, &incident, &author, text.trim_end())?)?;
-    report(&appended, &incident)?;
+    acknowledge(&appended, &incident);
     Ok(())
 }
 
@@ -35,7 +36,7 @@ fn each_line(store: &dyn Store, args: &LogArgs, incident: &IncidentId, author: &
             continue;
         }
         let appended = store.append(event(args, incident, author, &line)?)?;
-        report(&appended, incident)?;
+        acknowledge(&appended, incident);
     }
     Ok(())
 }
@@ -63,24 +64,21 @@ fn event(args: &LogArgs, incident: &IncidentId, author: &Author, text: &str) -> 
     Ok(e)
 }
 
-/// `#SEQ ID` first, so scripts can read it; the rest for people.
-fn report(a: &Appended, incident: &IncidentId) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+/// `#SEQ ID` first, so scripts can read it; the rest for people. The event is durable already,
+/// so nothing that happens to this line makes the command fail ([`super::out::acknowledge`]).
+fn acknowledge(a: &Appended, incident: &IncidentId) {
     if a.duplicate {
-        writeln!(
-            out,
+        ackln!(
             "#{} {} already on the timeline of {incident}",
-            a.event.seq, a.event.id
-        )?;
+            a.event.seq,
+            a.event.id
+        );
     } else {
-        writeln!(
-            out,
+        ackln!(
             "#{} {} {} logged to {incident}",
             a.event.seq,
             a.event.id,
             a.event.kind()
-        )?;
+        );
     }
-    out.flush()?;
-    Ok(())
 }

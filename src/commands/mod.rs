@@ -9,6 +9,7 @@ pub mod drill;
 pub mod export;
 pub mod init;
 pub mod log;
+pub mod out;
 pub mod status;
 pub mod store;
 pub mod verify;
@@ -18,6 +19,7 @@ use crate::config::{Config, default_store_path};
 use crate::incident::{Projection, fold_store};
 use crate::timeline::{IncidentId, Store, StoreSpec, open_store};
 use anyhow::{Context, Result, bail};
+use out::{errln, outln};
 use std::io::Write;
 use std::path::Path;
 
@@ -109,13 +111,13 @@ pub fn pick_incident(store: &dyn Store, explicit: Option<&str>) -> Result<(Incid
 pub fn runbooks(config: &Config) -> Result<()> {
     let books = crate::incident::runbook::load_runbooks(config.runbooks_dir().as_deref())?;
     for b in &books {
-        println!(
+        outln!(
             "{:<14} {:>3} items  {}  ({})",
             b.name,
             b.items.len(),
             b.title,
             b.origin
-        );
+        )?;
     }
     Ok(())
 }
@@ -131,7 +133,7 @@ pub fn all_events(store: &dyn Store) -> Result<Vec<crate::timeline::Event>> {
 }
 
 /// Write a report to `path` (then say `Wrote {what} to PATH` on standard error), or to
-/// standard output.
+/// standard output (a reader that goes away is not an error: [`out`]).
 pub fn write_output(
     path: Option<&Path>,
     what: &str,
@@ -145,10 +147,10 @@ pub fn write_output(
             write(&mut out)?;
             out.flush()
                 .with_context(|| format!("{}: cannot write", path.display()))?;
-            eprintln!("Wrote {what} to {}", path.display());
+            errln!("Wrote {what} to {}", path.display());
         }
         None => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut out = std::io::BufWriter::new(out::stdout());
             write(&mut out)?;
             out.flush()?;
         }

@@ -1,3 +1,4 @@
+use super::out::outln;
 use crate::cli::StatusArgs;
 use crate::incident::{Incident, ResponderState, fold_store};
 use crate::text::clean_line;
@@ -17,18 +18,18 @@ pub fn run(store: &dyn Store, args: &StatusArgs) -> Result<()> {
         .collect();
     if args.json {
         let list: Vec<_> = shown.iter().map(|i| to_json(i, now)).collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        outln!("{}", serde_json::to_string_pretty(&list)?)?;
         return Ok(());
     }
     if shown.is_empty() {
-        println!("No open incidents in {}.", store.describe());
+        outln!("No open incidents in {}.", store.describe())?;
         return Ok(());
     }
     for (n, inc) in shown.iter().enumerate() {
         if n > 0 {
-            println!();
+            outln!()?;
         }
-        print!("{}", human(inc, now));
+        super::out::print(format_args!("{}", human(inc, now)))?;
     }
     Ok(())
 }

@@ -1,3 +1,4 @@
+use super::out::{errln, outln};
 use crate::timeline::Store;
 use crate::timeline::store::{Verdict, verify};
 use anyhow::Result;
@@ -9,15 +10,15 @@ pub const TAMPERED: i32 = 3;
 pub fn run(store: &dyn Store) -> Result<i32> {
     match verify(store)? {
         Verdict::Intact { events, head } => {
-            println!(
+            outln!(
                 "ok: {events} events, hash chain intact; head {}",
                 &head.to_hex()[..16]
-            );
+            )?;
             Ok(0)
         }
         Verdict::Broken { seq, reason } => {
-            println!("TAMPERED: event #{seq}: {reason}");
-            eprintln!(
+            outln!("TAMPERED: event #{seq}: {reason}")?;
+            errln!(
                 "{}: the timeline does not verify from event #{seq} on; keep a copy of the file as evidence",
                 store.describe()
             );

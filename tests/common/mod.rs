@@ -80,6 +80,21 @@ pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
+/// The writing end of a pipe whose reading end is already closed, for a child's standard
+/// output or error: every write to it fails with EPIPE, as in `warroom verify | head -0`, but
+/// deterministically (no race with the reader's exit).
+pub fn closed_pipe() -> std::process::Stdio {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+    let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
+    assert_eq!(rc, 0, "pipe2: {}", std::io::Error::last_os_error());
+    // SAFETY: both are fresh descriptors from pipe2, owned by nothing else.
+    let (reader, writer) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(reader);
+    writer.into()
+}
+
 /// Every event in an SQLite store, in order.
 pub fn events(store: &Path) -> Vec<warroom::timeline::Event> {
     use warroom::timeline::Store;

@@ -1,0 +1,206 @@
+//! The command line at its edges (issue 11, items 5 and 6): standard output closed by its reader
+//! or failing, standard input that is not UTF-8, and times too far away to mean anything.
+//! Real binary, real SQLite files in temporary folders.
+
+mod common;
+
+use common::{Sandbox, stderr};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use warroom::timeline::EventBody;
+
+/// Run `c` with standard output a pipe whose reading end is already closed, as in
+/// `warroom verify | head -0`: every write to it fails with EPIPE.
+fn closed_stdout(mut c: Command) -> Output {
+    c.stdout(common::closed_pipe())
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped());
+    c.output().expect("run warroom")
+}
+
+/// Run `c` with standard output on `/dev/full`: every write fails with ENOSPC.
+fn full_stdout(mut c: Command) -> Output {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("open /dev/full");
+    c.stdout(full).stdin(Stdio::null()).stderr(Stdio::piped());
+    c.output().expect("run warroom")
+}
+
+/// Exited with `code`, and said nothing about a panic or the pipe.
+fn quietly(out: &Output, code: i32, what: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(code), "{what}: {err}");
+    assert!(!err.contains("panicked"), "{what}: {err}");
+    assert!(!err.to_lowercase().contains("broken pipe"), "{what}: {err}");
+}
+
+fn mini() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/scenarios/mini.toml")
+        .display()
+        .to_string()
+}
+
+fn declared(store: &Path) -> usize {
+    common::bodies(store)
+        .iter()
+        .filter(|b| matches!(b, EventBody::IncidentDeclared { .. }))
+        .count()
+}
+
+#[test]
+fn every_printing_command_exits_quietly_with_its_real_status_when_stdout_is_closed() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "Checkout API failing");
+    sb.ok(&st, &["log", "db-01 failed over"]);
+    let bad_scenario = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/invalid_scenarios/bad-severity.toml")
+        .display()
+        .to_string();
+    let init_file = sb.path("etc/config.toml").display().to_string();
+    let copy = sb.path("copy.db").display().to_string();
+    let cases: &[(&[&str], i32)] = &[
+        (&["status"], 0),
+        (&["status", "--json"], 0),
+        (&["status", "--all"], 0),
+        (&["verify"], 0),
+        (&["runbooks"], 0),
+        (&["check", "--offline"], 0),
+        (&["drill", "list"], 0),
+        (&["drill", "check", "ransomware"], 0),
+        (&["drill", "check", "ransomware", &bad_scenario], 1),
+        (&["export", "--format", "md"], 0),
+        (&["export", "--format", "json"], 0),
+        (&["export", "--format", "csv"], 0),
+        (&["init", &init_file], 0),
+        (
+            &[
+                "store",
+                "copy",
+                "--from",
+                &st.display().to_string(),
+                "--to",
+                &copy,
+            ],
+            0,
+        ),
+    ];
+    for (args, code) in cases {
+        let out = closed_stdout(sb.cmd(&st, args));
+        quietly(&out, *code, &format!("warroom {args:?}"));
+    }
+    // The work behind the output was done all the same.
+    assert!(Path::new(&init_file).is_file(), "init wrote its file");
+    assert_eq!(common::events(Path::new(&copy)).len(), common::events(&st).len());
+}
+
+#[test]
+fn verify_into_a_closed_pipe_still_says_tampered_by_its_exit_code() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "evidence");
+    sb.ok(&st, &["log", "a note"]);
+    let conn = rusqlite::Connection::open(&st).expect("raw open");
+    conn.execute_batch("UPDATE events SET payload = '{\"text\":\"nothing happened\"}' WHERE seq = 2")
+        .expect("tamper");
+    drop(conn);
+    // The real status, so that `warroom verify | head -1` under `set -o pipefail` tells.
+    let out = closed_stdout(sb.cmd(&st, &["verify"]));
+    quietly(&out, 3, "verify of a tampered store");
+    assert!(
+        stderr(&out).contains("does not verify from event #"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_headless_drill_into_a_closed_pipe_plays_to_its_end() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    let out = closed_stdout(sb.cmd(&st, &["drill", "run", "--headless", "--speed", "3600", &mini()]));
+    quietly(&out, 0, "drill run --headless");
+    let bodies = common::bodies(&st);
+    assert!(
+        bodies.iter().any(|b| matches!(b, EventBody::DrillEnded { .. })),
+        "the drill was ended on the timeline"
+    );
+    let out = closed_stdout(sb.cmd(&st, &["drill", "report"]));
+    quietly(&out, 0, "drill report");
+}
+
+#[test]
+fn other_write_errors_are_still_errors_but_never_panics() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "disk full");
+    for args in [&["status"][..], &["verify"], &["runbooks"], &["export"]] {
+        let out = full_stdout(sb.cmd(&st, args));
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(err.contains("standard output"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn declare_and_log_exit_0_once_durable_whatever_happens_to_their_output() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    let declare = ["declare", "--title", "Checkout API failing", "--severity", "2"];
+    let out = closed_stdout(sb.cmd(&st, &declare));
+    quietly(&out, 0, "declare into a closed pipe");
+    assert_eq!(declared(&st), 1);
+
+    let log = ["log", "--dedup-key", "alert-42", "checkout 5xx over 2%"];
+    let out = closed_stdout(sb.cmd(&st, &log));
+    quietly(&out, 0, "log into a closed pipe");
+    assert_eq!(common::notes(&*open(&st)), vec!["checkout 5xx over 2%"]);
+    // The script retries (it cannot know): the key keeps it single.
+    let out = closed_stdout(sb.cmd(&st, &log));
+    quietly(&out, 0, "log retried into a closed pipe");
+    let out = full_stdout(sb.cmd(&st, &log));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(common::notes(&*open(&st)), vec!["checkout 5xx over 2%"]);
+
+    // Output that fails otherwise (a full disk) is told on standard error, and is not a failure.
+    let out = full_stdout(sb.cmd(&st, &["log", "--incident", &incident(&st), "second"]));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("is on the timeline"), "{err}");
+    let out = full_stdout(sb.cmd(&st, &declare));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(declared(&st), 2);
+    assert_eq!(common::notes(&*open(&st)), vec!["checkout 5xx over 2%", "second"]);
+
+    // Standard error closed too: still a quiet 0.
+    let mut c = sb.cmd(&st, &["log", "--incident", &incident(&st), "third"]);
+    c.stdin(Stdio::null())
+        .stdout(common::closed_pipe())
+        .stderr(common::closed_pipe());
+    let status = c.status().expect("run warroom");
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(common::notes(&*open(&st)).len(), 3);
+    // Every one of those appends is in the chain once.
+    let verify = sb.ok(&st, &["verify"]);
+    assert!(verify.starts_with("ok: "), "{verify}");
+}
+
+fn open(store: &Path) -> Box<dyn warroom::timeline::Store> {
+    Box::new(warroom::timeline::sqlite::SqliteStore::open(store).expect("open"))
+}
+
+/// The first incident declared in the store.
+fn incident(store: &Path) -> String {
+    common::events(store)
+        .into_iter()
+        .find(|e| matches!(e.body, EventBody::IncidentDeclared { .. }))
+        .map(|e| e.incident.0)
+        .expect("an incident")
+}
