@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{Sandbox, stderr};
+use common::{Sandbox, stderr, stdout};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use warroom::timeline::EventBody;
@@ -203,4 +204,67 @@ fn incident(store: &Path) -> String {
         .find(|e| matches!(e.body, EventBody::IncidentDeclared { .. }))
         .map(|e| e.incident.0)
         .expect("an incident")
+}
+/// `log --each-line -` fed `input`; returns the output.
+fn each_line(sb: &Sandbox, st: &Path, args: &[&str], input: &[u8]) -> Output {
+    let mut c = sb.cmd(st, args);
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(input).expect("write");
+    drop(stdin);
+    child.wait_with_output().expect("wait")
+}
+
+#[test]
+fn each_line_keeps_going_past_bytes_that_are_not_utf8() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "alerts");
+    let out = each_line(
+        &sb,
+        &st,
+        &["log", "--each-line", "-"],
+        b"first\n\xff\xfebad\nthird\n",
+    );
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(
+        common::notes(&*open(&st)),
+        vec!["first", "\u{FFFD}\u{FFFD}bad", "third"]
+    );
+    assert_eq!(
+        stdout(&out).lines().filter(|l| l.contains("logged to")).count(),
+        3,
+        "{}",
+        stdout(&out)
+    );
+    assert!(err.contains("line 2"), "{err}");
+    assert!(err.contains("1 of 3 lines"), "{err}");
+    assert!(err.contains("U+FFFD"), "{err}");
+
+    // The whole of standard input as one note, likewise.
+    let out = each_line(&sb, &st, &["log", "-"], b"one\n\xc3(two\n");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(common::notes(&*open(&st))[3], "one\n\u{FFFD}(two");
+    assert!(err.contains("U+FFFD"), "{err}");
+
+    // A pipeline whose reader has gone keeps logging every line.
+    let mut c = sb.cmd(&st, &["log", "--each-line", "-"]);
+    c.stdout(common::closed_pipe())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"four\nfive\n").expect("write");
+    drop(stdin);
+    let out = child.wait_with_output().expect("wait");
+    quietly(&out, 0, "each-line into a closed pipe");
+    assert_eq!(
+        common::notes(&*open(&st))[4..],
+        ["four".to_string(), "five".to_string()]
+    );
 }

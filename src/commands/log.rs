@@ -1,7 +1,8 @@
-use super::out::ackln;
+use super::out::{ackln, errln};
 use crate::cli::{LogArgs, LogKind};
 use crate::timeline::{Appended, Author, EventBody, IncidentId, NewEvent, Store};
 use anyhow::{Context, Result, bail};
+use std::borrow::Cow;
 use std::io::{BufRead, Read};
 
 pub fn run(store: &dyn Store, args: &LogArgs) -> Result<()> {
@@ -14,11 +15,15 @@ pub fn run(store: &dyn Store, args: &LogArgs) -> Result<()> {
         return each_line(store, args, &incident, &author);
     }
     let text = if args.text == "-" {
-        let mut s = String::new();
+        let mut bytes = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut s)
+            .read_to_end(&mut bytes)
             .context("reading standard input")?;
-        s
+        let text = String::from_utf8_lossy(&bytes);
+        if matches!(text, Cow::Owned(_)) {
+            errln!("warroom: standard input is not all UTF-8: logged with U+FFFD for the bytes that are not");
+        }
+        text.into_owned()
     } else {
         args.text.clone()
     };
@@ -28,15 +33,43 @@ pub fn run(store: &dyn Store, args: &LogArgs) -> Result<()> {
 }
 
 /// `tail -f alerts | warroom log --each-line -`: every line an event, acknowledged on standard
-/// output as soon as it is durable.
+/// output as soon as it is durable. A line that is not UTF-8 is logged with U+FFFD for its bad
+/// bytes (and said so on standard error), never the end of the pipeline.
 fn each_line(store: &dyn Store, args: &LogArgs, incident: &IncidentId, author: &Author) -> Result<()> {
-    for line in std::io::stdin().lock().lines() {
-        let line = line.context("reading standard input")?;
+    let mut input = std::io::stdin().lock();
+    let mut bytes = Vec::new();
+    let (mut number, mut logged, mut replaced) = (0u64, 0u64, 0u64);
+    loop {
+        bytes.clear();
+        if input
+            .read_until(b'\n', &mut bytes)
+            .context("reading standard input")?
+            == 0
+        {
+            break;
+        }
+        number += 1;
+        let text = String::from_utf8_lossy(&bytes);
+        let line = text.strip_suffix('\n').unwrap_or(&text);
+        let line = line.strip_suffix('\r').unwrap_or(line);
         if line.trim().is_empty() {
             continue;
         }
-        let appended = store.append(event(args, incident, author, &line)?)?;
+        let appended = store.append(event(args, incident, author, line)?)?;
+        logged += 1;
+        if matches!(text, Cow::Owned(_)) {
+            replaced += 1;
+            errln!(
+                "warroom: line {number} of standard input is not UTF-8: logged as #{} with U+FFFD for the bytes that are not",
+                appended.event.seq
+            );
+        }
         acknowledge(&appended, incident);
+    }
+    if replaced > 0 {
+        errln!(
+            "warroom: {replaced} of {logged} lines had bytes that are not UTF-8, logged with U+FFFD in their place"
+        );
     }
     Ok(())
 }
