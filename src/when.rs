@@ -3,16 +3,42 @@
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
+/// The farthest a typed time may be from now, either way: further is a typo (`-15d` for
+/// `-15m`, a year slip) or an overflow, never an incident's time.
+pub const MAX_YEARS_AWAY: i64 = 5;
+
+/// A time as typed, relative to `now`; refused if more than [`MAX_YEARS_AWAY`] years away.
 pub fn parse(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let at = parse_any(input, now)?;
+    let limit = Duration::days(366 * MAX_YEARS_AWAY);
+    let away = at.signed_duration_since(now);
+    if away.abs() > limit {
+        let which = if away < Duration::zero() {
+            "ago"
+        } else {
+            "from now"
+        };
+        return Err(format!(
+            "`{input}` is more than {MAX_YEARS_AWAY} years {which}: give a time within {MAX_YEARS_AWAY} years of now"
+        ));
+    }
+    Ok(at)
+}
+
+fn parse_any(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let s = input.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }
-    if let Some(rel) = s.strip_prefix('-') {
-        return relative(rel).map(|d| now - d).ok_or_else(|| bad(input));
-    }
-    if let Some(rel) = s.strip_suffix(" ago") {
-        return relative(rel.trim()).map(|d| now - d).ok_or_else(|| bad(input));
+    let rel = s
+        .strip_prefix('-')
+        .or_else(|| s.strip_suffix(" ago").map(str::trim));
+    if let Some(rel) = rel {
+        let d = relative(rel).ok_or_else(|| bad(input))?;
+        // Checked: `-99999999999999m` is out of any clock's range, not a panic.
+        return Duration::try_milliseconds(d)
+            .and_then(|d| now.checked_sub_signed(d))
+            .ok_or_else(|| too_far(input));
     }
     let s = s.trim_end_matches('Z').trim_end_matches(" UTC");
     for fmt in [
@@ -36,22 +62,32 @@ pub fn parse(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     Err(bad(input))
 }
 
-fn relative(s: &str) -> Option<Duration> {
+/// `15m`, `2 hours`: milliseconds, or `None` if it is not a duration or overflows.
+fn relative(s: &str) -> Option<i64> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit())?;
     let (n, unit) = s.split_at(split);
-    let n: i64 = n.parse().ok()?;
-    match unit.trim() {
-        "s" | "sec" | "secs" | "seconds" => Some(Duration::seconds(n)),
-        "m" | "min" | "mins" | "minutes" => Some(Duration::minutes(n)),
-        "h" | "hour" | "hours" => Some(Duration::hours(n)),
-        "d" | "day" | "days" => Some(Duration::days(n)),
-        _ => None,
+    if n.is_empty() {
+        return None;
     }
+    // More digits than an i64 holds is a time far out of range, not "not a time".
+    let n: i64 = n.parse().unwrap_or(i64::MAX);
+    let unit_ms: i64 = match unit.trim() {
+        "s" | "sec" | "secs" | "seconds" => 1_000,
+        "m" | "min" | "mins" | "minutes" => 60_000,
+        "h" | "hour" | "hours" => 3_600_000,
+        "d" | "day" | "days" => 86_400_000,
+        _ => return None,
+    };
+    Some(n.checked_mul(unit_ms).unwrap_or(i64::MAX))
 }
 
 fn bad(input: &str) -> String {
     format!("`{input}` is not a time: use 2026-11-28T13:05:00Z, `2026-11-28 13:05`, `13:05` (UTC) or `-15m`")
+}
+
+fn too_far(input: &str) -> String {
+    format!("`{input}` is too many years away: give a time within {MAX_YEARS_AWAY} years of now")
 }
 
 /// `1h 05m 12s`, `4m 03s`, `12s`: durations as a report shows them.
@@ -99,6 +135,24 @@ mod tests {
         );
         assert!(parse("teatime", now()).is_err());
         assert!(parse("-15 fortnights", now()).is_err());
+    }
+
+    #[test]
+    fn times_too_far_away_are_refused_not_panics() {
+        for far in [
+            "-99999999999999m",
+            "-99999999999999999999m",
+            "-9223372036854775807d",
+            "999999999999 hours ago",
+            "-2000d",
+            "9999-12-31T23:59:59Z",
+            "1900-01-01 00:00",
+        ] {
+            let e = parse(far, now()).expect_err(far);
+            assert!(e.contains(far) && e.contains("years"), "{e}");
+        }
+        assert!(parse("-1800d", now()).is_ok());
+        assert!(parse("2030-01-01T00:00:00Z", now()).is_ok());
     }
 
     #[test]

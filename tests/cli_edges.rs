@@ -268,3 +268,72 @@ fn each_line_keeps_going_past_bytes_that_are_not_utf8() {
         ["four".to_string(), "five".to_string()]
     );
 }
+#[test]
+fn times_too_far_away_are_refused_naming_the_value() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    let id = sb.declare(&st, "clock");
+    let before = common::events(&st).len();
+    for value in [
+        "-99999999999999m",
+        "-9999999999999999s",
+        "999999999999 hours ago",
+        "-20000d",
+        "9999-12-31T23:59:59Z",
+        "1900-01-01 00:00",
+    ] {
+        for args in [
+            vec![
+                "log",
+                "--incident",
+                id.as_str(),
+                "--occurred-at",
+                value,
+                "late note",
+            ],
+            vec![
+                "declare",
+                "--title",
+                "x",
+                "--severity",
+                "3",
+                "--detected-at",
+                value,
+            ],
+        ] {
+            let out = sb.run(&st, &args);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(!err.contains("panicked"), "{args:?}: {err}");
+            assert!(err.contains(value) && err.contains("years"), "{args:?}: {err}");
+        }
+    }
+    assert_eq!(common::events(&st).len(), before, "nothing was written");
+    // A time people really type still works.
+    sb.ok(
+        &st,
+        &[
+            "log",
+            "--incident",
+            &id,
+            "--occurred-at",
+            "-3d",
+            "three days back",
+        ],
+    );
+}
+
+#[test]
+fn drill_speeds_out_of_range_are_refused_naming_the_value() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    for speed in ["NaN", "inf", "-1", "0", "1e308"] {
+        let flag = format!("--speed={speed}");
+        let out = sb.run(&st, &["drill", "run", "--headless", &flag, &mini()]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "--speed {speed}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(err.contains("--speed"), "{err}");
+    }
+    assert!(common::events(&st).is_empty(), "no drill started");
+}
