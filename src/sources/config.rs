@@ -139,6 +139,15 @@ pub struct SourceConfig {
     pub signals: SignalRules,
 }
 
+/// The longest `interval`: a source polled less than daily is not watched.
+pub const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+/// The longest `timeout` of one request (a poll may make several, see `poll_deadline`).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(600);
+/// The most pages one poll reads (`filters.max_pages`).
+pub const MAX_PAGES: u32 = 1000;
+/// The longest `signals.failing_minutes` and `signals.cooldown_minutes`: a week.
+pub const MAX_SIGNAL_MINUTES: u64 = 7 * 24 * 60;
+
 fn default_interval() -> Duration {
     Duration::from_secs(60)
 }
@@ -178,6 +187,18 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         "m" => Some(Duration::from_secs(n.checked_mul(60)?)),
         "h" => Some(Duration::from_secs(n.checked_mul(3600)?)),
         _ => None,
+    }
+}
+
+/// A duration as it can be written back: `48h`, `15m`, `90s`, `250ms`.
+fn show(d: Duration) -> String {
+    let (secs, ms) = (d.as_secs(), d.subsec_millis());
+    match (secs, ms) {
+        (_, 1..) => format!("{}ms", d.as_millis()),
+        (0, 0) => "0s".into(),
+        (s, 0) if s % 3600 == 0 => format!("{}h", s / 3600),
+        (s, 0) if s % 60 == 0 => format!("{}m", s / 60),
+        (s, _) => format!("{s}s"),
     }
 }
 
@@ -226,8 +247,39 @@ pub fn validate(sources: &mut [SourceConfig], file: &str, text: &str) -> Result<
         if s.interval < Duration::from_secs(1) {
             return fail("interval", "poll at most once a second".into());
         }
+        if s.interval > MAX_INTERVAL {
+            return fail(
+                "interval",
+                format!(
+                    "`{}`: poll at least once every {}",
+                    show(s.interval),
+                    show(MAX_INTERVAL)
+                ),
+            );
+        }
         if s.timeout < Duration::from_millis(100) {
             return fail("timeout", "a timeout under 100ms cannot succeed".into());
+        }
+        if s.timeout > MAX_TIMEOUT {
+            return fail(
+                "timeout",
+                format!(
+                    "`{}`: a request may take at most {} (from 100ms)",
+                    show(s.timeout),
+                    show(MAX_TIMEOUT)
+                ),
+            );
+        }
+        for (key, minutes) in [
+            ("signals.failing_minutes", s.signals.failing_minutes),
+            ("signals.cooldown_minutes", s.signals.cooldown_minutes),
+        ] {
+            if minutes > MAX_SIGNAL_MINUTES {
+                return fail(
+                    key,
+                    format!("`{minutes}`: at most {MAX_SIGNAL_MINUTES} minutes (a week)"),
+                );
+            }
         }
         if s.max_response_bytes < 1024 {
             return fail("max_response_bytes", "allow at least 1024 bytes".into());
@@ -268,6 +320,9 @@ pub fn validate(sources: &mut [SourceConfig], file: &str, text: &str) -> Result<
                 if !(1..=100).contains(&q.page_size) {
                     return fail("page_size", "Security Hub pages hold 1 to 100 findings".into());
                 }
+                if !(1..=MAX_PAGES).contains(&q.max_pages) {
+                    return fail("filters.max_pages", pages_error(q.max_pages));
+                }
                 for label in &q.severity_labels {
                     if FindingSeverity::parse(label).is_none() {
                         return fail(
@@ -283,6 +338,9 @@ pub fn validate(sources: &mut [SourceConfig], file: &str, text: &str) -> Result<
                     .map_err(|e: toml::de::Error| filter_error(&error, e))?;
                 if !(1..=1000).contains(&s.backup_query.page_size) {
                     return fail("page_size", "AWS Backup pages hold 1 to 1000 jobs".into());
+                }
+                if !(1..=MAX_PAGES).contains(&s.backup_query.max_pages) {
+                    return fail("filters.max_pages", pages_error(s.backup_query.max_pages));
                 }
             }
             SourceKind::Splunk => {
@@ -329,6 +387,10 @@ pub fn validate(sources: &mut [SourceConfig], file: &str, text: &str) -> Result<
         }
     }
     Ok(())
+}
+
+fn pages_error(n: u32) -> String {
+    format!("`{n}`: a poll reads 1 to {MAX_PAGES} pages")
 }
 
 /// A filters table that does not fit: point at the field serde names (`unknown field `x``).
@@ -382,6 +444,17 @@ mod tests {
         assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
         assert_eq!(parse_duration("5 minutes"), None);
         assert_eq!(parse_duration("s"), None);
+    }
+
+    #[test]
+    fn durations_are_shown_as_they_could_be_written() {
+        assert_eq!(
+            show(Duration::from_secs(2_562_047_788_015_216 * 3600)),
+            "2562047788015216h"
+        );
+        assert_eq!(show(Duration::from_secs(900)), "15m");
+        assert_eq!(show(Duration::from_secs(90)), "90s");
+        assert_eq!(show(Duration::from_millis(1500)), "1500ms");
     }
 
     #[test]

@@ -191,9 +191,13 @@ async fn idle(
     }
 }
 
-/// How long one whole poll may take: each request has the timeout, and a poll makes several.
+/// How long one whole poll may take: each request has the timeout, and a poll makes several
+/// (plus one for a retry or a login). Saturating: `max_pages = 4294967295` once wrapped this to
+/// zero, and every poll "timed out after 0ns" (the config check now refuses it too).
 pub fn poll_deadline(config: &SourceConfig) -> Duration {
-    config.timeout.saturating_mul(requests_per_poll(config) + 1)
+    config
+        .timeout
+        .saturating_mul(requests_per_poll(config).saturating_add(1))
 }
 
 /// The most requests one poll may make (pages, searches, a login).
@@ -202,7 +206,9 @@ fn requests_per_poll(config: &SourceConfig) -> u32 {
         super::SourceKind::Securityhub => config.findings_query.max_pages,
         super::SourceKind::Backup => config.backup_query.max_pages,
         // A search, its v1 retry and a login each.
-        super::SourceKind::Splunk => config.search.len() as u32 * 3,
+        super::SourceKind::Splunk => u32::try_from(config.search.len())
+            .unwrap_or(u32::MAX)
+            .saturating_mul(3),
     };
     n.max(1)
 }
@@ -243,6 +249,18 @@ mod tests {
             let fast = backoff(Duration::from_secs(1), 1, None);
             assert!(fast >= Duration::from_millis(500) && fast <= Duration::from_secs(1));
         }
+    }
+
+    #[test]
+    fn the_deadline_of_a_poll_of_many_pages_never_wraps_to_nothing() {
+        let text = "[[source]]\nkind = \"securityhub\"\nname = \"hub\"\ntimeout = \"10s\"\n";
+        let config: crate::config::Config =
+            crate::config::parse_toml("t", text).unwrap_or_else(|e| panic!("{e}"));
+        let mut source = config.source[0].clone();
+        source.findings_query.max_pages = u32::MAX;
+        assert!(poll_deadline(&source) >= Duration::from_secs(10));
+        source.findings_query.max_pages = 3;
+        assert_eq!(poll_deadline(&source), Duration::from_secs(40));
     }
 
     #[test]
