@@ -37,9 +37,9 @@ fn run(cli: Cli) -> Result<i32> {
         None => {
             let store: std::sync::Arc<dyn warroom::timeline::Store> =
                 commands::open_console(cli.store.as_deref(), &config)?.into();
-            commands::console::run(store, &config, cli.read_only, cli.theme.as_deref()).map(|()| 0)
+            commands::console::run(store, &config, cli.read_only, cli.theme.as_deref())
         }
-        Some(Command::Demo(args)) => commands::demo::run(args, &config, cli.theme.as_deref()).map(|()| 0),
+        Some(Command::Demo(args)) => commands::demo::run(args, &config, cli.theme.as_deref()),
         Some(Command::Declare(args)) => commands::declare::run(&*store()?, &config, args).map(|()| 0),
         Some(Command::Log(args)) => commands::log::run(&*store()?, args).map(|()| 0),
         Some(Command::Status(args)) => commands::status::run(&*store()?, args).map(|()| 0),

@@ -66,7 +66,8 @@ pub fn load_theme(config: &Config, cli_theme: Option<&str>) -> Result<theme::The
     }
 }
 
-pub fn run(store: Arc<dyn Store>, config: &Config, read_only: bool, theme_name: Option<&str>) -> Result<()> {
+/// Run the console; its exit status (0, or 128 + the signal that ended it).
+pub fn run(store: Arc<dyn Store>, config: &Config, read_only: bool, theme_name: Option<&str>) -> Result<i32> {
     let console = setup(config, store.as_ref(), read_only, theme_name)?;
-    crate::tui::run::run(store, console)
+    crate::tui::run::run(store, console).map(|ending| ending.exit_code())
 }

@@ -38,7 +38,8 @@ pub fn prepare(args: &DemoArgs) -> Result<(SqliteStore, PathBuf)> {
     Ok((store, path))
 }
 
-pub fn run(args: &DemoArgs, config: &Config, theme: Option<&str>) -> Result<()> {
+/// Play the demo; the exit status (a console ended by a signal says which).
+pub fn run(args: &DemoArgs, config: &Config, theme: Option<&str>) -> Result<i32> {
     let runbooks = load_runbooks(config.runbooks_dir().as_deref())?;
     let names: Vec<&str> = runbooks.iter().map(|r| r.name.as_str()).collect();
     let loaded = builtin::load(&args.scenario, &names)?;
@@ -47,7 +48,7 @@ pub fn run(args: &DemoArgs, config: &Config, theme: Option<&str>) -> Result<()> 
     let result = if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
         live(store.clone(), loaded, &runbooks, config, theme)
     } else {
-        walk_through(store.clone(), loaded, &runbooks)
+        walk_through(store.clone(), loaded, &runbooks).map(|()| 0)
     };
     drop(store);
     if args.keep.is_none() {
@@ -69,7 +70,7 @@ fn live(
     runbooks: &[Runbook],
     config: &Config,
     theme: Option<&str>,
-) -> Result<()> {
+) -> Result<i32> {
     let mut console = super::console::setup(config, store.as_ref(), false, theme)?;
     // The team reads the timeline like any console: from before the drill's first event.
     let _team = spawn_team(store.clone(), loaded.scenario.clone(), store.head()?.seq)?;
@@ -84,7 +85,7 @@ fn live(
     store.append_batch(&first).context("starting the demo drill")?;
     console.drill = Some(facilitator);
     console.show_msel = false; // a newcomer sees what players see; `:msel` shows the MSEL
-    crate::tui::run::run(store, console)
+    crate::tui::run::run(store, console).map(|ending| ending.exit_code())
 }
 
 /// The simulated team: a thread that follows the timeline and appends its actions when due.

@@ -24,11 +24,11 @@ pub fn run(cmd: &DrillCommand, store: Option<&str>, config: &Config, theme: Opti
         DrillCommand::Run(args) => {
             let loaded = builtin::load(&args.scenario, &names)?;
             let store: Arc<dyn Store> = super::open(store, config)?.into();
-            play(store, loaded, &runbooks, args, config, theme).map(|()| 0)
+            play(store, loaded, &runbooks, args, config, theme)
         }
         DrillCommand::Resume(args) => {
             let store: Arc<dyn Store> = super::open(store, config)?.into();
-            take_up(store, args, config, theme).map(|()| 0)
+            take_up(store, args, config, theme)
         }
         DrillCommand::Report(args) => report(&*super::open(store, config)?, args).map(|()| 0),
     }
@@ -83,7 +83,7 @@ fn play(
     args: &DrillRunArgs,
     config: &Config,
     theme: Option<&str>,
-) -> Result<()> {
+) -> Result<i32> {
     if !(args.speed.is_finite() && args.speed > 0.0) {
         bail!(
             "--speed {}: give a positive number of scenario seconds per second",
@@ -118,7 +118,7 @@ fn take_up(
     args: &DrillResumeArgs,
     config: &Config,
     theme: Option<&str>,
-) -> Result<()> {
+) -> Result<i32> {
     let events = super::all_events(store.as_ref())?;
     let all = runs(&events);
     let run = match &args.run {
@@ -163,19 +163,19 @@ fn facilitate(
     headless: bool,
     config: &Config,
     theme: Option<&str>,
-) -> Result<()> {
+) -> Result<i32> {
     if headless {
         let opts = Options {
             controls: true,
             team: None,
         };
         headless::run(store, f, first, opts, &mut out::stdout())?;
-        return Ok(());
+        return Ok(0);
     }
     let mut console = super::console::setup(config, store.as_ref(), false, theme)?;
     store.append_batch(&first).context("starting the drill")?;
     console.drill = Some(f);
-    crate::tui::run::run(store, console)
+    crate::tui::run::run(store, console).map(|ending| ending.exit_code())
 }
 
 fn report(store: &dyn Store, args: &DrillReportArgs) -> Result<()> {

@@ -40,12 +40,12 @@ impl FromStr for Severity {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
+        // `SEV-1` is a spelling of SEV1; a bare `-1` is no severity at all.
         let digits = t
             .strip_prefix("SEV")
             .or_else(|| t.strip_prefix("sev"))
             .or_else(|| t.strip_prefix("Sev"))
-            .unwrap_or(t)
-            .trim_start_matches('-');
+            .map_or(t, |rest| rest.strip_prefix('-').unwrap_or(rest));
         digits
             .parse::<u8>()
             .ok()

@@ -10,15 +10,16 @@ use super::feed::{Feed, Filter, Interner, Row};
 use super::input::LineInput;
 use super::keymap::Keymap;
 use super::layout::{Pane, layout};
+pub use super::modal::{Confirm, Draft, Editor, EditorKind, Intent, Leaving, Mode, Seen};
 use super::notify::{Notification, NotifyConfig, notification_for};
 use super::palette::{self, Command, Vocabulary};
-use super::sources_ui::{Detail, FindingRef, SourceSettings, SourcesUi, note_problem};
+use super::sources_ui::{Detail, SourceSettings, SourcesUi, note_problem};
 use super::theme::Theme;
 use crate::export::Format;
 use crate::incident::runbook::{self, Runbook};
 use crate::incident::{Declaration, Incident, Projection};
-use crate::timeline::{Audience, Author, Briefing, Event, EventBody, IncidentId, NewEvent, Severity, Status};
-use chrono::{DateTime, Duration, Utc};
+use crate::timeline::{Audience, Author, Briefing, Event, EventBody, IncidentId, NewEvent, Status};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 use ratatui_textarea::TextArea;
@@ -41,6 +42,8 @@ pub enum Msg {
     Saved(usize),
     /// An append failed; it is being retried.
     SaveFailed(String),
+    /// The store's link and offline spool, as the loop last read them.
+    Health(crate::timeline::StoreHealth),
     Exported(Result<String, String>),
     /// What a source's poller saw (or failed to).
     Source(Box<crate::sources::Observation>),
@@ -68,74 +71,6 @@ pub enum TimeMode {
     Utc,
     Local,
     Offset,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EditorKind {
-    Note,
-    Decision,
-    StatusUpdate,
-    Handoff {
-        to: String,
-    },
-    /// A note on a Security Hub finding, sent to the service (and recorded on the timeline).
-    FindingNote {
-        finding: FindingRef,
-        /// Cleaned and short, for the editor's title.
-        title: String,
-    },
-}
-
-impl EditorKind {
-    pub fn title(&self) -> String {
-        match self {
-            EditorKind::Note => "Note".into(),
-            EditorKind::Decision => "Decision (first line: the decision; the rest: why)".into(),
-            EditorKind::StatusUpdate => "Status update".into(),
-            EditorKind::Handoff { to } => format!("Hand off command to {to}: briefing"),
-            EditorKind::FindingNote { title, .. } => format!("Note on the finding “{title}”"),
-        }
-    }
-}
-
-pub struct Editor {
-    pub kind: EditorKind,
-    pub area: TextArea<'static>,
-}
-
-/// A risky action waiting for a yes.
-#[derive(Debug, Clone)]
-pub struct Confirm {
-    pub prompt: String,
-    pub then: Then,
-}
-
-/// What a yes does.
-#[derive(Debug, Clone)]
-pub enum Then {
-    Append(Vec<NewEvent>),
-    UpdateFindings {
-        source: String,
-        update: crate::sources::FindingUpdate,
-    },
-}
-
-pub enum Mode {
-    Normal,
-    Help,
-    Palette {
-        input: LineInput,
-        candidates: Vec<String>,
-        error: Option<String>,
-    },
-    Filter(LineInput),
-    Editor(Box<Editor>),
-    Confirm(Confirm),
-    Picker {
-        selected: usize,
-    },
-    /// A finding or a search's results, over the panes.
-    Detail(Detail),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,7 +142,19 @@ pub struct App {
     pub drill: Option<crate::drill::facilitator::Facilitator>,
     /// The facilitator sees the MSEL where the metrics would be (`:msel` switches).
     pub show_msel: bool,
+    /// Drafts kept from editors closed with text in them.
+    pub drafts: Vec<Draft>,
+    /// Incidents this console declared: only these are switched to on their own.
+    declared_here: Vec<IncidentId>,
+    /// Incidents declared elsewhere (or while a modal was open) since this console looked:
+    /// the header's badge, until they are switched to or closed.
+    pub new_incidents: Vec<IncidentId>,
+    /// Where new events get their ids (the caller's: `update` has no randomness of its own).
+    ids: IdSource,
 }
+
+/// Gives each new event its id.
+pub type IdSource = Box<dyn FnMut() -> uuid::Uuid + Send>;
 
 impl App {
     pub fn new(opts: Options, keymap: Keymap, theme: Theme, runbooks: Vec<Runbook>) -> App {
@@ -244,7 +191,16 @@ impl App {
             filter_sources: false,
             drill: None,
             show_msel: true,
+            drafts: Vec::new(),
+            declared_here: Vec::new(),
+            new_incidents: Vec::new(),
+            ids: Box::new(uuid::Uuid::now_v7),
         }
+    }
+
+    /// Where new events get their ids (tests give a deterministic source).
+    pub fn set_ids(&mut self, ids: IdSource) {
+        self.ids = ids;
     }
 
     /// The initial load is done: choose the incident to show, and let live events notify.
@@ -271,16 +227,26 @@ impl App {
         self.projection.open_incidents().filter(|i| i.declared)
     }
 
-    /// Incidents offered by the picker: the open ones, newest first, then the current one if closed.
+    /// Incidents offered by the picker: the open ones, worst severity first, then the newest,
+    /// then the current one if closed.
     pub fn picker_incidents(&self) -> Vec<&Incident> {
         let mut list: Vec<&Incident> = self.open_incidents().collect();
-        list.reverse();
+        list.sort_by_key(|i| (i.severity(), std::cmp::Reverse(i.first_seq)));
         if let Some(cur) = self.incident()
             && !cur.is_open()
         {
             list.push(cur);
         }
         list
+    }
+
+    /// The newest incident of the header's badge that is still open, if any.
+    pub fn new_incident_badge(&self) -> Option<&Incident> {
+        self.new_incidents
+            .iter()
+            .filter_map(|id| self.projection.incident(id))
+            .filter(|i| i.is_open() && Some(&i.id) != self.current.as_ref())
+            .min_by_key(|i| (i.severity(), std::cmp::Reverse(i.first_seq)))
     }
 
     pub fn update(&mut self, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
@@ -313,11 +279,27 @@ impl App {
             Msg::Saved(n) => {
                 self.pending = self.pending.saturating_sub(n);
                 self.save_error = None;
+                if let Mode::Leaving(leaving) = &mut self.mode {
+                    leaving.failing = None;
+                    if self.pending == 0 {
+                        self.mode = Mode::Normal;
+                        self.quit(&mut fx);
+                    }
+                }
                 self.dirty = true;
             }
             Msg::SaveFailed(err) => {
+                if let Mode::Leaving(leaving) = &mut self.mode {
+                    leaving.failing = Some(err.clone());
+                }
                 self.save_error = Some(err);
                 self.dirty = true;
+            }
+            Msg::Health(health) => {
+                if health != self.store_health {
+                    self.store_health = health;
+                    self.dirty = true;
+                }
             }
             Msg::Exported(Ok(path)) => self.say(format!("Report written to {path}"), now),
             Msg::Exported(Err(e)) => self.fail(format!("Export failed: {e}"), now),
@@ -355,7 +337,6 @@ impl App {
         }
         self.drill_observe(&e);
         let declared = matches!(e.body, EventBody::IncidentDeclared { .. });
-        let mine = e.author == self.opts.me;
         // A hidden inject is the facilitator's: players' timelines never show it.
         let hidden = matches!(e.body, EventBody::DrillInject { hidden: true, .. }) && self.drill.is_none();
         let row = (!hidden).then(|| Row::from_event(&e, &mut self.interner));
@@ -369,14 +350,26 @@ impl App {
         if shown && is_current && !self.follow {
             self.scroll += 1; // keep the rows being read in place
         }
-        // An incident I just declared, or the first one declared, becomes the one on screen.
-        if self.live && declared && (mine || self.current.is_none()) {
-            self.switch_to(incident);
+        if self.live && declared {
+            self.declared(incident);
         }
         self.dirty = true;
     }
 
+    /// A new incident is on the timeline. Only the console that declared it switches to it (or
+    /// one with nothing on screen), and never while a modal is open: a draft or a prompt must
+    /// stay with the incident it was opened on. Everyone else sees the badge.
+    fn declared(&mut self, incident: IncidentId) {
+        let here = self.declared_here.contains(&incident);
+        if self.mode.is_normal() && (here || self.current.is_none()) {
+            self.switch_to(incident);
+        } else if !self.new_incidents.contains(&incident) {
+            self.new_incidents.push(incident);
+        }
+    }
+
     fn switch_to(&mut self, id: IncidentId) {
+        self.new_incidents.retain(|n| *n != id);
         self.current = Some(id);
         self.scroll = 0;
         self.follow = true;
@@ -409,10 +402,24 @@ impl App {
         self.opts.me.short().to_string()
     }
 
-    /// A new event for the incident on screen, by the person at this console.
-    fn event(&self, body: EventBody) -> Option<NewEvent> {
+    /// A new event for `incident`, by the person at this console, stamped `now` (the moment
+    /// the action was decided: a key, a save, a yes).
+    pub(super) fn event_on(
+        &mut self,
+        incident: &IncidentId,
+        body: EventBody,
+        now: DateTime<Utc>,
+    ) -> NewEvent {
+        let mut e = NewEvent::new(incident.clone(), self.opts.me.clone(), body);
+        e.id = (self.ids)();
+        e.recorded_at = now.trunc_subsecs(6);
+        e
+    }
+
+    /// A new event for the incident on screen.
+    fn event(&mut self, body: EventBody, now: DateTime<Utc>) -> Option<NewEvent> {
         let id = self.current.clone()?;
-        Some(NewEvent::new(id, self.opts.me.clone(), body))
+        Some(self.event_on(&id, body, now))
     }
 
     pub(super) fn append(&mut self, events: Vec<NewEvent>, fx: &mut Vec<Effect>) {
@@ -423,42 +430,67 @@ impl App {
         fx.push(Effect::Append(events));
     }
 
+    /// `q`: leave, but never with an action unsaved. With saves in flight the console waits
+    /// for them (and says how many); with actions only spooled on this host, it asks.
+    fn quit(&mut self, fx: &mut Vec<Effect>) {
+        if self.pending > 0 {
+            self.mode = Mode::Leaving(Leaving {
+                failing: self.save_error.clone(),
+            });
+            return;
+        }
+        let spooled = self.store_health.pending;
+        if spooled > 0 {
+            self.mode = Mode::Leaving(Leaving {
+                failing: Some(format!(
+                    "{spooled} action(s) are spooled on this host, not yet on the server; \
+                     the next console here sends them"
+                )),
+            });
+            return;
+        }
+        fx.push(Effect::Quit);
+    }
+
     /// Whether the key did anything (an unbound key leaves the screen as it was).
     fn on_key(&mut self, key: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) -> bool {
-        // ctrl-c always leaves, whatever is open.
-        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            fx.push(Effect::Quit);
-            return true;
-        }
+        let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
         match std::mem::replace(&mut self.mode, Mode::Normal) {
+            // ctrl-c leaves from the panes (with the same care as q); in a modal it cancels it.
+            Mode::Normal if ctrl_c => self.quit(fx),
             Mode::Normal => match self.keymap.action_in(&key, &self.key_scopes()) {
                 Some(action) => self.perform(action, now, fx),
                 None => return false,
             },
+            Mode::Leaving(leaving) => self.on_leaving_key(leaving, key, now, fx),
+            Mode::Editor(editor) => self.on_editor_key(editor, key, ctrl_c, now, fx),
             Mode::Help => match key.code {
-                KeyCode::Char('j') | KeyCode::Down => {
+                KeyCode::Char('j') | KeyCode::Down if !ctrl_c => {
                     self.help_scroll += 1;
                     self.mode = Mode::Help;
                 }
-                KeyCode::Char('k') | KeyCode::Up => {
+                KeyCode::Char('k') | KeyCode::Up if !ctrl_c => {
                     self.help_scroll = self.help_scroll.saturating_sub(1);
                     self.mode = Mode::Help;
                 }
                 _ => {} // any other key closes help
             },
+            Mode::Palette { .. } if ctrl_c => {}
             Mode::Palette {
                 mut input,
                 candidates,
                 error,
+                incident,
             } => match key.code {
                 KeyCode::Esc => {}
                 KeyCode::Enter => match palette::parse(input.text()) {
-                    Ok(cmd) => self.run_command(cmd, now, fx),
+                    Ok(cmd) => self.run_command(cmd, incident, now, fx),
                     Err(e) => {
                         self.mode = Mode::Palette {
                             input,
                             candidates: Vec::new(),
                             error: Some(e),
+                            incident,
                         }
                     }
                 },
@@ -480,6 +512,7 @@ impl App {
                         input,
                         candidates,
                         error: None,
+                        incident,
                     };
                 }
                 _ => {
@@ -488,9 +521,11 @@ impl App {
                         input,
                         candidates: if changed { Vec::new() } else { candidates },
                         error: if changed { None } else { error },
+                        incident,
                     };
                 }
             },
+            Mode::Filter(_) if ctrl_c => self.apply_filter(""),
             Mode::Filter(mut input) => match key.code {
                 KeyCode::Esc => self.apply_filter(""),
                 KeyCode::Enter => {}
@@ -500,48 +535,15 @@ impl App {
                     self.mode = Mode::Filter(input);
                 }
             },
-            Mode::Editor(mut editor) => {
-                let submit = (key.code == KeyCode::Char('s')
-                    && key.modifiers.contains(KeyModifiers::CONTROL))
-                    || (key.code == KeyCode::Enter && key.modifiers.contains(KeyModifiers::ALT));
-                if key.code == KeyCode::Esc {
-                    self.say("Discarded.".into(), now);
-                } else if submit && let EditorKind::FindingNote { finding, .. } = &editor.kind {
-                    let text = editor.area.lines().join("\n");
-                    let text = text.trim();
-                    if let Some(problem) = note_problem(text) {
-                        self.fail(problem, now);
-                        self.mode = Mode::Editor(editor);
-                    } else {
-                        let target = Some(finding.clone());
-                        self.change_finding(None, Some(text.to_string()), target, now, fx);
-                    }
-                } else if submit {
-                    let text = editor.area.lines().join("\n");
-                    match self.editor_events(&editor.kind, &text) {
-                        Ok(events) => self.append(events, fx),
-                        Err(e) => {
-                            self.fail(e, now);
-                            self.mode = Mode::Editor(editor);
-                        }
-                    }
-                } else {
-                    editor.area.input(key);
-                    self.mode = Mode::Editor(editor);
-                }
-            }
+            Mode::Confirm(_) if ctrl_c => self.say("Cancelled.".into(), now),
             Mode::Confirm(c) => match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => match c.then {
-                    Then::Append(events) => self.append(events, fx),
-                    Then::UpdateFindings { source, update } => {
-                        self.request_finding_update(&source, update, now, fx)
-                    }
-                },
+                KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => self.confirmed(c, now, fx),
                 KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
                     self.say("Cancelled.".into(), now)
                 }
                 _ => self.mode = Mode::Confirm(c),
             },
+            Mode::Picker { .. } if ctrl_c && self.current.is_some() => {}
             Mode::Picker { mut selected } => {
                 let count = self.picker_incidents().len();
                 match key.code {
@@ -556,6 +558,10 @@ impl App {
                         return true;
                     }
                     KeyCode::Esc | KeyCode::Char('q') if self.current.is_some() => return true,
+                    KeyCode::Char('q') => {
+                        self.quit(fx);
+                        return true;
+                    }
                     KeyCode::Char('D') if !self.opts.read_only => {
                         self.open_palette("declare ");
                         return true;
@@ -564,9 +570,164 @@ impl App {
                 }
                 self.mode = Mode::Picker { selected };
             }
+            Mode::Detail(_) if ctrl_c => {}
             Mode::Detail(detail) => self.on_detail_key(detail, key, now, fx),
         }
         true
+    }
+
+    /// Keys while waiting to leave: the console leaves by itself once the saves are durable.
+    fn on_leaving_key(&mut self, leaving: Leaving, key: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+        match key.code {
+            // Leave now, knowing what is lost (or only spooled): said on the screen first.
+            KeyCode::Char('L') | KeyCode::Char('y') if leaving.failing.is_some() => fx.push(Effect::Quit),
+            KeyCode::Esc | KeyCode::Char('n') => self.say("Staying.".into(), now),
+            _ => self.mode = Mode::Leaving(leaving),
+        }
+    }
+
+    /// Keys in the editor. Esc (or ctrl-c) with something written asks whether to keep it as a
+    /// draft; a reflexive second Esc goes back to writing, so nothing is lost to a reflex.
+    fn on_editor_key(
+        &mut self,
+        mut editor: Box<Editor>,
+        key: KeyEvent,
+        ctrl_c: bool,
+        now: DateTime<Utc>,
+        fx: &mut Vec<Effect>,
+    ) {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if editor.leaving {
+            editor.leaving = false;
+            match key.code {
+                KeyCode::Char('y') | KeyCode::Char('k') | KeyCode::Enter => {
+                    self.keep_draft(&editor);
+                    self.say("Draft kept: open the editor again to go on.".into(), now);
+                }
+                KeyCode::Char('d') => self.say("Discarded.".into(), now),
+                _ => self.mode = Mode::Editor(editor), // back to writing
+            }
+            return;
+        }
+        let submit = (key.code == KeyCode::Char('s') && ctrl)
+            || (key.code == KeyCode::Enter && key.modifiers.contains(KeyModifiers::ALT));
+        if key.code == KeyCode::Esc || ctrl_c {
+            if editor.is_touched() {
+                editor.leaving = true;
+                self.mode = Mode::Editor(editor);
+            }
+            return;
+        }
+        if !submit {
+            editor.area.input(key);
+            self.mode = Mode::Editor(editor);
+            return;
+        }
+        let text = editor.text();
+        if let EditorKind::FindingNote { finding, .. } = &editor.kind {
+            let text = text.trim();
+            if let Some(problem) = note_problem(text) {
+                self.fail(problem, now);
+                self.mode = Mode::Editor(editor);
+            } else {
+                let target = Some(finding.clone());
+                self.change_finding(None, Some(text.to_string()), target, now, fx);
+            }
+            return;
+        }
+        match self.editor_events(&editor, &text, now) {
+            Ok(events) => self.append(events, fx),
+            Err(e) => {
+                self.fail(e, now);
+                self.mode = Mode::Editor(editor);
+            }
+        }
+    }
+
+    fn keep_draft(&mut self, editor: &Editor) {
+        self.drafts
+            .retain(|d| !(d.incident == editor.incident && d.kind == editor.kind));
+        self.drafts.push(Draft {
+            incident: editor.incident.clone(),
+            kind: editor.kind.clone(),
+            lines: editor.area.lines().to_vec(),
+        });
+    }
+
+    /// A yes: check that what was asked about still holds, then act on the state as it is now.
+    fn confirmed(&mut self, c: Confirm, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+        if let Intent::UpdateFindings { source, update } = c.intent {
+            return self.request_finding_update(&source, update, now, fx);
+        }
+        if let Intent::EndDrill { reason } = c.intent {
+            return self.drill_control(crate::drill::facilitator::Control::End(reason), now, fx);
+        }
+        let Some(inc) = c.incident.as_ref().and_then(|id| self.projection.incident(id)) else {
+            return self.fail("That incident is not on this timeline.".into(), now);
+        };
+        let seen = c.intent.seen(inc);
+        if seen != c.seen
+            && let Some(s) = &seen
+        {
+            if matches!(c.intent, Intent::Release { .. }) {
+                return self.say(c.intent.asked_again(inc, s), now);
+            }
+            if c.intent.is_done(inc) {
+                let by = if s.by.is_empty() {
+                    String::new()
+                } else {
+                    format!(" by {}", s.by)
+                };
+                return self.say(format!("Nothing to do: it is now {}{by}.", s.value), now);
+            }
+            let prompt = c.intent.asked_again(inc, s);
+            self.mode = Mode::Confirm(Confirm { prompt, seen, ..c });
+            return;
+        }
+        let body = match &c.intent {
+            Intent::Severity(to) if *to == inc.severity() => {
+                return self.say(format!("It is already {to}."), now);
+            }
+            Intent::Severity(to) => EventBody::SeverityChanged {
+                severity: *to,
+                reason: None,
+            },
+            Intent::SeverityStep { up } => match super::modal::step(inc.severity(), *up) {
+                Some(to) => EventBody::SeverityChanged {
+                    severity: to,
+                    reason: None,
+                },
+                None => return self.say(format!("It is already {}.", inc.severity()), now),
+            },
+            Intent::Status { to, .. } if *to == inc.status() => {
+                return self.say(format!("It is already {to}."), now);
+            }
+            Intent::Status { to, reason } => EventBody::StatusChanged {
+                status: *to,
+                reason: reason.clone(),
+            },
+            Intent::Release { role, person } => EventBody::RoleReleased {
+                role: role.clone(),
+                person: person.clone(),
+            },
+            Intent::EndDrill { .. } | Intent::UpdateFindings { .. } => return,
+        };
+        let Some(id) = c.incident else { return };
+        let e = self.event_on(&id, body, now);
+        self.append(vec![e], fx);
+    }
+
+    /// Ask before acting on `incident` (the one on screen unless a modal captured another).
+    pub(super) fn ask(&mut self, intent: Intent, incident: Option<IncidentId>) {
+        let inc = incident.as_ref().and_then(|id| self.projection.incident(id));
+        let seen = inc.and_then(|i| intent.seen(i));
+        let prompt = intent.question(inc);
+        self.mode = Mode::Confirm(Confirm {
+            prompt,
+            incident,
+            intent,
+            seen,
+        });
     }
 
     /// Keys over a detail view: scroll, close, and on a finding its actions.
@@ -668,17 +829,20 @@ impl App {
             input: LineInput::new(text),
             candidates: Vec::new(),
             error: None,
+            incident: self.current.clone(),
         };
     }
 
+    /// Open the editor on the incident on screen: with the draft kept for it, or its template.
     pub(super) fn open_editor(&mut self, kind: EditorKind) {
+        let incident = self.current.clone();
         let template: Vec<String> = match &kind {
             EditorKind::StatusUpdate => {
                 let inc = self.incident();
                 let status = inc.map_or("investigating".to_string(), |i| i.status().to_string());
                 vec![
-                    format!("We are {status}: <what customers see>."),
-                    "Impact: <who is affected, since when>".into(),
+                    format!("We are {status}: {}.", STATUS_PLACEHOLDERS[0]),
+                    format!("Impact: {}", STATUS_PLACEHOLDERS[1]),
                     "Next update: in 30 minutes".into(),
                 ]
             }
@@ -703,19 +867,38 @@ impl App {
             }
             _ => vec![String::new()],
         };
-        let mut area = TextArea::new(template);
+        let draft = self
+            .drafts
+            .iter()
+            .position(|d| d.incident == incident && d.kind == kind)
+            .map(|n| self.drafts.remove(n).lines);
+        let mut area = TextArea::new(draft.unwrap_or_else(|| template.clone()));
         area.move_cursor(ratatui_textarea::CursorMove::Bottom);
         area.move_cursor(ratatui_textarea::CursorMove::End);
-        self.mode = Mode::Editor(Box::new(Editor { kind, area }));
+        self.mode = Mode::Editor(Box::new(Editor {
+            kind,
+            incident,
+            area,
+            template,
+            leaving: false,
+        }));
     }
 
-    /// Turn what was written in the editor into events.
-    fn editor_events(&self, kind: &EditorKind, text: &str) -> Result<Vec<NewEvent>, String> {
+    /// Turn what was written in the editor into events for the incident it was opened on.
+    fn editor_events(
+        &mut self,
+        editor: &Editor,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<NewEvent>, String> {
         let text = text.trim();
         if text.is_empty() {
-            return Err("Nothing written yet (Esc discards).".into());
+            return Err("Nothing written yet (Esc closes).".into());
         }
-        let body = match kind {
+        let Some(id) = editor.incident.clone() else {
+            return Err("No incident on screen.".into());
+        };
+        let body = match &editor.kind {
             EditorKind::Note => EventBody::Note { text: text.into() },
             EditorKind::Decision => {
                 let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
@@ -724,13 +907,19 @@ impl App {
                     rationale: (!rest.trim().is_empty()).then(|| rest.trim().to_string()),
                 }
             }
-            EditorKind::StatusUpdate => EventBody::StatusUpdatePosted {
-                text: text.into(),
-                audience: Audience::Internal,
-            },
+            EditorKind::StatusUpdate => {
+                if let Some(p) = STATUS_PLACEHOLDERS.iter().find(|p| text.contains(**p)) {
+                    return Err(format!("Replace the placeholder {p} before posting."));
+                }
+                EventBody::StatusUpdatePosted {
+                    text: text.into(),
+                    audience: Audience::Internal,
+                }
+            }
             EditorKind::Handoff { to } => EventBody::Handoff {
                 from: self
-                    .incident()
+                    .projection
+                    .incident(&id)
                     .and_then(Incident::commander)
                     .unwrap_or("")
                     .to_string(),
@@ -739,9 +928,7 @@ impl App {
             },
             EditorKind::FindingNote { .. } => return Err("A finding note goes to its source.".into()),
         };
-        self.event(body)
-            .map(|e| vec![e])
-            .ok_or_else(|| "No incident on screen.".to_string())
+        Ok(vec![self.event_on(&id, body, now)])
     }
 
     /// Carry out an action from the keymap.
@@ -759,7 +946,7 @@ impl App {
             return;
         }
         match action {
-            Action::Quit => fx.push(Effect::Quit),
+            Action::Quit => self.quit(fx),
             Action::Help => {
                 self.help_scroll = 0;
                 self.mode = Mode::Help;
@@ -816,23 +1003,13 @@ impl App {
             Action::Handoff => self.open_palette("handoff "),
             Action::ToggleItem => self.toggle_item(now, fx),
             Action::SeverityUp | Action::SeverityDown => {
-                let Some(sev) = self.incident().map(Incident::severity) else {
-                    return;
-                };
-                let level = if action == Action::SeverityUp {
-                    sev.level().saturating_sub(1)
-                } else {
-                    sev.level() + 1
-                };
-                match Severity::new(level) {
-                    Some(new) => self.confirm(
-                        format!("Change severity {sev} → {new}?"),
-                        EventBody::SeverityChanged {
-                            severity: new,
-                            reason: None,
-                        },
-                    ),
-                    None => self.say(format!("Already {sev}."), now),
+                let up = action == Action::SeverityUp;
+                match self.incident().map(Incident::severity) {
+                    Some(sev) if super::modal::step(sev, up).is_none() => {
+                        self.say(format!("Already {sev}."), now)
+                    }
+                    Some(_) => self.ask(Intent::SeverityStep { up }, self.current.clone()),
+                    None => {}
                 }
             }
             Action::NextStatus => {
@@ -849,20 +1026,20 @@ impl App {
                         return;
                     }
                 };
-                self.confirm(
-                    format!("Move status {status} → {next}?"),
-                    EventBody::StatusChanged {
-                        status: next,
+                self.ask(
+                    Intent::Status {
+                        to: next,
                         reason: None,
                     },
+                    self.current.clone(),
                 );
             }
-            Action::Resolve => self.run_command(Command::Resolve, now, fx),
+            Action::Resolve => self.run_command(Command::Resolve, self.current.clone(), now, fx),
             Action::Page => self.open_palette("page "),
             Action::Acknowledge => self.open_palette("ack "),
             Action::AssignRole => self.open_palette("role "),
             Action::Declare => self.open_palette("declare "),
-            Action::Export => self.run_command(Command::Export(Format::Md), now, fx),
+            Action::Export => self.run_command(Command::Export(Format::Md), self.current.clone(), now, fx),
             Action::SourceViewNext => self.cycle_source_tab(1),
             Action::SourceViewPrev => self.cycle_source_tab(-1),
             Action::Open => self.open_source_detail(now),
@@ -878,15 +1055,6 @@ impl App {
             | Action::FindingSuppressed
             | Action::FindingNote => self.finding_action(action, None, now, fx),
             Action::BackupReadiness => self.sources_ui.readiness = !self.sources_ui.readiness,
-        }
-    }
-
-    fn confirm(&mut self, prompt: String, body: EventBody) {
-        if let Some(e) = self.event(body) {
-            self.mode = Mode::Confirm(Confirm {
-                prompt,
-                then: Then::Append(vec![e]),
-            });
         }
     }
 
@@ -932,38 +1100,8 @@ impl App {
         } else {
             EventBody::ChecklistChecked { item: id }
         };
-        let events = self.event(body).into_iter().collect();
+        let events = self.event(body, now).into_iter().collect();
         self.append(events, fx);
-    }
-
-    /// Find a checklist item by its id, the part after the runbook's name, or a unique prefix.
-    fn find_item(&self, wanted: &str) -> Result<String, String> {
-        let inc = self.incident().ok_or("No incident on screen.")?;
-        let matches: Vec<&str> = inc
-            .checklist
-            .iter()
-            .map(|i| i.spec.id.as_str())
-            .filter(|id| *id == wanted || id.rsplit('/').next() == Some(wanted))
-            .collect();
-        if let [one] = matches.as_slice() {
-            return Ok(one.to_string());
-        }
-        let prefixed: Vec<&str> = inc
-            .checklist
-            .iter()
-            .map(|i| i.spec.id.as_str())
-            .filter(|id| {
-                id.starts_with(wanted) || id.rsplit('/').next().is_some_and(|s| s.starts_with(wanted))
-            })
-            .collect();
-        match prefixed.as_slice() {
-            [one] => Ok(one.to_string()),
-            [] => Err(format!("No checklist item `{wanted}`.")),
-            _ => Err(format!(
-                "`{wanted}` matches {} items; Tab completes.",
-                prefixed.len()
-            )),
-        }
     }
 
     fn vocabulary(&self) -> Vocabulary {
@@ -991,8 +1129,14 @@ impl App {
         }
     }
 
-    /// Carry out a palette command.
-    pub fn run_command(&mut self, cmd: Command, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    /// Carry out a palette command on `on`, the incident it was typed for.
+    pub fn run_command(
+        &mut self,
+        cmd: Command,
+        on: Option<IncidentId>,
+        now: DateTime<Utc>,
+        fx: &mut Vec<Effect>,
+    ) {
         let writes = !matches!(
             cmd,
             Command::Export(_)
@@ -1013,34 +1157,23 @@ impl App {
             cmd,
             Command::Declare { .. } | Command::Finding { .. } | Command::Drill(_)
         );
-        if writes && needs_incident && self.incident().is_none() {
+        let inc = on.as_ref().and_then(|id| self.projection.incident(id));
+        if writes && needs_incident && inc.is_none() {
             self.fail("No incident on screen: `:declare SEV TITLE` first.".into(), now);
             return;
         }
         let me = self.me();
         let body = match cmd {
-            Command::Severity(severity) => EventBody::SeverityChanged {
-                severity,
-                reason: None,
-            },
-            Command::Status(status) if !status.is_open() => {
-                let id = self.current.as_ref().map(ToString::to_string).unwrap_or_default();
-                return self.confirm(
-                    format!("Mark {id} {status}?"),
-                    EventBody::StatusChanged { status, reason: None },
-                );
-            }
-            Command::Status(status) => EventBody::StatusChanged { status, reason: None },
+            // `:sev N` and `:status X` ask exactly as their keys do.
+            Command::Severity(severity) => return self.ask(Intent::Severity(severity), on),
+            Command::Status(to) => return self.ask(Intent::Status { to, reason: None }, on),
             Command::Role { role, person } => EventBody::RoleAssigned { role, person },
             Command::Release { role, person } => {
-                let holder = person.or_else(|| self.incident().and_then(|i| i.roles.get(&role).cloned()));
+                let holder = person.or_else(|| inc.and_then(|i| i.roles.get(&role).cloned()));
                 let Some(person) = holder else {
                     return self.fail(format!("Nobody holds {role}."), now);
                 };
-                return self.confirm(
-                    format!("Release {role} from {person}?"),
-                    EventBody::RoleReleased { role, person },
-                );
+                return self.ask(Intent::Release { role, person }, on);
             }
             Command::Add(person) => EventBody::ResponderAdded {
                 person,
@@ -1065,41 +1198,35 @@ impl App {
                 text,
                 audience: Audience::Internal,
             },
-            Command::Check(item) | Command::Uncheck(item) if self.find_item(&item).is_err() => {
-                return self.fail(self.find_item(&item).err().unwrap_or_default(), now);
-            }
-            Command::Check(item) => EventBody::ChecklistChecked {
-                item: self.find_item(&item).unwrap_or(item),
+            Command::Check(item) => match find_item(inc, &item) {
+                Ok(item) => EventBody::ChecklistChecked { item },
+                Err(e) => return self.fail(e, now),
             },
-            Command::Uncheck(item) => EventBody::ChecklistUnchecked {
-                item: self.find_item(&item).unwrap_or(item),
+            Command::Uncheck(item) => match find_item(inc, &item) {
+                Ok(item) => EventBody::ChecklistUnchecked { item },
+                Err(e) => return self.fail(e, now),
             },
-            Command::Assign { item, person } => match self.find_item(&item) {
+            Command::Assign { item, person } => match find_item(inc, &item) {
                 Ok(item) => EventBody::ChecklistAssigned { item, person },
                 Err(e) => return self.fail(e, now),
             },
             Command::Handoff(to) => return self.open_editor(EditorKind::Handoff { to }),
             Command::Resolve => {
-                let id = self.current.as_ref().map(ToString::to_string).unwrap_or_default();
-                return self.confirm(
-                    format!("Resolve {id}?"),
-                    EventBody::StatusChanged {
-                        status: Status::Resolved,
-                        reason: None,
-                    },
-                );
+                let intent = Intent::Status {
+                    to: Status::Resolved,
+                    reason: None,
+                };
+                return self.ask(intent, on);
             }
             Command::Reopen => {
-                if self.incident().is_some_and(Incident::is_open) {
+                if inc.is_some_and(Incident::is_open) {
                     return self.say("It is open already.".into(), now);
                 }
-                return self.confirm(
-                    "Reopen this incident?".into(),
-                    EventBody::StatusChanged {
-                        status: Status::Active,
-                        reason: Some("reopened".into()),
-                    },
-                );
+                let intent = Intent::Status {
+                    to: Status::Active,
+                    reason: Some("reopened".into()),
+                };
+                return self.ask(intent, on);
             }
             Command::Declare { severity, title } => {
                 let rb = runbook::find(&self.runbooks, runbook::DEFAULT_RUNBOOK);
@@ -1110,14 +1237,21 @@ impl App {
                     detected_at: None,
                     drill: false,
                 };
-                let (_, events) = declaration.events(&self.opts.me, rb, now);
+                let (id, events) = declaration.events(&self.opts.me, rb, now);
+                // This console switches to it when it comes back from the store; no other does.
+                self.declared_here.push(id);
                 return self.append(events, fx);
             }
             Command::Title(title) => EventBody::IncidentRetitled { title },
+            // Ending a drill asks, as leaving it does.
+            Command::Drill(crate::drill::facilitator::Control::End(reason)) if self.drill.is_some() => {
+                let incident = self.drill.as_ref().map(|f| f.player.incident.clone());
+                return self.ask(Intent::EndDrill { reason }, incident);
+            }
             Command::Drill(control) => return self.drill_control(control, now, fx),
             Command::Msel => return self.toggle_msel(now),
             Command::Export(format) => {
-                if let Some(incident) = self.current.clone() {
+                if let Some(incident) = on {
                     fx.push(Effect::Export { incident, format });
                     self.say("Writing the report…".into(), now);
                 }
@@ -1161,12 +1295,44 @@ impl App {
             Command::Finding { workflow, note } => {
                 return self.change_finding(workflow, note, None, now, fx);
             }
-            Command::Quit => return fx.push(Effect::Quit),
+            Command::Quit => return self.quit(fx),
         };
-        let events = self.event(body).into_iter().collect();
-        self.append(events, fx);
+        let Some(id) = on else { return };
+        let e = self.event_on(&id, body, now);
+        self.append(vec![e], fx);
     }
 }
+
+/// Find a checklist item by its id, the part after the runbook's name, or a unique prefix.
+fn find_item(inc: Option<&Incident>, wanted: &str) -> Result<String, String> {
+    let inc = inc.ok_or("No incident on screen.")?;
+    let matches: Vec<&str> = inc
+        .checklist
+        .iter()
+        .map(|i| i.spec.id.as_str())
+        .filter(|id| *id == wanted || id.rsplit('/').next() == Some(wanted))
+        .collect();
+    if let [one] = matches.as_slice() {
+        return Ok(one.to_string());
+    }
+    let prefixed: Vec<&str> = inc
+        .checklist
+        .iter()
+        .map(|i| i.spec.id.as_str())
+        .filter(|id| id.starts_with(wanted) || id.rsplit('/').next().is_some_and(|s| s.starts_with(wanted)))
+        .collect();
+    match prefixed.as_slice() {
+        [one] => Ok(one.to_string()),
+        [] => Err(format!("No checklist item `{wanted}`.")),
+        _ => Err(format!(
+            "`{wanted}` matches {} items; Tab completes.",
+            prefixed.len()
+        )),
+    }
+}
+
+/// The status update template's blanks: an update still holding one is refused.
+const STATUS_PLACEHOLDERS: [&str; 2] = ["<what customers see>", "<who is affected, since when>"];
 
 fn step(current: usize, delta: i64, len: usize) -> usize {
     if len == 0 {
@@ -1213,6 +1379,7 @@ mod tests {
     use crate::incident::runbook::load_runbooks;
     use crate::sources::securityhub::Workflow;
     use crate::timeline::Hash;
+    use crate::timeline::Severity;
     use crate::timeline::store::RawEvent;
     use crate::tui::sources_ui::{FindingSort, List, SourceTab};
     use chrono::TimeZone;
@@ -1332,15 +1499,289 @@ mod tests {
         assert_eq!(h.app.pending, 0);
     }
 
+    fn at(seconds: i64) -> DateTime<Utc> {
+        now() + Duration::seconds(seconds)
+    }
+
+    fn by(who: &str, incident: &str, body: EventBody) -> NewEvent {
+        NewEvent::new(
+            IncidentId(incident.into()),
+            Author(format!("{who}@jump-02")),
+            body,
+        )
+    }
+
+    /// Another process declares an incident: as the same Unix user (same author), or not.
+    fn declared_elsewhere(h: &mut Harness, id: &str, severity: u8, author: &str) {
+        let e = NewEvent::new(
+            IncidentId(id.into()),
+            Author(author.into()),
+            EventBody::IncidentDeclared {
+                title: format!("{id} elsewhere"),
+                severity: Severity::new(severity).expect("valid"),
+                summary: None,
+                detected_at: None,
+                drill: false,
+            },
+        );
+        h.store(&[e]);
+    }
+
     #[test]
-    fn escape_discards_the_editor_and_ctrl_c_always_quits() {
+    fn a_draft_stays_with_its_incident_when_the_same_user_declares_another_elsewhere() {
         let mut h = Harness::with_sample();
-        h.key(KeyCode::Char('d'));
-        h.typed("something");
-        assert!(appended(h.key(KeyCode::Esc)).is_empty());
-        assert!(matches!(h.app.mode, Mode::Normal));
         h.key(KeyCode::Char('n'));
-        assert!(matches!(h.ctrl('c').as_slice(), [Effect::Quit]));
+        h.typed("pool size raised on db-02");
+        // the same Unix user, in another process: the same author as this console
+        declared_elsewhere(&mut h, "INC-2", 1, "maria@jump-01");
+        assert_eq!(
+            h.app.current,
+            Some(IncidentId("INC-1".into())),
+            "no switch under a modal"
+        );
+        assert!(matches!(h.app.mode, Mode::Editor(_)), "the editor is still open");
+        let events = appended(h.ctrl('s'));
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            events[0].incident,
+            IncidentId("INC-1".into()),
+            "filed where it was written"
+        );
+        // and with no modal open, still no switch: only the declaring console switches
+        declared_elsewhere(&mut h, "INC-3", 2, "maria@jump-01");
+        assert_eq!(h.app.current, Some(IncidentId("INC-1".into())));
+        let badge = h.app.new_incident_badge().map(|i| i.id.to_string());
+        assert_eq!(
+            badge.as_deref(),
+            Some("INC-2"),
+            "the worst new one is on the badge"
+        );
+        // the picker: worst severity first, then the newest
+        h.key(KeyCode::Char('i'));
+        let order: Vec<String> = h
+            .app
+            .picker_incidents()
+            .iter()
+            .map(|i| i.id.to_string())
+            .collect();
+        assert_eq!(order[0], "INC-2", "{order:?}");
+        h.key(KeyCode::Enter);
+        assert_eq!(h.app.current, Some(IncidentId("INC-2".into())));
+        assert_eq!(
+            h.app.new_incident_badge().map(|i| i.id.to_string()).as_deref(),
+            Some("INC-3")
+        );
+    }
+
+    #[test]
+    fn the_console_that_declares_switches_to_its_incident() {
+        let mut h = Harness::with_sample();
+        let events = appended(h.palette("declare 2 Card auth failing"));
+        let mut other = Harness::with_sample(); // the same user's second console
+        other.seq = h.seq;
+        other.prev = h.prev;
+        h.store(&events);
+        other.store(&events);
+        assert_eq!(h.app.current.as_ref(), Some(&events[0].incident));
+        assert_eq!(other.app.current, Some(IncidentId("INC-1".into())));
+        assert!(other.app.new_incident_badge().is_some());
+    }
+
+    #[test]
+    fn a_confirmation_answered_after_someone_else_changed_the_state_asks_again() {
+        let mut h = Harness::with_sample();
+        h.store(&[by(
+            "kenji",
+            "INC-1",
+            EventBody::StatusChanged {
+                status: Status::Active,
+                reason: None,
+            },
+        )]);
+        let before = h.app.incident().map(Incident::status).expect("an incident");
+        h.key(KeyCode::Char('s')); // active → mitigated?
+        let Mode::Confirm(c) = &h.app.mode else {
+            panic!("asks")
+        };
+        let Intent::Status { to, .. } = c.intent.clone() else {
+            panic!("a status")
+        };
+        assert_ne!(to, before);
+        h.store(&[by(
+            "priya",
+            "INC-1",
+            EventBody::StatusChanged {
+                status: Status::Resolved,
+                reason: None,
+            },
+        )]);
+        let yes = KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE);
+        assert!(
+            appended(h.app.update(Msg::Key(yes), at(30))).is_empty(),
+            "no silent reopen"
+        );
+        let Mode::Confirm(again) = &h.app.mode else {
+            panic!("asks again")
+        };
+        assert!(again.prompt.contains("RESOLVED by priya"), "{}", again.prompt);
+        assert!(again.prompt.contains("reopens"), "{}", again.prompt);
+        let events = appended(h.app.update(Msg::Key(yes), at(45)));
+        assert_eq!(events.len(), 1);
+        assert!(matches!(events[0].body, EventBody::StatusChanged { status, .. } if status == to));
+        assert_eq!(events[0].recorded_at, at(45), "stamped when confirmed");
+    }
+
+    #[test]
+    fn plus_and_minus_apply_to_the_severity_at_confirmation() {
+        let mut h = Harness::with_sample();
+        h.store(&[by(
+            "kenji",
+            "INC-1",
+            EventBody::SeverityChanged {
+                severity: Severity::new(3).expect("valid"),
+                reason: None,
+            },
+        )]);
+        h.key(KeyCode::Char('+')); // SEV3 → SEV2?
+        h.store(&[by(
+            "kenji",
+            "INC-1",
+            EventBody::SeverityChanged {
+                severity: Severity::new(1).expect("valid"),
+                reason: None,
+            },
+        )]);
+        assert!(appended(h.key(KeyCode::Char('y'))).is_empty());
+        let Mode::Confirm(c) = &h.app.mode else {
+            panic!("asks again")
+        };
+        assert!(c.prompt.contains("SEV1 by kenji"), "{}", c.prompt);
+        h.key(KeyCode::Esc);
+        h.key(KeyCode::Char('-')); // SEV1 → SEV2?
+        h.store(&[by(
+            "kenji",
+            "INC-1",
+            EventBody::SeverityChanged {
+                severity: Severity::new(4).expect("valid"),
+                reason: None,
+            },
+        )]);
+        h.key(KeyCode::Char('y'));
+        let events = appended(h.key(KeyCode::Char('y')));
+        assert!(
+            matches!(events[0].body, EventBody::SeverityChanged { severity, .. } if severity.level() == 5),
+            "one step down from SEV4, the severity when confirmed: {:?}",
+            events[0].body
+        );
+    }
+
+    #[test]
+    fn releasing_a_role_someone_else_took_meanwhile_releases_nothing() {
+        let mut h = Harness::with_sample();
+        h.palette("role comms priya");
+        h.store(&[by(
+            "maria",
+            "INC-1",
+            EventBody::RoleAssigned {
+                role: crate::timeline::Role::Comms,
+                person: "priya".into(),
+            },
+        )]);
+        h.palette("release comms");
+        h.store(&[by(
+            "kenji",
+            "INC-1",
+            EventBody::RoleAssigned {
+                role: crate::timeline::Role::Comms,
+                person: "kenji".into(),
+            },
+        )]);
+        assert!(appended(h.key(KeyCode::Char('y'))).is_empty(), "kenji keeps it");
+        let said = h.app.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+        assert!(said.contains("now held by kenji"), "{said}");
+    }
+
+    #[test]
+    fn palette_severity_status_and_drill_end_ask_as_their_keys_do() {
+        let mut h = Harness::with_sample();
+        assert!(appended(h.palette("sev 2")).is_empty());
+        assert!(
+            matches!(&h.app.mode, Mode::Confirm(c) if c.intent == Intent::Severity(Severity::new(2).expect("valid")))
+        );
+        h.key(KeyCode::Esc);
+        assert!(appended(h.palette("status active")).is_empty());
+        assert!(matches!(h.app.mode, Mode::Confirm(_)));
+        h.key(KeyCode::Esc);
+        // `-1` is no severity (it used to be read as SEV1)
+        assert!(appended(h.palette("sev -1")).is_empty());
+        assert!(matches!(&h.app.mode, Mode::Palette { error: Some(e), .. } if e.contains("-1")));
+    }
+
+    #[test]
+    fn escape_with_text_asks_and_ctrl_c_in_a_field_never_quits() {
+        let mut h = Harness::with_sample();
+        h.key(KeyCode::Char('n'));
+        h.typed("half a thought");
+        h.key(KeyCode::Esc);
+        assert!(matches!(&h.app.mode, Mode::Editor(e) if e.leaving), "asks");
+        h.key(KeyCode::Esc); // a reflex: back to writing, nothing lost
+        assert!(matches!(&h.app.mode, Mode::Editor(e) if !e.leaving && e.text() == "half a thought"));
+        assert!(
+            !h.ctrl('c').iter().any(|f| matches!(f, Effect::Quit)),
+            "ctrl-c in the editor"
+        );
+        assert!(matches!(&h.app.mode, Mode::Editor(e) if e.leaving));
+        h.key(KeyCode::Char('y')); // keep it as a draft
+        assert!(h.app.mode.is_normal());
+        h.key(KeyCode::Char('n'));
+        assert!(
+            matches!(&h.app.mode, Mode::Editor(e) if e.text() == "half a thought"),
+            "the draft"
+        );
+        h.key(KeyCode::Esc);
+        h.key(KeyCode::Char('d'));
+        h.key(KeyCode::Char('n'));
+        assert!(
+            matches!(&h.app.mode, Mode::Editor(e) if e.text().is_empty()),
+            "discarded"
+        );
+        h.key(KeyCode::Esc);
+        assert!(h.app.mode.is_normal(), "nothing written: Esc just closes");
+        h.key(KeyCode::Char(':'));
+        assert!(h.ctrl('c').is_empty());
+        assert!(h.app.mode.is_normal(), "ctrl-c cancels the palette");
+        assert!(
+            matches!(h.ctrl('c').as_slice(), [Effect::Quit]),
+            "ctrl-c on the panes leaves"
+        );
+    }
+
+    #[test]
+    fn a_status_update_with_the_templates_placeholders_is_refused() {
+        let mut h = Harness::with_sample();
+        h.key(KeyCode::Char('u'));
+        assert!(appended(h.ctrl('s')).is_empty());
+        assert!(matches!(h.app.mode, Mode::Editor(_)));
+        assert!(
+            h.app
+                .flash
+                .as_ref()
+                .is_some_and(|f| f.text.contains("<what customers see>"))
+        );
+    }
+
+    #[test]
+    fn quitting_waits_for_saves_in_flight() {
+        let mut h = Harness::with_sample();
+        h.key(KeyCode::Char('n'));
+        h.typed("last words");
+        let events = appended(h.ctrl('s'));
+        assert_eq!(h.app.pending, 1);
+        assert!(h.key(KeyCode::Char('q')).is_empty(), "does not leave yet");
+        assert!(matches!(h.app.mode, Mode::Leaving(_)));
+        h.store(&events);
+        let fx = h.app.update(Msg::Saved(1), now());
+        assert!(fx.iter().any(|f| matches!(f, Effect::Quit)), "leaves once saved");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod feed;
 pub mod input;
 pub mod keymap;
 pub mod layout;
+pub mod modal;
 pub mod notify;
 mod observe;
 pub mod palette;

@@ -19,9 +19,9 @@ use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use std::io::Write;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
-use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 /// Everything the console needs besides the store.
 pub struct Console {
@@ -54,8 +54,36 @@ pub fn load(store: &dyn Store, console: Console) -> Result<App> {
     Ok(app)
 }
 
-/// Run the console until the user quits.
-pub fn run(store: Arc<dyn Store>, console: Console) -> Result<()> {
+/// How the console ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// `q` (or `:quit`, or ctrl-c on the panes).
+    Quit,
+    /// SIGTERM, SIGHUP (an SSH session dropped), SIGINT or SIGQUIT.
+    Signal(i32),
+    /// The terminal went away without a signal (its input or output failed).
+    TerminalClosed,
+}
+
+impl Ending {
+    /// The conventional exit status: 0, or 128 + the signal (a lost terminal counts as SIGHUP).
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Ending::Quit => 0,
+            Ending::Signal(n) => 128 + n,
+            Ending::TerminalClosed => 128 + libc::SIGHUP,
+        }
+    }
+}
+
+/// How long a console ending on a signal or a lost terminal waits for its saves (a quit has
+/// already waited for them on screen).
+const SAVE_PATIENCE: Duration = Duration::from_secs(20);
+
+/// Run the console until the user quits, a signal comes or the terminal goes away; every
+/// action confirmed before then is durable (or said on standard error not to be) when it
+/// returns, and the terminal is restored.
+pub fn run(store: Arc<dyn Store>, console: Console) -> Result<Ending> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -64,121 +92,220 @@ pub fn run(store: Arc<dyn Store>, console: Console) -> Result<()> {
     runtime.block_on(run_async(store, console))
 }
 
-async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<()> {
+async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<Ending> {
     let notifier = Notifier::new(console.options.notify.clone());
     let sources = console.sources.clone();
-    let mut app = load(store.as_ref(), console)?;
-    let (tx, mut rx) = unbounded_channel::<Msg>();
+    let app = load(store.as_ref(), console)?;
+    let (tx, rx) = unbounded_channel::<Msg>();
     let pollers = spawn_pollers(&sources, tx.clone());
     let sub_tx = tx.clone();
     let _subscription = store.subscribe(
         app.projection.last_seq,
         Box::new(move |e| sub_tx.send(Msg::Stored(Box::new(e))).is_ok()),
     )?;
-    let appender = spawn_appender(store.clone(), tx.clone());
+    let appender = Appender::spawn(store.clone(), tx.clone());
+    let signals = Signals::new().context("listening for signals")?;
 
-    let _guard = TerminalGuard::enter().context("setting up the terminal")?;
+    let guard = TerminalGuard::enter().context("setting up the terminal")?;
     let written = Arc::new(AtomicU64::new(0));
     let out = CountingWriter::new(std::io::stdout(), written.clone());
-    let mut terminal = Terminal::new(CrosstermBackend::new(out))?;
-    let size = terminal.size()?;
-    app.size = (size.width, size.height);
-    let mut input = EventStream::new();
-    let mut tick = tokio::time::interval_at(next_second(), Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut frames: u64 = 0;
-    let mut bell: Vec<u8> = Vec::new();
-
-    loop {
-        // Draw whenever something changed — including before the first message, so the first
-        // frame does not wait for the clock's first tick.
-        if app.dirty {
-            let now = chrono::Utc::now();
-            let _ = execute!(terminal.backend_mut(), BeginSynchronizedUpdate);
-            terminal.draw(|f| view::draw(f, &app, now))?;
-            let _ = execute!(terminal.backend_mut(), EndSynchronizedUpdate);
-            app.dirty = false;
-            frames += 1;
-        }
-        // The facilitator's next inject wakes the loop on time, not on the next clock tick.
-        let drill_due = app.drill_wake(chrono::Utc::now()).map(|at| {
-            let wait = (at - chrono::Utc::now()).to_std().unwrap_or_default();
-            tokio::time::Instant::now() + wait
-        });
-        let msg = tokio::select! {
-            ev = input.next() => match ev {
-                Some(Ok(ev)) => match terminal_msg(ev) { Some(m) => m, None => continue },
-                Some(Err(e)) => { tracing::warn!(error = %e, "terminal input"); continue }
-                None => break,
-            },
-            Some(m) = rx.recv() => m,
-            _ = tick.tick() => Msg::Tick,
-            _ = sleep_until_some(drill_due) => Msg::DrillDue,
-        };
-        if matches!(msg, Msg::Tick | Msg::Saved(_) | Msg::SaveFailed(_)) {
-            let health = store.health();
-            if health != app.store_health {
-                app.store_health = health;
-                app.dirty = true;
-            }
-        }
-        let mut effects = app.update(msg, chrono::Utc::now());
-        // Drain whatever else is already waiting, then draw once.
-        while let Ok(m) = rx.try_recv() {
-            effects.extend(app.update(m, chrono::Utc::now()));
-        }
-        let mut quit = false;
-        for effect in effects {
-            match effect {
-                Effect::Quit => quit = true,
-                Effect::Append(events) => {
-                    if appender.send(events).is_err() {
-                        app.save_error = Some("the writer stopped; see the log".into());
-                    }
-                }
-                Effect::Export { incident, format } => {
-                    let (store, tx) = (store.clone(), tx.clone());
-                    tokio::task::spawn_blocking(move || {
-                        let result = export_to_file(store.as_ref(), &incident, format);
-                        let _ = tx.send(Msg::Exported(result));
-                    });
-                }
-                Effect::Notify(n) => {
-                    if let Some(bytes) = notifier.send(&n) {
-                        bell.extend(bytes);
-                    }
-                }
-                Effect::UpdateFindings { source, update } => {
-                    // The source's task answers with an Observation::Updated; if it cannot
-                    // even take the request, say so the same way.
-                    if let Err(e) = pollers.update_findings(&source, update.clone()) {
-                        let refused = crate::sources::Observation::Updated {
-                            source,
-                            at: chrono::Utc::now(),
-                            update,
-                            result: Err(crate::sources::SourceError::Rejected(e)),
-                        };
-                        let _ = tx.send(Msg::Source(Box::new(refused)));
-                    }
-                }
-            }
-        }
-        if quit {
-            break;
-        }
-        if !bell.is_empty() {
-            let backend = terminal.backend_mut();
-            backend.write_all(&bell)?;
-            backend.flush()?;
-            bell.clear();
-        }
-    }
+    let terminal = Terminal::new(CrosstermBackend::new(out))?;
+    let parts = Loop {
+        store,
+        tx,
+        rx,
+        pollers,
+        appender: &appender,
+        notifier,
+    };
+    let (ending, frames) = parts.run(app, terminal, EventStream::new(), signals.next()).await;
+    // Stop taking input (the loop has), make every confirmed action durable, then give the
+    // terminal back.
+    let patience = if ending == Ending::Quit {
+        Duration::from_secs(2) // only what `L` chose to leave behind can still be waiting
+    } else {
+        SAVE_PATIENCE
+    };
+    let unsaved = appender.finish(patience);
+    drop(guard);
     tracing::info!(
         frames,
         bytes_written = written.load(Ordering::Relaxed),
+        ?ending,
+        unsaved,
         "console closed"
     );
-    Ok(())
+    if unsaved > 0 {
+        // The terminal may be gone (SIGHUP): never panic for want of a stderr.
+        let _ = writeln!(
+            std::io::stderr(),
+            "warroom: {unsaved} action(s) could not be saved before leaving; see the log"
+        );
+    }
+    Ok(ending)
+}
+
+/// What the loop talks to besides the terminal.
+pub struct Loop<'a> {
+    pub store: Arc<dyn Store>,
+    pub tx: UnboundedSender<Msg>,
+    pub rx: UnboundedReceiver<Msg>,
+    pub pollers: crate::sources::poller::Pollers,
+    pub appender: &'a Appender,
+    pub notifier: Notifier,
+}
+
+impl Loop<'_> {
+    /// The event loop, over any backend and any input stream (tests drive it in-process with
+    /// ratatui's `TestBackend`). Returns how it ended and how many frames it drew.
+    pub async fn run<B, I>(
+        mut self,
+        mut app: App,
+        mut terminal: Terminal<B>,
+        mut input: I,
+        shutdown: impl std::future::Future<Output = i32>,
+    ) -> (Ending, u64)
+    where
+        B: ratatui::backend::Backend + Write,
+        I: futures::Stream<Item = std::io::Result<TermEvent>> + Unpin,
+    {
+        let Ok(size) = terminal.size() else {
+            return (Ending::TerminalClosed, 0);
+        };
+        app.update(Msg::Resize(size.width, size.height), chrono::Utc::now());
+        let mut tick = tokio::time::interval_at(next_second(), Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut frames: u64 = 0;
+        let mut bell: Vec<u8> = Vec::new();
+        tokio::pin!(shutdown);
+        loop {
+            // Draw whenever something changed — including before the first message, so the
+            // first frame does not wait for the clock's first tick.
+            if app.dirty {
+                let now = chrono::Utc::now();
+                let _ = execute!(terminal.backend_mut(), BeginSynchronizedUpdate);
+                if terminal.draw(|f| view::draw(f, &app, now)).is_err() {
+                    return (Ending::TerminalClosed, frames);
+                }
+                let _ = execute!(terminal.backend_mut(), EndSynchronizedUpdate);
+                app.dirty = false;
+                frames += 1;
+            }
+            // The facilitator's next inject wakes the loop on time, not on the next clock tick.
+            let drill_due = app.drill_wake(chrono::Utc::now()).map(|at| {
+                let wait = (at - chrono::Utc::now()).to_std().unwrap_or_default();
+                tokio::time::Instant::now() + wait
+            });
+            let msg = tokio::select! {
+                signal = &mut shutdown => return (Ending::Signal(signal), frames),
+                ev = input.next() => match ev {
+                    Some(Ok(ev)) => match terminal_msg(ev) { Some(m) => m, None => continue },
+                    // Input that fails, or ends, is a terminal that went away: not a crash.
+                    Some(Err(e)) => {
+                        tracing::info!(error = %e, "terminal input failed");
+                        return (Ending::TerminalClosed, frames);
+                    }
+                    None => return (Ending::TerminalClosed, frames),
+                },
+                Some(m) = self.rx.recv() => m,
+                _ = tick.tick() => Msg::Tick,
+                _ = sleep_until_some(drill_due) => Msg::DrillDue,
+            };
+            let health_may_change = matches!(msg, Msg::Tick | Msg::Saved(_) | Msg::SaveFailed(_));
+            let mut effects = app.update(msg, chrono::Utc::now());
+            // Drain whatever else is already waiting, then draw once.
+            while let Ok(m) = self.rx.try_recv() {
+                effects.extend(app.update(m, chrono::Utc::now()));
+            }
+            if health_may_change {
+                effects.extend(app.update(Msg::Health(self.store.health()), chrono::Utc::now()));
+            }
+            let mut quit = false;
+            for effect in effects {
+                match effect {
+                    Effect::Quit => quit = true,
+                    Effect::Append(events) => {
+                        if !self.appender.send(events) {
+                            let stopped = Msg::SaveFailed("the writer stopped; see the log".into());
+                            app.update(stopped, chrono::Utc::now());
+                        }
+                    }
+                    Effect::Export { incident, format } => {
+                        let (store, tx) = (self.store.clone(), self.tx.clone());
+                        tokio::task::spawn_blocking(move || {
+                            let result = export_to_file(store.as_ref(), &incident, format);
+                            let _ = tx.send(Msg::Exported(result));
+                        });
+                    }
+                    Effect::Notify(n) => {
+                        if let Some(bytes) = self.notifier.send(&n) {
+                            bell.extend(bytes);
+                        }
+                    }
+                    Effect::UpdateFindings { source, update } => {
+                        // The source's task answers with an Observation::Updated; if it cannot
+                        // even take the request, say so the same way.
+                        if let Err(e) = self.pollers.update_findings(&source, update.clone()) {
+                            let refused = crate::sources::Observation::Updated {
+                                source,
+                                at: chrono::Utc::now(),
+                                update,
+                                result: Err(crate::sources::SourceError::Rejected(e)),
+                            };
+                            let _ = self.tx.send(Msg::Source(Box::new(refused)));
+                        }
+                    }
+                }
+            }
+            if quit {
+                return (Ending::Quit, frames);
+            }
+            if !bell.is_empty() {
+                let backend = terminal.backend_mut();
+                if backend
+                    .write_all(&bell)
+                    .and_then(|()| Write::flush(backend))
+                    .is_err()
+                {
+                    return (Ending::TerminalClosed, frames);
+                }
+                bell.clear();
+            }
+        }
+    }
+}
+
+/// The four signals that end a console. Installed before the terminal is set up, so none of
+/// them can kill the process with the terminal raw.
+struct Signals(Vec<(i32, tokio::signal::unix::Signal)>);
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let kinds = [
+            (libc::SIGTERM, SignalKind::terminate()),
+            (libc::SIGHUP, SignalKind::hangup()),
+            (libc::SIGINT, SignalKind::interrupt()),
+            (libc::SIGQUIT, SignalKind::quit()),
+        ];
+        let mut all = Vec::new();
+        for (n, kind) in kinds {
+            all.push((n, signal(kind)?));
+        }
+        Ok(Signals(all))
+    }
+
+    /// The first of them to arrive.
+    async fn next(mut self) -> i32 {
+        let waits = self.0.iter_mut().map(|(n, s)| {
+            let n = *n;
+            Box::pin(async move {
+                s.recv().await;
+                n
+            })
+        });
+        futures::future::select_all(waits).await.0
+    }
 }
 
 fn terminal_msg(ev: TermEvent) -> Option<Msg> {
@@ -223,33 +350,89 @@ fn next_second() -> tokio::time::Instant {
 
 /// Appends run on their own thread, in order. A failed batch is retried with backoff (its
 /// events keep their ids, so a retry can never double one) while the header shows the error.
-fn spawn_appender(store: Arc<dyn Store>, tx: UnboundedSender<Msg>) -> std::sync::mpsc::Sender<Vec<NewEvent>> {
-    let (send, recv) = std::sync::mpsc::channel::<Vec<NewEvent>>();
-    std::thread::Builder::new()
-        .name("appender".into())
-        .spawn(move || {
-            for batch in recv {
-                let mut delay = Duration::from_millis(250);
-                loop {
-                    match store.append_batch(&batch) {
-                        Ok(_) => {
-                            let _ = tx.send(Msg::Saved(batch.len()));
-                            break;
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, "append failed; retrying");
-                            if tx.send(Msg::SaveFailed(e.to_string())).is_err() {
-                                return;
+pub struct Appender {
+    send: std::sync::Mutex<Option<std::sync::mpsc::Sender<Vec<NewEvent>>>>,
+    thread: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Events sent to the thread and not yet durable.
+    unsaved: Arc<AtomicUsize>,
+    /// Set when the console can wait no longer: the thread stops retrying.
+    give_up: Arc<AtomicBool>,
+}
+
+impl Appender {
+    pub fn spawn(store: Arc<dyn Store>, tx: UnboundedSender<Msg>) -> Appender {
+        let (send, recv) = std::sync::mpsc::channel::<Vec<NewEvent>>();
+        let unsaved = Arc::new(AtomicUsize::new(0));
+        let give_up = Arc::new(AtomicBool::new(false));
+        let (left, stop) = (unsaved.clone(), give_up.clone());
+        let thread = std::thread::Builder::new()
+            .name("appender".into())
+            .spawn(move || {
+                for batch in recv {
+                    let mut delay = Duration::from_millis(250);
+                    loop {
+                        match store.append_batch(&batch) {
+                            Ok(_) => {
+                                left.fetch_sub(batch.len(), Ordering::SeqCst);
+                                let _ = tx.send(Msg::Saved(batch.len()));
+                                break;
                             }
-                            std::thread::sleep(delay);
-                            delay = (delay * 2).min(Duration::from_secs(15));
+                            Err(e) => {
+                                tracing::warn!(error = %e, "append failed; retrying");
+                                let _ = tx.send(Msg::SaveFailed(e.to_string()));
+                                if stop.load(Ordering::SeqCst) {
+                                    return;
+                                }
+                                std::thread::sleep(delay);
+                                delay = (delay * 2).min(Duration::from_secs(15));
+                            }
                         }
                     }
                 }
-            }
-        })
-        .ok();
-    send
+            })
+            .ok();
+        Appender {
+            send: std::sync::Mutex::new(Some(send)),
+            thread: std::sync::Mutex::new(thread),
+            unsaved,
+            give_up,
+        }
+    }
+
+    /// Hand a batch to the thread; false if it has stopped.
+    pub fn send(&self, events: Vec<NewEvent>) -> bool {
+        let n = events.len();
+        let Ok(guard) = self.send.lock() else { return false };
+        let Some(send) = guard.as_ref() else { return false };
+        self.unsaved.fetch_add(n, Ordering::SeqCst);
+        if send.send(events).is_err() {
+            self.unsaved.fetch_sub(n, Ordering::SeqCst);
+            return false;
+        }
+        true
+    }
+
+    /// Take no more, wait up to `patience` for what was sent to be durable, and say how many
+    /// events were not.
+    pub fn finish(&self, patience: Duration) -> usize {
+        if let Ok(mut send) = self.send.lock() {
+            send.take(); // the thread ends once it has written what it holds
+        }
+        let thread = self.thread.lock().ok().and_then(|mut t| t.take());
+        let Some(thread) = thread else {
+            return self.unsaved.load(Ordering::SeqCst);
+        };
+        let deadline = std::time::Instant::now() + patience;
+        while !thread.is_finished() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if thread.is_finished() {
+            let _ = thread.join();
+        } else {
+            self.give_up.store(true, Ordering::SeqCst); // it stops at its next failure
+        }
+        self.unsaved.load(Ordering::SeqCst)
+    }
 }
 
 fn export_to_file(

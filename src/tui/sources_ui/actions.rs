@@ -8,7 +8,7 @@ use crate::sources::securityhub::Workflow;
 use crate::sources::{FindingUpdate, SourceKind};
 use crate::text::{clean_line, truncate};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Confirm, EditorKind, Effect, Mode, Then};
+use crate::tui::app::{App, EditorKind, Effect, Intent, Mode};
 use crate::tui::layout::Pane;
 use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
@@ -149,10 +149,11 @@ impl App {
         };
         if risky && !self.opts.read_only {
             let status = update.workflow.as_ref().map_or("", Workflow::as_str);
-            self.mode = Mode::Confirm(Confirm {
-                prompt: format!("Set “{title}” {status} in Security Hub?"),
-                then: Then::UpdateFindings { source, update },
-            });
+            let prompt = format!("Set “{title}” {status} in Security Hub?");
+            self.ask(Intent::UpdateFindings { source, update }, self.current.clone());
+            if let Mode::Confirm(c) = &mut self.mode {
+                c.prompt = prompt;
+            }
         } else {
             self.request_finding_update(&source, update, now, fx);
         }

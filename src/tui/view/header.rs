@@ -91,6 +91,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>, compac
     if app.opts.read_only {
         second.push(styled("  READ-ONLY".to_string(), t.warn));
     }
+    if let Some(new) = app.new_incident_badge() {
+        second.push(Span::raw("  "));
+        second.push(styled(
+            format!(" new {} {} · i to switch ", new.severity(), new.id),
+            t.severity(new.severity().level()),
+        ));
+    }
     let mut lines = vec![Line::from(first), Line::from(second)];
     if !compact {
         lines.push(Line::from(styled(

@@ -18,12 +18,29 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         Mode::Editor(editor) => {
             let r = centered(area, 76, 14);
             frame.render_widget(Clear, r);
-            let block = popup(app, &editor.kind.title()).title_bottom(Line::from(vec![
-                styled(" ctrl-s ", app.theme.key),
-                styled("save  ", app.theme.muted),
-                styled(" esc ", app.theme.key),
-                styled("discard ", app.theme.muted),
-            ]));
+            let keys = if editor.leaving {
+                vec![
+                    styled(" Keep this as a draft? ", app.theme.warn),
+                    styled(" y ", app.theme.key),
+                    styled("keep  ", app.theme.muted),
+                    styled(" d ", app.theme.key),
+                    styled("discard  ", app.theme.muted),
+                    styled(" esc ", app.theme.key),
+                    styled("back to writing ", app.theme.muted),
+                ]
+            } else {
+                vec![
+                    styled(" ctrl-s ", app.theme.key),
+                    styled("save  ", app.theme.muted),
+                    styled(" esc ", app.theme.key),
+                    styled("close ", app.theme.muted),
+                ]
+            };
+            let title = match &editor.incident {
+                Some(id) => format!("{} · {id}", editor.kind.title()),
+                None => editor.kind.title(),
+            };
+            let block = popup(app, &title).title_bottom(Line::from(keys));
             let inner = block.inner(r);
             frame.render_widget(block, r);
             frame.render_widget(&editor.area, inner);
@@ -42,6 +59,45 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
                 ]),
             ];
             frame.render_widget(Paragraph::new(text).block(popup(app, "Confirm")), r);
+        }
+        Mode::Leaving(leaving) => {
+            let (title, text, keys) = match &leaving.failing {
+                None => (
+                    "Leaving",
+                    format!("Saving {} action(s) before leaving…", app.pending),
+                    vec![styled(" esc ", app.theme.key), styled("stay", app.theme.muted)],
+                ),
+                Some(why) => (
+                    "Not saved yet",
+                    if app.pending > 0 {
+                        format!("{} action(s) not saved: {}", app.pending, clean_line(why))
+                    } else {
+                        clean_line(why).into_owned()
+                    },
+                    vec![
+                        styled(" L ", app.theme.key),
+                        styled(
+                            if app.pending > 0 {
+                                "leave and lose them   "
+                            } else {
+                                "leave   "
+                            },
+                            app.theme.muted,
+                        ),
+                        styled(" esc ", app.theme.key),
+                        styled("stay", app.theme.muted),
+                    ],
+                ),
+            };
+            let r = centered(area, (text.chars().count() as u16 + 6).clamp(40, 100), 5);
+            frame.render_widget(Clear, r);
+            let lines = vec![
+                Line::from(styled(text, app.theme.base)),
+                Line::from(""),
+                Line::from(keys),
+            ];
+            let p = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true });
+            frame.render_widget(p.block(popup(app, title)), r);
         }
         Mode::Picker { selected } => picker(frame, app, area, *selected, now),
         Mode::Detail(detail) => super::sources::detail::draw(frame, app, area, detail, now),

@@ -1,0 +1,261 @@
+//! What floats over the panes and takes the keys: help, the palette, the filter, the editor, a
+//! confirmation, the incident picker, a source's detail view, and the wait for saves on the
+//! way out.
+//!
+//! A modal is a value that captures its context when it opens: the incident it acts on, and
+//! for a confirmation the state it was asked about. The console never changes incident while a
+//! modal is open, and even if it did, a draft, a prompt or a palette command would still act on
+//! the incident it was opened on. A confirmation is checked again when it is answered: if
+//! someone else changed what it was about, it says so and asks again.
+
+use super::input::LineInput;
+use super::sources_ui::{Detail, FindingRef};
+use crate::incident::Incident;
+use crate::timeline::{IncidentId, Role, Severity, Status};
+use ratatui_textarea::TextArea;
+
+pub enum Mode {
+    Normal,
+    Help,
+    Palette {
+        input: LineInput,
+        candidates: Vec<String>,
+        error: Option<String>,
+        /// The incident on screen when `:` was pressed: the command acts on it.
+        incident: Option<IncidentId>,
+    },
+    Filter(LineInput),
+    Editor(Box<Editor>),
+    Confirm(Confirm),
+    Picker {
+        selected: usize,
+    },
+    /// A finding or a search's results, over the panes.
+    Detail(Detail),
+    /// `q` with saves still in flight: the console leaves when they are durable.
+    Leaving(Leaving),
+}
+
+impl Mode {
+    pub fn is_normal(&self) -> bool {
+        matches!(self, Mode::Normal)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditorKind {
+    Note,
+    Decision,
+    StatusUpdate,
+    Handoff {
+        to: String,
+    },
+    /// A note on a Security Hub finding, sent to the service (and recorded on the timeline).
+    FindingNote {
+        finding: FindingRef,
+        /// Cleaned and short, for the editor's title.
+        title: String,
+    },
+}
+
+impl EditorKind {
+    pub fn title(&self) -> String {
+        match self {
+            EditorKind::Note => "Note".into(),
+            EditorKind::Decision => "Decision (first line: the decision; the rest: why)".into(),
+            EditorKind::StatusUpdate => "Status update".into(),
+            EditorKind::Handoff { to } => format!("Hand off command to {to}: briefing"),
+            EditorKind::FindingNote { title, .. } => format!("Note on the finding “{title}”"),
+        }
+    }
+}
+
+pub struct Editor {
+    pub kind: EditorKind,
+    /// The incident the draft belongs to (none only for a finding note with no incident).
+    pub incident: Option<IncidentId>,
+    pub area: TextArea<'static>,
+    /// What the editor opened with: leaving it unchanged loses nothing.
+    pub template: Vec<String>,
+    /// Esc (or ctrl-c) with text written: asking whether to keep it as a draft.
+    pub leaving: bool,
+}
+
+impl Editor {
+    pub fn text(&self) -> String {
+        self.area.lines().join("\n")
+    }
+    /// Whether anything was written beyond the template.
+    pub fn is_touched(&self) -> bool {
+        self.area.lines() != self.template.as_slice() && !self.text().trim().is_empty()
+    }
+}
+
+/// A draft kept when its editor was closed with text in it; `n` (etc.) on the same incident
+/// opens it again.
+pub struct Draft {
+    pub incident: Option<IncidentId>,
+    pub kind: EditorKind,
+    pub lines: Vec<String>,
+}
+
+/// A risky action waiting for a yes.
+#[derive(Debug, Clone)]
+pub struct Confirm {
+    pub prompt: String,
+    /// The incident it acts on (none for a finding change outside any incident).
+    pub incident: Option<IncidentId>,
+    pub intent: Intent,
+    /// What it depends on, as it was when asked.
+    pub seen: Option<Seen>,
+}
+
+/// What a yes does. Its events are built when the yes comes, from the state then.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Intent {
+    Severity(Severity),
+    /// `+` / `-`: one step from whatever the severity is when confirmed.
+    SeverityStep {
+        up: bool,
+    },
+    Status {
+        to: Status,
+        reason: Option<String>,
+    },
+    Release {
+        role: Role,
+        person: String,
+    },
+    EndDrill {
+        reason: String,
+    },
+    UpdateFindings {
+        source: String,
+        update: crate::sources::FindingUpdate,
+    },
+}
+
+/// The part of an incident a confirmation depends on: its value, the event that set it and
+/// who wrote that event. Compared when the answer comes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub value: String,
+    pub seq: u64,
+    pub by: String,
+}
+
+impl Intent {
+    /// What this intent depends on in the incident, now.
+    pub fn seen(&self, inc: &Incident) -> Option<Seen> {
+        let by = |b: &str| b.split('@').next().unwrap_or(b).to_string();
+        match self {
+            Intent::Severity(_) | Intent::SeverityStep { .. } => {
+                let last = inc.severity_history.iter().rev().find(|c| !c.retracted);
+                Some(Seen {
+                    value: inc.severity().to_string(),
+                    seq: last.map_or(0, |c| c.seq),
+                    by: last.map_or(String::new(), |c| by(&c.by)),
+                })
+            }
+            Intent::Status { .. } => {
+                let last = inc.status_history.iter().rev().find(|c| !c.retracted);
+                Some(Seen {
+                    value: inc.status().as_str().to_uppercase(),
+                    seq: last.map_or(0, |c| c.seq),
+                    by: last.map_or(String::new(), |c| by(&c.by)),
+                })
+            }
+            Intent::Release { role, .. } => Some(Seen {
+                value: inc.roles.get(role).cloned().unwrap_or_default(),
+                seq: 0,
+                by: String::new(),
+            }),
+            Intent::EndDrill { .. } | Intent::UpdateFindings { .. } => None,
+        }
+    }
+
+    /// The question, asked of the incident as it is now.
+    pub fn question(&self, inc: Option<&Incident>) -> String {
+        match (self, inc) {
+            (Intent::Severity(to), Some(i)) => format!("Change severity {} → {to}?", i.severity()),
+            (Intent::SeverityStep { up }, Some(i)) => match step(i.severity(), *up) {
+                Some(to) => format!("Change severity {} → {to}?", i.severity()),
+                None => format!("It is already {}.", i.severity()),
+            },
+            (Intent::Status { to, .. }, Some(i)) if *to == Status::Resolved => {
+                format!("Resolve {}: status {} → resolved?", i.id, i.status())
+            }
+            (Intent::Status { to, .. }, Some(i)) => format!("Move status {} → {to}?", i.status()),
+            (Intent::Release { role, person }, _) => format!("Release {role} from {person}?"),
+            (Intent::EndDrill { .. }, _) => {
+                "End the drill now? Injects stop; the report scores what was done.".into()
+            }
+            (Intent::UpdateFindings { update, .. }, _) => {
+                let status = update.workflow.as_ref().map_or("", |w| w.as_str());
+                format!("Set the finding {status} in Security Hub?")
+            }
+            (_, None) => "The incident is gone.".into(),
+        }
+    }
+
+    /// Whether the incident is already as this intent would make it (someone else did it).
+    pub fn is_done(&self, inc: &Incident) -> bool {
+        match self {
+            Intent::Severity(to) => inc.severity() == *to,
+            Intent::Status { to, .. } => inc.status() == *to,
+            Intent::Release { role, person } => inc.roles.get(role) != Some(person),
+            _ => false,
+        }
+    }
+
+    /// The question again, after someone else changed what it depends on.
+    pub fn asked_again(&self, inc: &Incident, seen: &Seen) -> String {
+        let who = if seen.by.is_empty() {
+            String::new()
+        } else {
+            format!(" by {}", seen.by)
+        };
+        match self {
+            Intent::Status { to, .. } => {
+                let reopens = !inc.status().is_open() && to.is_open();
+                format!(
+                    "It is now {}{who} — still move it to {to}?{}",
+                    seen.value,
+                    if reopens { " This reopens it." } else { "" }
+                )
+            }
+            Intent::Severity(to) => format!("It is now {}{who} — still change it to {to}?", seen.value),
+            Intent::SeverityStep { up } => match step(inc.severity(), *up) {
+                Some(to) => format!("It is now {}{who} — still change it to {to}?", seen.value),
+                None => format!("It is now {}{who}: nothing to change.", seen.value),
+            },
+            Intent::Release { role, person } if seen.value.is_empty() => {
+                format!("Nobody holds {role} now — {person} already released it.")
+            }
+            Intent::Release { role, person } => {
+                format!(
+                    "{role} is now held by {} — {person} no longer holds it; nothing released.",
+                    seen.value
+                )
+            }
+            other => other.question(Some(inc)),
+        }
+    }
+}
+
+/// One step of severity: up is towards SEV1.
+pub fn step(sev: Severity, up: bool) -> Option<Severity> {
+    let level = if up {
+        sev.level().checked_sub(1)?
+    } else {
+        sev.level() + 1
+    };
+    Severity::new(level)
+}
+
+/// Quitting with saves in flight.
+#[derive(Debug, Clone, Default)]
+pub struct Leaving {
+    /// The store refused the last try: say why, and offer to leave anyway.
+    pub failing: Option<String>,
+}
