@@ -109,7 +109,7 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<Ending> {
     let guard = TerminalGuard::enter().context("setting up the terminal")?;
     let written = Arc::new(AtomicU64::new(0));
     let out = CountingWriter::new(std::io::stdout(), written.clone());
-    let terminal = Terminal::new(CrosstermBackend::new(out))?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(out))?;
     let parts = Loop {
         store,
         tx,
@@ -118,7 +118,17 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<Ending> {
         appender: &appender,
         notifier,
     };
-    let (ending, frames) = parts.run(app, terminal, EventStream::new(), signals.next()).await;
+    let (ending, frames) = parts
+        .run(app, &mut terminal, EventStream::new(), signals.next())
+        .await;
+    // ratatui's Terminal shows the cursor when dropped and prints to stderr if it cannot,
+    // which panics when the terminal is gone: show it here, and if that fails there is no
+    // terminal left to restore, so the Terminal is not dropped at all.
+    if terminal.show_cursor().is_err() {
+        std::mem::forget(terminal);
+    } else {
+        drop(terminal);
+    }
     // Stop taking input (the loop has), make every confirmed action durable, then give the
     // terminal back.
     let patience = if ending == Ending::Quit {
@@ -161,7 +171,7 @@ impl Loop<'_> {
     pub async fn run<B, I>(
         mut self,
         mut app: App,
-        mut terminal: Terminal<B>,
+        terminal: &mut Terminal<B>,
         mut input: I,
         shutdown: impl std::future::Future<Output = i32>,
     ) -> (Ending, u64)

@@ -69,13 +69,16 @@ fn install_panic_hook() {
         restore();
         let report = crash_report(info);
         tracing::error!(%report, "panic");
-        match write_crash_report(&report) {
-            Some(path) => eprintln!(
+        // Never a panic inside the panic hook: the terminal (and stderr with it) may be gone.
+        let mut err = std::io::stderr();
+        let _ = match write_crash_report(&report) {
+            Some(path) => writeln!(
+                err,
                 "warroom crashed; the timeline is safe. Crash report: {}",
                 path.display()
             ),
-            None => eprintln!("warroom crashed; the timeline is safe.\n{report}"),
-        }
+            None => writeln!(err, "warroom crashed; the timeline is safe.\n{report}"),
+        };
         default(info);
         std::process::exit(101);
     }));

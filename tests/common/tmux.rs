@@ -98,6 +98,36 @@ impl Tmux {
         self.socket.clone()
     }
 
+    /// A tmux format of the pane (`#{alternate_on}`, `#{mouse_any_flag}`, `#{cursor_flag}`).
+    #[allow(dead_code)] // not every test binary that includes this file asks
+    pub fn pane(&self, format: &str) -> String {
+        self.tmux(&["display-message", "-p", "-t", &self.session, format])
+            .trim()
+            .to_string()
+    }
+
+    /// The pid of the warroom process in the pane (the pane's shell runs it as its child).
+    #[allow(dead_code)]
+    pub fn warroom_pid(&self) -> Option<u32> {
+        let shell = self.pane("#{pane_pid}");
+        let out = Command::new("pgrep")
+            .args(["-P", &shell, "-x", "warroom"])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// End the tmux server, and with it the pane's terminal (its processes get SIGHUP).
+    #[allow(dead_code)]
+    pub fn kill(&self) {
+        self.tmux(&["kill-server"]);
+    }
+
     /// Press keys, by tmux's names (`Enter`, `Escape`, `C-s`, `Tab`, `q`).
     pub fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", &self.session];
