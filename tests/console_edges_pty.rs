@@ -103,7 +103,7 @@ fn a_draft_stays_with_its_incident_when_the_same_user_declares_another() {
         .collect();
     assert_eq!(
         filed,
-        [a_id.clone()],
+        std::slice::from_ref(&a_id),
         "the note belongs to the incident it was written on"
     );
     // neither console left its incident; the badge stays until they switch

@@ -109,7 +109,10 @@ fn overlays() {
     key(&mut a, KeyCode::Char('n'));
     keys(&mut a, "Rollback verified on all EU pods");
     insta::assert_snapshot!("note_editor_100x30", text(&draw(&a, 100, 30)));
-    key(&mut a, KeyCode::Esc);
+    key(&mut a, KeyCode::Esc); // with text written: keep it as a draft?
+    let asked = text(&draw(&a, 100, 30));
+    assert!(asked.contains("Keep this as a draft?"), "{asked}");
+    key(&mut a, KeyCode::Char('d'));
     key(&mut a, KeyCode::Char('+'));
     let confirm = text(&draw(&a, 100, 30));
     assert!(confirm.contains("Already SEV1"), "{confirm}");

@@ -58,6 +58,8 @@ fn a_facilitator_plays_a_drill_that_a_player_sees_as_real_sources() {
     facilitator.keys(&[":"]);
     facilitator.type_text("drill end");
     facilitator.keys(&["Enter"]);
+    facilitator.wait_for("End the drill now?"); // it asks, as leaving it does
+    facilitator.keys(&["y"]);
     facilitator.wait_for("ENDED");
     player.keys(&["1"]);
     player.wait_until("the end on the player's timeline", |s| s.contains("ended"));

@@ -45,6 +45,8 @@ pub enum Msg {
     /// The store's link and offline spool, as the loop last read them.
     Health(crate::timeline::StoreHealth),
     Exported(Result<String, String>),
+    /// A theme read for `:theme`, or why it could not be.
+    Theme(Result<Box<Theme>, String>),
     /// What a source's poller saw (or failed to).
     Source(Box<crate::sources::Observation>),
 }
@@ -58,6 +60,8 @@ pub enum Effect {
         format: Format,
     },
     Notify(Notification),
+    /// Read a theme (`:theme NAME`): built in, or from the config folder.
+    LoadTheme(String),
     /// Ask a Security Hub source to change findings (BatchUpdateFindings).
     UpdateFindings {
         source: String,
@@ -303,6 +307,11 @@ impl App {
             }
             Msg::Exported(Ok(path)) => self.say(format!("Report written to {path}"), now),
             Msg::Exported(Err(e)) => self.fail(format!("Export failed: {e}"), now),
+            Msg::Theme(Ok(theme)) => {
+                self.theme = *theme;
+                self.dirty = true;
+            }
+            Msg::Theme(Err(e)) => self.fail(e, now),
             Msg::Source(o) => self.observe(*o, now, &mut fx),
         }
         fx
@@ -1275,14 +1284,8 @@ impl App {
                 };
                 return;
             }
-            Command::Theme(name) => {
-                let dir = crate::config::config_dir().map(|d| d.join("themes"));
-                match super::theme::from_env(&name, dir.as_deref()) {
-                    Ok(t) => self.theme = t,
-                    Err(e) => self.fail(e.to_string(), now),
-                }
-                return;
-            }
+            // Reading the theme's file is the loop's job; the answer comes back as a message.
+            Command::Theme(name) => return fx.push(Effect::LoadTheme(name)),
             Command::Help => {
                 self.mode = Mode::Help;
                 return;

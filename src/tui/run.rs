@@ -117,6 +117,7 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<Ending> {
         pollers,
         appender: &appender,
         notifier,
+        raw: Box::new(CountingWriter::new(std::io::stdout(), written.clone())),
     };
     let (ending, frames) = parts
         .run(app, &mut terminal, EventStream::new(), signals.next())
@@ -163,6 +164,9 @@ pub struct Loop<'a> {
     pub pollers: crate::sources::poller::Pollers,
     pub appender: &'a Appender,
     pub notifier: Notifier,
+    /// The terminal's output for what is not a frame (synchronized-update markers, the bell
+    /// and OSC notifications): the same stream the backend draws to.
+    pub raw: Box<dyn Write + Send>,
 }
 
 impl Loop<'_> {
@@ -176,7 +180,7 @@ impl Loop<'_> {
         shutdown: impl std::future::Future<Output = i32>,
     ) -> (Ending, u64)
     where
-        B: ratatui::backend::Backend + Write,
+        B: ratatui::backend::Backend,
         I: futures::Stream<Item = std::io::Result<TermEvent>> + Unpin,
     {
         let Ok(size) = terminal.size() else {
@@ -193,11 +197,11 @@ impl Loop<'_> {
             // first frame does not wait for the clock's first tick.
             if app.dirty {
                 let now = chrono::Utc::now();
-                let _ = execute!(terminal.backend_mut(), BeginSynchronizedUpdate);
+                let _ = execute!(self.raw, BeginSynchronizedUpdate);
                 if terminal.draw(|f| view::draw(f, &app, now)).is_err() {
                     return (Ending::TerminalClosed, frames);
                 }
-                let _ = execute!(terminal.backend_mut(), EndSynchronizedUpdate);
+                let _ = execute!(self.raw, EndSynchronizedUpdate);
                 app.dirty = false;
                 frames += 1;
             }
@@ -231,6 +235,7 @@ impl Loop<'_> {
                 effects.extend(app.update(Msg::Health(self.store.health()), chrono::Utc::now()));
             }
             let mut quit = false;
+            let mut replies = Vec::new();
             for effect in effects {
                 match effect {
                     Effect::Quit => quit = true,
@@ -246,6 +251,12 @@ impl Loop<'_> {
                             let result = export_to_file(store.as_ref(), &incident, format);
                             let _ = tx.send(Msg::Exported(result));
                         });
+                    }
+                    Effect::LoadTheme(name) => {
+                        let dir = crate::config::config_dir().map(|d| d.join("themes"));
+                        let theme = super::theme::from_env(&name, dir.as_deref());
+                        let msg = Msg::Theme(theme.map(Box::new).map_err(|e| e.to_string()));
+                        replies.push(msg);
                     }
                     Effect::Notify(n) => {
                         if let Some(bytes) = self.notifier.send(&n) {
@@ -267,16 +278,14 @@ impl Loop<'_> {
                     }
                 }
             }
+            for m in replies {
+                let _ = self.tx.send(m);
+            }
             if quit {
                 return (Ending::Quit, frames);
             }
             if !bell.is_empty() {
-                let backend = terminal.backend_mut();
-                if backend
-                    .write_all(&bell)
-                    .and_then(|()| Write::flush(backend))
-                    .is_err()
-                {
+                if self.raw.write_all(&bell).and_then(|()| self.raw.flush()).is_err() {
                     return (Ending::TerminalClosed, frames);
                 }
                 bell.clear();
@@ -329,7 +338,7 @@ fn terminal_msg(ev: TermEvent) -> Option<Msg> {
 }
 
 /// Start the pollers; their observations join the loop's messages as they come.
-fn spawn_pollers(
+pub fn spawn_pollers(
     sources: &[crate::sources::SourceConfig],
     tx: UnboundedSender<Msg>,
 ) -> crate::sources::poller::Pollers {

@@ -145,6 +145,7 @@ impl Tmux {
     }
 
     /// The screen with its colours and attributes as escape sequences.
+    #[allow(dead_code)] // not every test binary that includes this file asks
     pub fn screen_with_styles(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-e", "-t", &self.session])
     }
@@ -200,6 +201,7 @@ impl Tmux {
         }
     }
 
+    #[allow(dead_code)]
     pub fn resize(&self, width: u16, height: u16) {
         self.tmux(&[
             "resize-window",
