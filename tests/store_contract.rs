@@ -8,7 +8,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use warroom::timeline::sqlite::SqliteStore;
 use warroom::timeline::store::{Verdict, verify};
-use warroom::timeline::{Author, EventBody, Hash, IncidentId, NewEvent, Store, StoreSpec, open_store};
+use warroom::timeline::{
+    Author, EventBody, Hash, IncidentId, Link, NewEvent, Store, StoreError, StoreSpec, open_store,
+};
 
 /// One back end's empty store: how to open it (again, as another process would) and how to
 /// tamper with it behind the store's back.
@@ -347,4 +349,104 @@ fn a_new_store_file_is_group_shareable_and_never_world_writable() {
         "{wal} is not group-shareable: {:o}",
         mode(&wal)
     );
+}
+
+/// What an append to a store whose file is no longer at its path must say, and health too.
+fn assert_refused(store: &SqliteStore, path: &std::path::Path, how: &str) {
+    let err = store
+        .append(note("INC-1", "written after the file went"))
+        .expect_err("an append to a file no one else can see was reported saved");
+    assert!(matches!(err, StoreError::Replaced { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&path.display().to_string()) && msg.contains(how) && msg.contains("reopen warroom"),
+        "{msg}"
+    );
+    let health = store.health();
+    assert_eq!(health.link, Link::Replaced, "{health:?}");
+    assert!(health.detail.is_some_and(|d| d.contains(how)));
+}
+
+#[test]
+fn an_append_to_a_store_file_replaced_under_it_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("t.db");
+    let store = SqliteStore::open(&path).expect("open");
+    store.append(note("INC-1", "before")).expect("append");
+    assert_eq!(store.health().link, Link::Online);
+    // `mv other.db t.db`: another (closed) store put in its place
+    let other = dir.path().join("other.db");
+    SqliteStore::open(&other)
+        .expect("open")
+        .append(note("INC-2", "the other store's"))
+        .expect("append");
+    std::fs::rename(&other, &path).expect("rename");
+    assert_refused(&store, &path, "replaced");
+    // and it stays refused: a retry is no better, and reads are not trusted either
+    assert!(matches!(
+        store.append(note("INC-1", "retried")),
+        Err(StoreError::Replaced { .. })
+    ));
+    assert!(matches!(store.head(), Err(StoreError::Replaced { .. })));
+    // Whoever opens the path, while the old store is open and after it closed, finds the
+    // other store whole: not the old one's pages laid over it by the old one's log.
+    let whole = |extra: &[&str]| {
+        let now = SqliteStore::open(&path).expect("open");
+        let mut want = vec!["the other store's"];
+        want.extend_from_slice(extra);
+        assert_eq!(common::notes(&now), want);
+        assert!(matches!(verify(&now).expect("verify"), Verdict::Intact { .. }));
+        now
+    };
+    whole(&[]).append(note("INC-2", "new")).expect("append");
+    drop(store);
+    whole(&["new"]);
+}
+
+#[test]
+fn an_append_to_a_deleted_store_file_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("t.db");
+    let store = SqliteStore::open(&path).expect("open");
+    store.append(note("INC-1", "before")).expect("append");
+    std::fs::remove_file(&path).expect("rm");
+    assert_refused(&store, &path, "deleted");
+    assert!(!path.exists(), "the append made a new file");
+    // a store made afresh at the path is empty: the old one's log does not come back with it
+    let fresh = SqliteStore::open(&path).expect("open");
+    assert!(common::notes(&fresh).is_empty());
+    assert_eq!(
+        verify(&fresh).expect("verify"),
+        Verdict::Intact {
+            events: 0,
+            head: Hash::GENESIS
+        }
+    );
+}
+
+#[test]
+fn a_store_file_moved_away_and_back_is_the_same_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("t.db");
+    let store = SqliteStore::open(&path).expect("open");
+    let (tx, rx) = mpsc::channel();
+    let _sub = store
+        .subscribe(0, Box::new(move |e| tx.send(e.seq).is_ok()))
+        .expect("subscribe");
+    store.append(note("INC-1", "one")).expect("append");
+    assert_eq!(rx.recv_timeout(Duration::from_secs(5)).expect("delivered"), 1);
+    // moved away (a careless backup): refused meanwhile, and the moved file is complete
+    let aside = dir.path().join("aside.db");
+    std::fs::rename(&path, &aside).expect("move away");
+    assert_refused(&store, &path, "deleted");
+    assert_eq!(
+        common::notes(&SqliteStore::open(&aside).expect("open the moved file")),
+        vec!["one"]
+    );
+    // and back: the same file, so appends go on, and the subscription with them
+    std::fs::rename(&aside, &path).expect("move back");
+    assert_eq!(store.health().link, Link::Online);
+    store.append(note("INC-1", "two")).expect("append");
+    assert_eq!(rx.recv_timeout(Duration::from_secs(5)).expect("delivered"), 2);
+    assert_eq!(common::notes(&store), vec!["one", "two"]);
 }
