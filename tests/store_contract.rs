@@ -107,6 +107,44 @@ fn the_same_id_or_dedup_key_is_stored_once(f: &Fixture) {
     assert_eq!(store.read_from(0, 100).expect("read").len(), 2);
 }
 
+/// A key given for an incident (`log --dedup-key`) is that incident's: the same key on
+/// another incident is another event. A source's key stays global.
+fn incident_dedup_keys_are_scoped_to_their_incident(f: &Fixture) {
+    let store = &*f.open();
+    let a = store
+        .append(note("INC-A", "deploy paused").incident_dedup_key("pause"))
+        .expect("append");
+    let b = store
+        .append(note("INC-B", "deploy paused").incident_dedup_key("pause"))
+        .expect("append");
+    assert!(!a.duplicate && !b.duplicate, "{b:?}");
+    assert_eq!(a.event.incident, IncidentId("INC-A".into()));
+    assert_eq!(b.event.incident, IncidentId("INC-B".into()));
+    // the same key on the same incident: one event, and the one returned is on that incident
+    let again = store
+        .append(note("INC-B", "deploy paused again").incident_dedup_key("pause"))
+        .expect("append");
+    assert!(again.duplicate);
+    assert_eq!(again.event.id, b.event.id);
+    assert_eq!(again.event.incident, IncidentId("INC-B".into()));
+    // one finding in one source is one signal, whichever incident it was aimed at
+    let key = "securityhub/hub/arn:aws:securityhub/f-1";
+    let s1 = store
+        .append(note("INC-A", "finding").dedup_key(key))
+        .expect("append");
+    let s2 = store
+        .append(note("INC-B", "finding").dedup_key(key))
+        .expect("append");
+    assert!(!s1.duplicate && s2.duplicate);
+    assert_eq!(s2.event.incident, IncidentId("INC-A".into()));
+    // an incident key never collides with a source's key of the same text
+    let plain = store
+        .append(note("INC-A", "plain").dedup_key("pause"))
+        .expect("append");
+    assert!(!plain.duplicate);
+    assert_eq!(store.read_from(0, 100).expect("read").len(), 4);
+}
+
 fn scans_filter_by_incident_and_stop_when_asked(f: &Fixture) {
     let store = &*f.open();
     for i in 0..10 {
@@ -310,6 +348,7 @@ contract!(
     unknown_kinds_still_load,
     appends_are_numbered_and_chained,
     the_same_id_or_dedup_key_is_stored_once,
+    incident_dedup_keys_are_scoped_to_their_incident,
     scans_filter_by_incident_and_stop_when_asked,
     a_subscription_sees_the_backlog_then_live_appends,
     threads_racing_on_one_dedup_key_store_one_event,

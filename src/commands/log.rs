@@ -58,7 +58,7 @@ fn event(args: &LogArgs, incident: &IncidentId, author: &Author, text: &str) -> 
         e = e.occurred_at(at);
     }
     if let Some(key) = &args.dedup_key {
-        e = e.dedup_key(key.clone());
+        e = e.incident_dedup_key(key.clone());
     }
     Ok(e)
 }
@@ -69,8 +69,8 @@ fn report(a: &Appended, incident: &IncidentId) -> Result<()> {
     if a.duplicate {
         writeln!(
             out,
-            "#{} {} already on the timeline of {incident}",
-            a.event.seq, a.event.id
+            "#{} {} already on the timeline of {}",
+            a.event.seq, a.event.id, a.event.incident
         )?;
     } else {
         writeln!(
