@@ -235,6 +235,47 @@ fn processes_racing_on_one_dedup_key_append_one_event() {
     assert_intact(&st);
 }
 
+/// `log --dedup-key` keys belong to the incident: the same key on two incidents is two
+/// events, and a duplicate is reported on the incident it is really on.
+#[test]
+fn a_dedup_key_is_scoped_to_its_incident() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    let a = sb.declare(&st, "Checkout down");
+    let b = sb.declare(&st, "Search slow");
+    let log = |inc: &str, text: &str| {
+        sb.ok(
+            &st,
+            &["log", "--incident", inc, "--dedup-key", "deploy-paused", text],
+        )
+    };
+    let first = log(&a, "deploys paused (checkout)");
+    assert!(first.contains(&format!("logged to {a}")), "{first}");
+    let second = log(&b, "deploys paused (search)");
+    assert!(second.contains(&format!("logged to {b}")), "{second}");
+    // the same key again on one incident: not written, and said so, with success
+    let again = log(&b, "deploys paused (search), again");
+    assert!(
+        again.contains(&format!("already on the timeline of {b}")),
+        "{again}"
+    );
+    let notes: Vec<(String, String)> = common::events(&st)
+        .into_iter()
+        .filter_map(|e| match e.body {
+            warroom::timeline::EventBody::Note { text } => Some((e.incident.0, text)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        vec![
+            (a.clone(), "deploys paused (checkout)".to_string()),
+            (b.clone(), "deploys paused (search)".to_string()),
+        ]
+    );
+    assert_intact(&st);
+}
+
 /// Tamper with the file behind warroom's back, then `verify` must fail naming the event.
 fn tampered(sql: &str) -> (String, Option<i32>) {
     let sb = Sandbox::new();

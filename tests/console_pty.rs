@@ -140,3 +140,60 @@ fn it_runs_under_every_common_term_and_honours_no_color() {
         "no emphasis left at all"
     );
 }
+
+/// The store file is replaced under a running console (`mv other.db timeline.db`): a note
+/// written then is not reported saved, the header says why, and the new file never gets it.
+#[test]
+fn a_console_whose_store_file_is_replaced_never_says_saved() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "Replaced under me");
+    let t = Tmux::start(&sb, &st, &[], 160, 48);
+    t.wait_for("● saved");
+    // a note saved first, so the console's write-ahead log holds pages of the old file
+    t.keys(&["n"]);
+    t.wait_for("ctrl-s");
+    t.type_text("saved before the swap");
+    t.keys(&["C-s"]);
+    t.wait_until("the note is saved", |s| {
+        s.contains("note      saved before the swap") && s.contains("● saved")
+    });
+    let other = sb.path("other.db");
+    sb.declare(&other, "The other store");
+    std::fs::rename(&other, &st).expect("rename");
+    // the header says so by itself, before anything is written
+    t.wait_for("⚠ store file replaced — not saved");
+    // and another process opening the path meanwhile finds the new file whole, not the
+    // console's old pages laid over it by the write-ahead log the console still holds
+    let status = sb.ok(&st, &["status"]);
+    assert!(
+        status.contains("The other store") && !status.contains("Replaced under me"),
+        "{status}"
+    );
+    t.keys(&["n"]);
+    t.wait_for("ctrl-s");
+    t.type_text("written into the void");
+    t.keys(&["C-s"]);
+    let screen = t.wait_for("⚠ store file replaced");
+    assert!(screen.contains("not saved"), "{screen}");
+    assert!(!screen.contains("● saved"), "{screen}");
+    // it stays so: the retries never turn into "saved"
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let screen = t.screen();
+    assert!(
+        screen.contains("⚠ store file replaced") && !screen.contains("● saved"),
+        "{screen}"
+    );
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+    let b = common::bodies(&st);
+    assert!(
+        matches!(&b[0], EventBody::IncidentDeclared { title, .. } if title == "The other store"),
+        "{b:?}"
+    );
+    assert!(
+        !b.iter()
+            .any(|e| matches!(e, EventBody::Note { text } if text.contains("void"))),
+        "{b:?}"
+    );
+}

@@ -8,7 +8,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use warroom::timeline::sqlite::SqliteStore;
 use warroom::timeline::store::{Verdict, verify};
-use warroom::timeline::{Author, EventBody, Hash, IncidentId, NewEvent, Store, StoreSpec, open_store};
+use warroom::timeline::{
+    Author, EventBody, Hash, IncidentId, Link, NewEvent, Store, StoreError, StoreSpec, open_store,
+};
 
 /// One back end's empty store: how to open it (again, as another process would) and how to
 /// tamper with it behind the store's back.
@@ -103,6 +105,44 @@ fn the_same_id_or_dedup_key_is_stored_once(f: &Fixture) {
         .expect("batch");
     assert!(!batch[0].duplicate && batch[1].duplicate);
     assert_eq!(store.read_from(0, 100).expect("read").len(), 2);
+}
+
+/// A key given for an incident (`log --dedup-key`) is that incident's: the same key on
+/// another incident is another event. A source's key stays global.
+fn incident_dedup_keys_are_scoped_to_their_incident(f: &Fixture) {
+    let store = &*f.open();
+    let a = store
+        .append(note("INC-A", "deploy paused").incident_dedup_key("pause"))
+        .expect("append");
+    let b = store
+        .append(note("INC-B", "deploy paused").incident_dedup_key("pause"))
+        .expect("append");
+    assert!(!a.duplicate && !b.duplicate, "{b:?}");
+    assert_eq!(a.event.incident, IncidentId("INC-A".into()));
+    assert_eq!(b.event.incident, IncidentId("INC-B".into()));
+    // the same key on the same incident: one event, and the one returned is on that incident
+    let again = store
+        .append(note("INC-B", "deploy paused again").incident_dedup_key("pause"))
+        .expect("append");
+    assert!(again.duplicate);
+    assert_eq!(again.event.id, b.event.id);
+    assert_eq!(again.event.incident, IncidentId("INC-B".into()));
+    // one finding in one source is one signal, whichever incident it was aimed at
+    let key = "securityhub/hub/arn:aws:securityhub/f-1";
+    let s1 = store
+        .append(note("INC-A", "finding").dedup_key(key))
+        .expect("append");
+    let s2 = store
+        .append(note("INC-B", "finding").dedup_key(key))
+        .expect("append");
+    assert!(!s1.duplicate && s2.duplicate);
+    assert_eq!(s2.event.incident, IncidentId("INC-A".into()));
+    // an incident key never collides with a source's key of the same text
+    let plain = store
+        .append(note("INC-A", "plain").dedup_key("pause"))
+        .expect("append");
+    assert!(!plain.duplicate);
+    assert_eq!(store.read_from(0, 100).expect("read").len(), 4);
 }
 
 fn scans_filter_by_incident_and_stop_when_asked(f: &Fixture) {
@@ -308,6 +348,7 @@ contract!(
     unknown_kinds_still_load,
     appends_are_numbered_and_chained,
     the_same_id_or_dedup_key_is_stored_once,
+    incident_dedup_keys_are_scoped_to_their_incident,
     scans_filter_by_incident_and_stop_when_asked,
     a_subscription_sees_the_backlog_then_live_appends,
     threads_racing_on_one_dedup_key_store_one_event,
@@ -347,4 +388,104 @@ fn a_new_store_file_is_group_shareable_and_never_world_writable() {
         "{wal} is not group-shareable: {:o}",
         mode(&wal)
     );
+}
+
+/// What an append to a store whose file is no longer at its path must say, and health too.
+fn assert_refused(store: &SqliteStore, path: &std::path::Path, how: &str) {
+    let err = store
+        .append(note("INC-1", "written after the file went"))
+        .expect_err("an append to a file no one else can see was reported saved");
+    assert!(matches!(err, StoreError::Replaced { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&path.display().to_string()) && msg.contains(how) && msg.contains("reopen warroom"),
+        "{msg}"
+    );
+    let health = store.health();
+    assert_eq!(health.link, Link::Replaced, "{health:?}");
+    assert!(health.detail.is_some_and(|d| d.contains(how)));
+}
+
+#[test]
+fn an_append_to_a_store_file_replaced_under_it_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("t.db");
+    let store = SqliteStore::open(&path).expect("open");
+    store.append(note("INC-1", "before")).expect("append");
+    assert_eq!(store.health().link, Link::Online);
+    // `mv other.db t.db`: another (closed) store put in its place
+    let other = dir.path().join("other.db");
+    SqliteStore::open(&other)
+        .expect("open")
+        .append(note("INC-2", "the other store's"))
+        .expect("append");
+    std::fs::rename(&other, &path).expect("rename");
+    assert_refused(&store, &path, "replaced");
+    // and it stays refused: a retry is no better, and reads are not trusted either
+    assert!(matches!(
+        store.append(note("INC-1", "retried")),
+        Err(StoreError::Replaced { .. })
+    ));
+    assert!(matches!(store.head(), Err(StoreError::Replaced { .. })));
+    // Whoever opens the path, while the old store is open and after it closed, finds the
+    // other store whole: not the old one's pages laid over it by the old one's log.
+    let whole = |extra: &[&str]| {
+        let now = SqliteStore::open(&path).expect("open");
+        let mut want = vec!["the other store's"];
+        want.extend_from_slice(extra);
+        assert_eq!(common::notes(&now), want);
+        assert!(matches!(verify(&now).expect("verify"), Verdict::Intact { .. }));
+        now
+    };
+    whole(&[]).append(note("INC-2", "new")).expect("append");
+    drop(store);
+    whole(&["new"]);
+}
+
+#[test]
+fn an_append_to_a_deleted_store_file_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("t.db");
+    let store = SqliteStore::open(&path).expect("open");
+    store.append(note("INC-1", "before")).expect("append");
+    std::fs::remove_file(&path).expect("rm");
+    assert_refused(&store, &path, "deleted");
+    assert!(!path.exists(), "the append made a new file");
+    // a store made afresh at the path is empty: the old one's log does not come back with it
+    let fresh = SqliteStore::open(&path).expect("open");
+    assert!(common::notes(&fresh).is_empty());
+    assert_eq!(
+        verify(&fresh).expect("verify"),
+        Verdict::Intact {
+            events: 0,
+            head: Hash::GENESIS
+        }
+    );
+}
+
+#[test]
+fn a_store_file_moved_away_and_back_is_the_same_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("t.db");
+    let store = SqliteStore::open(&path).expect("open");
+    let (tx, rx) = mpsc::channel();
+    let _sub = store
+        .subscribe(0, Box::new(move |e| tx.send(e.seq).is_ok()))
+        .expect("subscribe");
+    store.append(note("INC-1", "one")).expect("append");
+    assert_eq!(rx.recv_timeout(Duration::from_secs(5)).expect("delivered"), 1);
+    // moved away (a careless backup): refused meanwhile, and the moved file is complete
+    let aside = dir.path().join("aside.db");
+    std::fs::rename(&path, &aside).expect("move away");
+    assert_refused(&store, &path, "deleted");
+    assert_eq!(
+        common::notes(&SqliteStore::open(&aside).expect("open the moved file")),
+        vec!["one"]
+    );
+    // and back: the same file, so appends go on, and the subscription with them
+    std::fs::rename(&aside, &path).expect("move back");
+    assert_eq!(store.health().link, Link::Online);
+    store.append(note("INC-1", "two")).expect("append");
+    assert_eq!(rx.recv_timeout(Duration::from_secs(5)).expect("delivered"), 2);
+    assert_eq!(common::notes(&store), vec!["one", "two"]);
 }

@@ -92,7 +92,7 @@ fn event(args: &LogArgs, incident: &IncidentId, author: &Author, text: &str) -> 
         e = e.occurred_at(at);
     }
     if let Some(key) = &args.dedup_key {
-        e = e.dedup_key(key.clone());
+        e = e.incident_dedup_key(key.clone());
     }
     Ok(e)
 }
@@ -102,9 +102,10 @@ fn event(args: &LogArgs, incident: &IncidentId, author: &Author, text: &str) -> 
 fn acknowledge(a: &Appended, incident: &IncidentId) {
     if a.duplicate {
         ackln!(
-            "#{} {} already on the timeline of {incident}",
+            "#{} {} already on the timeline of {}",
             a.event.seq,
-            a.event.id
+            a.event.id,
+            a.event.incident
         );
     } else {
         ackln!(

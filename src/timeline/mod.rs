@@ -117,6 +117,17 @@ impl NewEvent {
         self.dedup_key = Some(key.into().replace('\0', ""));
         self
     }
+    /// A dedup key that holds within this event's incident only, as `log --dedup-key` gives:
+    /// the same key on another incident is another event. Stored as
+    /// `incident/INCIDENT/KEY` (a `/` or `%` in the incident id percent-encoded, so no two
+    /// incidents share a prefix), which no source's key (`securityhub/…`, `splunk/…`,
+    /// `backup/…`, `source/…`, `drill/…`: global, one signal whichever incident) begins with.
+    /// Set the incident first.
+    pub fn incident_dedup_key(self, key: impl Into<String>) -> NewEvent {
+        let scope = self.incident.0.replace('%', "%25").replace('/', "%2F");
+        let key = format!("incident/{scope}/{}", key.into());
+        self.dedup_key(key)
+    }
 }
 
 /// An event as the store holds it: placed (sequence number) and chained (hashes).

@@ -307,10 +307,20 @@ impl Store for SpooledStore {
 
     fn health(&self) -> StoreHealth {
         let s = &self.shared;
+        let pending = s.pending.load(Ordering::SeqCst);
+        // The wrapped store's own trouble (its file replaced, say) comes first: the spool's
+        // view of the link cannot see it.
+        let inner = s.inner.health();
+        if inner.link != Link::Online {
+            return StoreHealth {
+                pending: pending + inner.pending,
+                ..inner
+            };
+        }
         let (link, detail) = s.state.lock().unwrap_or_else(|p| p.into_inner()).clone();
         StoreHealth {
             link,
-            pending: s.pending.load(Ordering::SeqCst),
+            pending,
             detail,
         }
     }
@@ -368,5 +378,39 @@ fn spool_error(path: &Path, e: rusqlite::Error) -> StoreError {
     StoreError::Io {
         store: path.display().to_string(),
         detail: format!("the offline spool: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::sqlite::SqliteStore;
+
+    fn note(text: &str) -> NewEvent {
+        NewEvent::new(
+            IncidentId("INC-1".into()),
+            Author("ana@host".into()),
+            EventBody::Note { text: text.into() },
+        )
+    }
+
+    /// The wrapped store's own trouble (a local file deleted under it) shows through the spool,
+    /// and its appends fail rather than wait in the spool as if the link were only down.
+    #[test]
+    fn the_inner_stores_health_passes_through() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("t.db");
+        let inner: Arc<dyn Store> = Arc::new(SqliteStore::open(&path)?);
+        let spooled = SpooledStore::new(inner, &dir.path().join("spool.db"))?;
+        spooled.append(note("saved"))?;
+        assert_eq!(spooled.health().link, Link::Online);
+        std::fs::remove_file(&path)?;
+        let health = spooled.health();
+        assert_eq!(health.link, Link::Replaced, "{health:?}");
+        assert!(health.detail.is_some_and(|d| d.contains("deleted")));
+        let err = spooled.append(note("lost")).err();
+        assert!(matches!(err, Some(StoreError::Replaced { .. })), "{err:?}");
+        assert_eq!(spooled.health().pending, 0);
+        Ok(())
     }
 }

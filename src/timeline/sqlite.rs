@@ -4,15 +4,22 @@
 //! each extends the hash chain from the head it read inside that lock. `synchronous=FULL`
 //! makes an append durable (fsynced) before it returns. Other processes learn of new rows by
 //! watching the database's folder with `notify`, with a cheap poll behind it.
+//!
+//! A store remembers which file it opened (device and inode). If the path comes to name
+//! another file, or none (`mv other.db store.db`, `rm store.db`), its connections would go on
+//! writing to a file no one else can open: so every append checks before its transaction and
+//! after its commit, and fails with [`StoreError::Replaced`], and [`Store::health`] says so.
 
 use super::chain;
 use super::chain::Hash;
-use super::store::{Appended, Head, RawEvent, Sink, Store, StoreError, Subscription, decode_stored};
+use super::store::{
+    Appended, Head, Link, RawEvent, Sink, Store, StoreError, StoreHealth, Subscription, decode_stored,
+};
 use super::{Event, IncidentId, NewEvent};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use std::fs::OpenOptions;
 use std::io::ErrorKind;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -64,6 +71,141 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
+    file: Arc<FileIdentity>,
+}
+
+/// The database file a store opened, by device and inode. The path may later name another
+/// file, or none; this process's connections still hold the old one, which nobody who opens
+/// the path will ever read.
+///
+/// The write-ahead log is another matter: it and its index are found by name (`PATH-wal`,
+/// `PATH-shm`), so whoever opens the path next would lay this file's uncheckpointed pages over
+/// the new one, and SQLite leaves them behind when the last connection to a moved file closes.
+/// So the first connection to see the change checkpoints the log into the old file and
+/// truncates it ([`FileIdentity::settle`]), once, promptly (the watcher sees a rename or
+/// removal at once), before a newcomer has written to the log under the same name.
+struct FileIdentity {
+    path: PathBuf,
+    dev: u64,
+    ino: u64,
+    watch: Mutex<Watch>,
+}
+
+#[derive(Default)]
+struct Watch {
+    /// Since when the path has named another file, or none (None: it names ours).
+    gone_since: Option<Instant>,
+    /// Whether this change's write-ahead log has been dealt with (or given up on).
+    settled: bool,
+}
+
+/// What became of the store's path.
+struct Change {
+    how: String,
+    /// Certainly another file or none (not just a look that failed, as for a folder whose
+    /// permissions changed): only then is the log ours to settle.
+    certain: bool,
+}
+
+/// How long after a change the log may still be checkpointed: after that a newcomer may have
+/// written to it, and truncating it would lose their work.
+const SETTLE_WINDOW: Duration = Duration::from_secs(10);
+
+impl FileIdentity {
+    fn of(path: &Path) -> Result<FileIdentity, StoreError> {
+        let m = std::fs::metadata(path).map_err(|e| io_error(&path.display().to_string(), e))?;
+        Ok(FileIdentity {
+            path: path.to_path_buf(),
+            dev: m.dev(),
+            ino: m.ino(),
+            watch: Mutex::new(Watch::default()),
+        })
+    }
+
+    /// `None` while the path still names the file opened; otherwise what became of it. Each
+    /// change, and a return, is logged once.
+    fn changed(&self) -> Option<Change> {
+        let change = match std::fs::metadata(&self.path) {
+            Ok(m) if (m.dev(), m.ino()) == (self.dev, self.ino) => None,
+            Ok(_) => Some(Change {
+                how: "replaced by another file".into(),
+                certain: true,
+            }),
+            Err(e) if e.kind() == ErrorKind::NotFound => Some(Change {
+                how: "deleted".into(),
+                certain: true,
+            }),
+            Err(e) => Some(Change {
+                how: format!("made unreachable ({e})"),
+                certain: false,
+            }),
+        };
+        let mut w = self.watch.lock().unwrap_or_else(|p| p.into_inner());
+        match (&change, w.gone_since) {
+            (Some(c), None) => {
+                tracing::error!(store = %self.path.display(), how = %c.how, "the store file changed under this process; appends are refused");
+                *w = Watch {
+                    gone_since: Some(Instant::now()),
+                    settled: false,
+                };
+            }
+            (None, Some(_)) => {
+                tracing::info!(store = %self.path.display(), "the store file is back at its path");
+                *w = Watch::default();
+            }
+            _ => {}
+        }
+        change
+    }
+
+    /// An error unless the path still names the file opened; when it certainly does not,
+    /// first settle the write-ahead log through `conn` (a connection to the old file).
+    fn check(&self, conn: &Connection) -> Result<(), StoreError> {
+        let Some(change) = self.changed() else {
+            return Ok(());
+        };
+        if change.certain {
+            self.settle(conn);
+        }
+        Err(self.refusal(change))
+    }
+
+    fn refusal(&self, change: Change) -> StoreError {
+        StoreError::Replaced {
+            store: self.path.display().to_string(),
+            how: change.how,
+        }
+    }
+
+    /// Checkpoint the old file's log into it and truncate the log, so the next process to
+    /// open the path does not read this file's pages as the new one's. Once per change, and
+    /// only soon after it.
+    fn settle(&self, conn: &Connection) {
+        let mut w = self.watch.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(since) = w.gone_since.filter(|_| !w.settled) else {
+            return;
+        };
+        let wal = format!("{}-wal", self.path.display());
+        if since.elapsed() > SETTLE_WINDOW {
+            w.settled = true;
+            tracing::error!(store = %self.path.display(), %wal, "the old store's write-ahead log was not truncated in time; whoever opens the path may see its pages: quit every warroom that had the old file open, then check the store with `warroom verify`");
+            return;
+        }
+        // (busy, frames in the log, frames checkpointed): busy 0 means it is done.
+        let done = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0));
+        match done {
+            Ok(0) => {
+                w.settled = true;
+                tracing::info!(store = %self.path.display(), %wal, "the old store's write-ahead log was checkpointed into it and truncated");
+            }
+            Ok(_) => {
+                tracing::warn!(store = %self.path.display(), "the old store's write-ahead log is busy; will try again")
+            }
+            Err(e) => {
+                tracing::warn!(store = %self.path.display(), error = %e, "cannot checkpoint the old store's write-ahead log; will try again")
+            }
+        }
+    }
 }
 
 impl SqliteStore {
@@ -71,13 +213,17 @@ impl SqliteStore {
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
         let path = path.as_ref().to_path_buf();
         create_if_missing(&path)?;
+        let file = Arc::new(FileIdentity::of(&path)?);
         let writer = connect(&path)?;
         migrate(&path, &writer)?;
         let reader = connect(&path)?;
+        // Still the same file after connecting: so the connections hold the file remembered.
+        file.check(&writer)?;
         Ok(SqliteStore {
             path,
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
+            file,
         })
     }
 
@@ -98,11 +244,15 @@ impl SqliteStore {
         visit: &mut dyn FnMut(T) -> bool,
     ) -> Result<(), StoreError> {
         let conn = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        // Once the path names another file, the log this connection reads may hold the
+        // newcomer's pages: nothing read then is trusted.
+        self.file.check(&conn)?;
         conn.execute_batch("BEGIN DEFERRED")
             .map_err(|e| sql_error(&self.path, e))?;
         let result = scan_conn(&conn, after, incident, decode, visit);
         let _ = conn.execute_batch("COMMIT");
-        result.map_err(|e| sql_error(&self.path, e))
+        result.map_err(|e| sql_error(&self.path, e))?;
+        self.file.check(&conn)
     }
 }
 
@@ -472,7 +622,12 @@ impl Store for SqliteStore {
             return Ok(Vec::new());
         }
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        append_locked(&mut conn, events).map_err(|e| sql_error(&self.path, e))
+        // Before: nothing is written to a file no one else can open. After: a file replaced
+        // while this append waited for the lock or wrote is not reported saved either.
+        self.file.check(&conn)?;
+        let out = append_locked(&mut conn, events).map_err(|e| sql_error(&self.path, e))?;
+        self.file.check(&conn)?;
+        Ok(out)
     }
 
     fn scan_raw(
@@ -486,12 +641,26 @@ impl Store for SqliteStore {
 
     fn import_raw(&self, events: &[RawEvent]) -> Result<(), StoreError> {
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        self.file.check(&conn)?;
         import_locked(&mut conn, events)
             .map_err(|e| sql_error(&self.path, e))?
             .map_err(|detail| StoreError::Io {
                 store: self.name(),
                 detail,
-            })
+            })?;
+        self.file.check(&conn)
+    }
+
+    fn health(&self) -> StoreHealth {
+        // Only a look (a stat): the console's loop asks, and must never wait on a checkpoint.
+        match self.file.changed() {
+            None => StoreHealth::default(),
+            Some(change) => StoreHealth {
+                link: Link::Replaced,
+                pending: 0,
+                detail: Some(self.file.refusal(change).to_string()),
+            },
+        }
     }
 
     fn scan(
@@ -505,18 +674,22 @@ impl Store for SqliteStore {
 
     fn head(&self) -> Result<Head, StoreError> {
         let conn = self.reader.lock().unwrap_or_else(|p| p.into_inner());
-        conn.query_row("SELECT seq, hash FROM chain_head WHERE one = 1", [], |r| {
-            let b: Vec<u8> = r.get(1)?;
-            Ok(Head {
-                seq: r.get::<_, i64>(0)? as u64,
-                hash: Hash::from_slice(&b).unwrap_or_default(),
+        let head = conn
+            .query_row("SELECT seq, hash FROM chain_head WHERE one = 1", [], |r| {
+                let b: Vec<u8> = r.get(1)?;
+                Ok(Head {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    hash: Hash::from_slice(&b).unwrap_or_default(),
+                })
             })
-        })
-        .map_err(|e| sql_error(&self.path, e))
+            .map_err(|e| sql_error(&self.path, e))?;
+        self.file.check(&conn)?;
+        Ok(head)
     }
 
     fn subscribe(&self, after: u64, sink: Sink) -> Result<Subscription, StoreError> {
         let conn = connect(&self.path)?;
+        self.file.check(&conn)?; // the connection holds the store's file, not a newcomer
         let stop = Arc::new(AtomicBool::new(false));
         let (wake_tx, wake_rx) = mpsc::channel::<()>();
         let watcher = start_watcher(&self.path, wake_tx.clone());
@@ -525,13 +698,13 @@ impl Store for SqliteStore {
         } else {
             POLL_WITHOUT_WATCHER
         };
-        let path = self.path.clone();
+        let file = self.file.clone();
         let thread_stop = stop.clone();
         std::thread::Builder::new()
             .name("store-watch".into())
             .spawn(move || {
                 let _watcher = watcher; // lives as long as the thread
-                follow(&path, &conn, after, sink, &wake_rx, poll, &thread_stop);
+                follow(&file, &conn, after, sink, &wake_rx, poll, &thread_stop);
             })
             .map_err(|e| io_error(&self.name(), e))?;
         Ok(Subscription::new(
@@ -543,7 +716,8 @@ impl Store for SqliteStore {
     }
 }
 
-/// Watch the database's folder; any change to the database or its WAL wakes the follower.
+/// Watch the database's folder; any change to the database or its WAL wakes the follower, and
+/// so does the database's removal or a file renamed over it.
 fn start_watcher(path: &Path, wake: mpsc::Sender<()>) -> Option<notify::RecommendedWatcher> {
     use notify::{RecursiveMode, Watcher};
     let file_name = path.file_name()?.to_string_lossy().to_string();
@@ -553,7 +727,7 @@ fn start_watcher(path: &Path, wake: mpsc::Sender<()>) -> Option<notify::Recommen
     };
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         if let Ok(ev) = res
-            && ev.kind.is_modify()
+            && (ev.kind.is_modify() || ev.kind.is_remove() || ev.kind.is_create())
             && ev.paths.iter().any(|p| {
                 p.file_name()
                     .is_some_and(|n| n.to_string_lossy().starts_with(&file_name))
@@ -573,7 +747,7 @@ fn start_watcher(path: &Path, wake: mpsc::Sender<()>) -> Option<notify::Recommen
 }
 
 fn follow(
-    path: &Path,
+    file: &FileIdentity,
     conn: &Connection,
     mut after: u64,
     mut sink: Sink,
@@ -586,14 +760,18 @@ fn follow(
         if stop.load(Ordering::SeqCst) {
             return;
         }
+        // While the path names another file (or none) nothing new is read: the log may hold
+        // a newcomer's pages. Delivery resumes if the file comes back.
         let mut open = true;
-        let result = scan_conn(conn, after, None, row_to_event, &mut |e| {
-            after = e.seq;
-            open = sink(e);
-            open
-        });
-        if let Err(e) = result {
-            tracing::warn!(store = %path.display(), error = %e, "reading new events failed; will retry");
+        if file.check(conn).is_ok() {
+            let result = scan_conn(conn, after, None, row_to_event, &mut |e| {
+                after = e.seq;
+                open = sink(e);
+                open
+            });
+            if let Err(e) = result {
+                tracing::warn!(store = %file.path.display(), error = %e, "reading new events failed; will retry");
+            }
         }
         if !open {
             return;
@@ -609,7 +787,7 @@ fn follow(
         match wake.recv_timeout(wait) {
             Ok(()) => {
                 while wake.try_recv().is_ok() {} // coalesce a burst of file events
-                hot_until = Instant::now() + HOT_WINDOW;
+                hot_until = Instant::now() + HOT_WINDOW; // and a rename or removal is seen at once
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(wait),

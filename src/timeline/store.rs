@@ -40,6 +40,12 @@ pub enum StoreError {
     Auth { store: String, detail: String },
     #[error("{store}: {detail}")]
     BadUrl { store: String, detail: String },
+    /// The store's file was deleted, or another file put in its place, since this process
+    /// opened it: whatever it writes now reaches no one else. Not worth retrying.
+    #[error(
+        "{store}: the store file at this path was {how} since this process opened it; nothing written now is saved — reopen warroom"
+    )]
+    Replaced { store: String, how: String },
 }
 
 impl StoreError {
@@ -76,6 +82,8 @@ pub enum Link {
     Offline,
     /// The server answers but refuses (for instance a login that no longer works).
     Failing,
+    /// The store's file was deleted or replaced under this process: nothing it writes is saved.
+    Replaced,
 }
 
 /// What the console's header shows about the store.

@@ -69,6 +69,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>, compac
     };
     let link = &app.store_health;
     let store_state = match (&app.save_error, app.pending) {
+        // Louder than any save error: retrying cannot help, only reopening on the new file.
+        (_, 0) if link.link == Link::Replaced => {
+            styled("⚠ store file replaced — not saved".to_string(), t.fail)
+        }
+        (_, n) if link.link == Link::Replaced => {
+            styled(format!("⚠ store file replaced — {n} not saved"), t.fail)
+        }
         (Some(e), n) => styled(format!("⚠ {n} unsaved: {}", clean_line(e)), t.fail),
         _ if link.link == Link::Offline => styled(format!("⚠ offline — {} pending", link.pending), t.fail),
         _ if link.link == Link::Failing => {
