@@ -202,7 +202,8 @@ pub struct LogArgs {
     /// When it happened, if not now: "detected at 13:05", logged at 13:20.
     #[arg(long, value_name = "TIME", value_parser = parse_when, allow_hyphen_values = true)]
     pub occurred_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// Log at most once: a second event with the same key is not written.
+    /// Log at most once per incident: a second event with the same key on the same incident is
+    /// not written.
     #[arg(long, value_name = "KEY")]
     pub dedup_key: Option<String>,
     /// Write as `source:NAME` rather than as the person running the command (for alert hooks).

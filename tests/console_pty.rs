@@ -184,7 +184,10 @@ fn a_console_whose_store_file_is_replaced_never_says_saved() {
         screen.contains("⚠ store file replaced") && !screen.contains("● saved"),
         "{screen}"
     );
+    // leaving with an action the store refused asks first, naming why
     t.keys(&["q"]);
+    t.wait_for("Not saved yet");
+    t.keys(&["L"]);
     assert_eq!(t.wait_exit(), 0);
     let b = common::bodies(&st);
     assert!(
