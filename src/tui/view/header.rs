@@ -24,10 +24,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>, compac
         };
         let lines = vec![
             Line::from(styled(msg, t.header)),
-            Line::from(styled(
-                format!(" store: {}", clean_line(&app.opts.store_name)),
-                t.muted,
-            )),
+            Line::from(vec![
+                styled(format!(" store: {}  ", clean_line(&app.opts.store_name)), t.muted),
+                store_state(app),
+            ]),
         ];
         return render(frame, app, area, lines, t.header);
     };
@@ -67,24 +67,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>, compac
         _ if !inc.is_open() => t.base,
         _ => t.warn,
     };
-    let link = &app.store_health;
-    let store_state = match (&app.save_error, app.pending) {
-        // Louder than any save error: retrying cannot help, only reopening on the new file.
-        (_, 0) if link.link == Link::Replaced => {
-            styled("⚠ store file replaced — not saved".to_string(), t.fail)
-        }
-        (_, n) if link.link == Link::Replaced => {
-            styled(format!("⚠ store file replaced — {n} not saved"), t.fail)
-        }
-        (Some(e), n) => styled(format!("⚠ {n} unsaved: {}", clean_line(e)), t.fail),
-        _ if link.link == Link::Offline => styled(format!("⚠ offline — {} pending", link.pending), t.fail),
-        _ if link.link == Link::Failing => {
-            styled(format!("⚠ server refusing — {} pending", link.pending), t.fail)
-        }
-        _ if link.pending > 0 => styled(format!("… sending {} pending", link.pending), t.pending),
-        (None, 0) => styled("● saved".to_string(), t.ok),
-        (None, n) => styled(format!("… {n} saving"), t.pending),
-    };
+    let store_state = store_state(app);
     let mut second = vec![
         styled(format!(" {elapsed} "), t.header),
         styled(format!(" {} ", inc.id), t.muted),
@@ -113,6 +96,29 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>, compac
         )));
     }
     render(frame, app, area, lines, Style::default());
+}
+
+/// Whether this console's actions are saved: the header says so on every screen.
+fn store_state(app: &App) -> Span<'static> {
+    let t = &app.theme;
+    let link = &app.store_health;
+    match (&app.save_error, app.pending) {
+        // Louder than any save error: retrying cannot help, only reopening on the new file.
+        (_, 0) if link.link == Link::Replaced => {
+            styled("⚠ store file replaced — not saved".to_string(), t.fail)
+        }
+        (_, n) if link.link == Link::Replaced => {
+            styled(format!("⚠ store file replaced — {n} not saved"), t.fail)
+        }
+        (Some(e), n) => styled(format!("⚠ {n} unsaved: {}", clean_line(e)), t.fail),
+        _ if link.link == Link::Offline => styled(format!("⚠ offline — {} pending", link.pending), t.fail),
+        _ if link.link == Link::Failing => {
+            styled(format!("⚠ server refusing — {} pending", link.pending), t.fail)
+        }
+        _ if link.pending > 0 => styled(format!("… sending {} pending", link.pending), t.pending),
+        (None, 0) => styled("● saved".to_string(), t.ok),
+        (None, n) => styled(format!("… {n} saving"), t.pending),
+    }
 }
 
 /// The header's lines, with the TLS warning (if any) at the right of the first.
