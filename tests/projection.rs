@@ -558,6 +558,40 @@ fn cases() -> Vec<Case> {
             ],
         },
         Case {
+            name: "a retracted resolution: open again, and never reopened",
+            events: vec![
+                ev("maria", A, declare(2)),
+                ev("maria", A, status(Active)),
+                ev("maria", A, status(StResolved)),
+                retract("maria", A, 2),
+                ev("maria", A, status(StMitigated)),
+            ],
+            facts: vec![
+                After(3, vec![Status(StResolved), Open(false), Resolved(Some(2))]),
+                Status(StMitigated),
+                Open(true),
+                Resolved(None),
+                Reopened(0),
+            ],
+        },
+        Case {
+            name: "a retracted reopen: resolved again, never reopened",
+            events: vec![
+                ev("maria", A, declare(2)),
+                ev("maria", A, status(Active)),
+                ev("maria", A, status(StResolved)),
+                ev("kenji", A, status(Active)),
+                retract("kenji", A, 3),
+            ],
+            facts: vec![
+                After(4, vec![Reopened(1), Open(true), Resolved(None)]),
+                Status(StResolved),
+                Open(false),
+                Reopened(0),
+                Resolved(Some(2)),
+            ],
+        },
+        Case {
             name: "amend changes a note's text; the original is kept",
             events: vec![
                 ev("maria", A, declare(2)),

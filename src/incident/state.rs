@@ -208,10 +208,20 @@ impl Incident {
 
     /// How many times it went back from resolved or closed.
     pub fn reopened(&self) -> usize {
-        self.status_history
-            .windows(2)
-            .filter(|w| !w[0].value.is_open() && w[1].value.is_open())
-            .count()
+        // Retracted changes are left out: a retracted resolution was never one, and a retracted
+        // reopen never happened (both used to count as reopens).
+        let mut live = self
+            .status_history
+            .iter()
+            .filter(|c| !c.retracted)
+            .map(|c| c.value);
+        let Some(mut prev) = live.next() else { return 0 };
+        live.filter(|&s| {
+            let reopen = !prev.is_open() && s.is_open();
+            prev = s;
+            reopen
+        })
+        .count()
     }
 
     /// Milestones derived from the (corrected) history: the first acknowledgement or move to
