@@ -706,6 +706,23 @@ fn cases() -> Vec<Case> {
             ],
         },
         Case {
+            name: "reopened, then closed without resolving again: resolved when closed",
+            events: vec![
+                ev("maria", A, declare(2)),
+                ev("maria", A, status(Active)),
+                ev("maria", A, status(StResolved)),
+                ev("kenji", A, status(Active)),
+                ev("kenji", A, status(StClosed)),
+            ],
+            facts: vec![
+                Reopened(1),
+                Open(false),
+                Resolved(Some(4)),
+                Closed(Some(4)),
+                TimeToResolve(Some(4)),
+            ],
+        },
+        Case {
             name: "resolved, closed, reopened, resolved: not closed, resolved at the last",
             events: vec![
                 ev("maria", A, declare(3)),

@@ -225,7 +225,8 @@ impl Incident {
     }
 
     /// Milestones derived from the (corrected) history: the first acknowledgement or move to
-    /// active, the first mitigation, and the latest resolution if it still stands.
+    /// active, the first mitigation, and the resolution the history ends in, if it still stands
+    /// (after a reopen, the last one: time to resolve counts to the final resolution).
     pub fn milestones(&self) -> Milestones {
         let live = || self.status_history.iter().filter(|c| !c.retracted);
         let first_at = |pred: &dyn Fn(Status) -> bool| live().filter(|c| pred(c.value)).map(|c| c.at).min();
@@ -237,12 +238,17 @@ impl Incident {
         let mitigated = first_at(&|s| s >= Status::Mitigated && s != Status::Closed)
             .or_else(|| first_at(&|s| s == Status::Closed));
         let status = self.status();
-        let latest = |s: Status| live().filter(|c| c.value == s).map(|c| c.at).max();
-        let resolved = if status.is_open() {
-            None
-        } else {
-            latest(Status::Resolved).or_else(|| latest(Status::Closed))
-        };
+        // Only the run of resolved/closed the history ends in (empty while open) counts: a
+        // resolution before a reopen does not stand. (A reopened incident closed without a
+        // second `resolved` used to show the first resolution, before the reopen.)
+        let final_run = self
+            .status_history
+            .iter()
+            .rposition(|c| !c.retracted && c.value.is_open())
+            .map_or(0, |i| i + 1);
+        let final_run = || self.status_history[final_run..].iter().filter(|c| !c.retracted);
+        let latest = |s: Status| final_run().filter(|c| c.value == s).map(|c| c.at).max();
+        let resolved = latest(Status::Resolved).or_else(|| latest(Status::Closed));
         Milestones {
             detected: self.detected_at.or(self.declared_at),
             declared: self.declared_at,
