@@ -627,6 +627,21 @@ fn cases() -> Vec<Case> {
             ],
         },
         Case {
+            name: "an amend of an amend corrects the same note",
+            events: vec![
+                ev("maria", A, declare(2)),
+                ev("priya", A, note("a")),
+                amend("priya", A, 1, Some("b"), None),
+                amend("priya", A, 2, Some("c"), None),
+                amend("priya", A, 3, None, Some(0)),
+            ],
+            facts: vec![
+                After(3, vec![Notes(vec![("b", Some("a"), false)])]),
+                Notes(vec![("c", Some("a"), false)]),
+                EntryTimes(vec![(0, 1)]),
+            ],
+        },
+        Case {
             name: "two amends of one note: the later text shows, the first is the original",
             events: vec![
                 ev("maria", A, declare(2)),

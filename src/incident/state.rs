@@ -148,6 +148,8 @@ pub struct Incident {
     pub last_seq: u64,
     pub last_event_at: Option<DateTime<Utc>>,
     checklist_index: HashMap<String, usize>,
+    /// Each amendment that landed, and the event it corrects (never itself an amendment).
+    amendments: Vec<(Uuid, Uuid)>,
 }
 
 impl Incident {
@@ -174,6 +176,7 @@ impl Incident {
             last_seq: seq,
             last_event_at: None,
             checklist_index: HashMap::default(),
+            amendments: Vec::new(),
         }
     }
 
@@ -568,7 +571,7 @@ impl Projection {
                 text,
                 occurred_at,
                 ..
-            } => self.amend(t, idx, text.as_deref(), occurred_at),
+            } => self.amend(stamp.event, t, idx, text.as_deref(), occurred_at),
             EventBody::Retracted { target: t, .. } => self.retract(t, idx),
             EventBody::Unrecognized { .. } => {}
         }
@@ -576,6 +579,7 @@ impl Projection {
 
     fn amend(
         &mut self,
+        id: Uuid,
         target: Uuid,
         incident: usize,
         text: Option<&str>,
@@ -583,7 +587,15 @@ impl Projection {
     ) {
         // A correction only applies within its own incident.
         let inc = &mut self.incidents[incident];
+        // An amendment of an amendment corrects the same event (it used to be ignored).
+        let target = inc
+            .amendments
+            .iter()
+            .rev()
+            .find(|(a, _)| *a == target)
+            .map_or(target, |&(_, t)| t);
         let Some(t) = inc.find(target) else { return };
+        inc.amendments.push((id, target));
         match t {
             Target::Entry(i) => {
                 let entry = &mut inc.entries[i];
