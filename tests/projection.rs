@@ -810,6 +810,31 @@ fn cases() -> Vec<Case> {
             ],
         },
         Case {
+            name: "responders: a late acknowledgement or page leaves an engaged responder engaged",
+            events: vec![
+                ev("maria", A, declare(2)),
+                ev("sam", A, join("sam")),
+                ev("sam", A, ack("sam")).at(0),
+                ev("maria", A, page("sam")),
+                ev("sam", A, leave("sam")),
+                ev("maria", A, page("sam")),
+            ],
+            facts: vec![
+                After(
+                    3,
+                    vec![Responder("sam", ResponderState::Engaged), AckedAt("sam", Some(0))],
+                ),
+                After(
+                    4,
+                    vec![Responder("sam", ResponderState::Engaged), PagedAt("sam", Some(3))],
+                ),
+                // paged again after leaving: paged, asked back
+                Responder("sam", ResponderState::Paged),
+                PagedAt("sam", Some(5)),
+                Acknowledged(Some(0)),
+            ],
+        },
+        Case {
             name: "checklist: checked, unchecked, checked again by someone else; assigned",
             events: vec![
                 ev("maria", A, declare(2)),

@@ -329,6 +329,17 @@ impl Incident {
         r.state = state;
         r.since = at;
     }
+
+    /// Paged or acknowledged: a step forward, or back in after leaving, but never a step back
+    /// from a later state. (An acknowledgement logged after the join, or a page to someone
+    /// already on the bridge, used to show an engaged responder as acked or paged.)
+    fn advance_responder(&mut self, person: &str, state: ResponderState, at: DateTime<Utc>) {
+        let r = self.responder(person, at);
+        if r.state < state || r.state == ResponderState::Left {
+            r.state = state;
+            r.since = at;
+        }
+    }
 }
 
 /// Where an amend or retract lands.
@@ -459,13 +470,13 @@ impl Projection {
                 }
             }
             EventBody::ResponderPaged { person, via } => {
-                inc.set_responder_state(&person, ResponderState::Paged, at);
+                inc.advance_responder(&person, ResponderState::Paged, at);
                 let r = inc.responder(&person, at);
                 r.paged_via = via;
                 r.paged_at = Some(at);
             }
             EventBody::ResponderAcknowledged { person } => {
-                inc.set_responder_state(&person, ResponderState::Acknowledged, at);
+                inc.advance_responder(&person, ResponderState::Acknowledged, at);
                 let r = inc.responder(&person, at);
                 r.acknowledged_at.get_or_insert(at);
             }
