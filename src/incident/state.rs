@@ -148,6 +148,8 @@ pub struct Incident {
     pub last_seq: u64,
     pub last_event_at: Option<DateTime<Utc>>,
     checklist_index: HashMap<String, usize>,
+    /// Each amendment that landed, and the event it corrects (never itself an amendment).
+    amendments: Vec<(Uuid, Uuid)>,
 }
 
 impl Incident {
@@ -174,6 +176,7 @@ impl Incident {
             last_seq: seq,
             last_event_at: None,
             checklist_index: HashMap::default(),
+            amendments: Vec::new(),
         }
     }
 
@@ -208,14 +211,25 @@ impl Incident {
 
     /// How many times it went back from resolved or closed.
     pub fn reopened(&self) -> usize {
-        self.status_history
-            .windows(2)
-            .filter(|w| !w[0].value.is_open() && w[1].value.is_open())
-            .count()
+        // Retracted changes are left out: a retracted resolution was never one, and a retracted
+        // reopen never happened (both used to count as reopens).
+        let mut live = self
+            .status_history
+            .iter()
+            .filter(|c| !c.retracted)
+            .map(|c| c.value);
+        let Some(mut prev) = live.next() else { return 0 };
+        live.filter(|&s| {
+            let reopen = !prev.is_open() && s.is_open();
+            prev = s;
+            reopen
+        })
+        .count()
     }
 
     /// Milestones derived from the (corrected) history: the first acknowledgement or move to
-    /// active, the first mitigation, and the latest resolution if it still stands.
+    /// active, the first mitigation, and the resolution the history ends in, if it still stands
+    /// (after a reopen, the last one: time to resolve counts to the final resolution).
     pub fn milestones(&self) -> Milestones {
         let live = || self.status_history.iter().filter(|c| !c.retracted);
         let first_at = |pred: &dyn Fn(Status) -> bool| live().filter(|c| pred(c.value)).map(|c| c.at).min();
@@ -227,12 +241,17 @@ impl Incident {
         let mitigated = first_at(&|s| s >= Status::Mitigated && s != Status::Closed)
             .or_else(|| first_at(&|s| s == Status::Closed));
         let status = self.status();
-        let latest = |s: Status| live().filter(|c| c.value == s).map(|c| c.at).max();
-        let resolved = if status.is_open() {
-            None
-        } else {
-            latest(Status::Resolved).or_else(|| latest(Status::Closed))
-        };
+        // Only the run of resolved/closed the history ends in (empty while open) counts: a
+        // resolution before a reopen does not stand. (A reopened incident closed without a
+        // second `resolved` used to show the first resolution, before the reopen.)
+        let final_run = self
+            .status_history
+            .iter()
+            .rposition(|c| !c.retracted && c.value.is_open())
+            .map_or(0, |i| i + 1);
+        let final_run = || self.status_history[final_run..].iter().filter(|c| !c.retracted);
+        let latest = |s: Status| final_run().filter(|c| c.value == s).map(|c| c.at).max();
+        let resolved = latest(Status::Resolved).or_else(|| latest(Status::Closed));
         Milestones {
             detected: self.detected_at.or(self.declared_at),
             declared: self.declared_at,
@@ -309,6 +328,17 @@ impl Incident {
         let r = self.responder(person, at);
         r.state = state;
         r.since = at;
+    }
+
+    /// Paged or acknowledged: a step forward, or back in after leaving, but never a step back
+    /// from a later state. (An acknowledgement logged after the join, or a page to someone
+    /// already on the bridge, used to show an engaged responder as acked or paged.)
+    fn advance_responder(&mut self, person: &str, state: ResponderState, at: DateTime<Utc>) {
+        let r = self.responder(person, at);
+        if r.state < state || r.state == ResponderState::Left {
+            r.state = state;
+            r.since = at;
+        }
     }
 }
 
@@ -440,13 +470,13 @@ impl Projection {
                 }
             }
             EventBody::ResponderPaged { person, via } => {
-                inc.set_responder_state(&person, ResponderState::Paged, at);
+                inc.advance_responder(&person, ResponderState::Paged, at);
                 let r = inc.responder(&person, at);
                 r.paged_via = via;
                 r.paged_at = Some(at);
             }
             EventBody::ResponderAcknowledged { person } => {
-                inc.set_responder_state(&person, ResponderState::Acknowledged, at);
+                inc.advance_responder(&person, ResponderState::Acknowledged, at);
                 let r = inc.responder(&person, at);
                 r.acknowledged_at.get_or_insert(at);
             }
@@ -552,7 +582,7 @@ impl Projection {
                 text,
                 occurred_at,
                 ..
-            } => self.amend(t, idx, text.as_deref(), occurred_at),
+            } => self.amend(stamp.event, t, idx, text.as_deref(), occurred_at),
             EventBody::Retracted { target: t, .. } => self.retract(t, idx),
             EventBody::Unrecognized { .. } => {}
         }
@@ -560,6 +590,7 @@ impl Projection {
 
     fn amend(
         &mut self,
+        id: Uuid,
         target: Uuid,
         incident: usize,
         text: Option<&str>,
@@ -567,7 +598,15 @@ impl Projection {
     ) {
         // A correction only applies within its own incident.
         let inc = &mut self.incidents[incident];
+        // An amendment of an amendment corrects the same event (it used to be ignored).
+        let target = inc
+            .amendments
+            .iter()
+            .rev()
+            .find(|(a, _)| *a == target)
+            .map_or(target, |&(_, t)| t);
         let Some(t) = inc.find(target) else { return };
+        inc.amendments.push((id, target));
         match t {
             Target::Entry(i) => {
                 let entry = &mut inc.entries[i];
