@@ -1,4 +1,4 @@
-"""propagation_screen.py N -- VIEWER... ; APPEND env as in ../shared/tools/propagation.py ({m} = marker).
+"""propagation_screen.py N -- VIEWER... ; APPEND env as in the team's propagation.py ({m} = marker).
 Like propagation.py, but reads the *screen* (tmux capture-pane) instead of the bytes written to the
 terminal: a diffing TUI such as warroom rewrites only the cells that changed, so a new timeline row
 whose neighbour held a similar marker never carries the whole marker as one run of bytes.

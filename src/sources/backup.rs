@@ -1,5 +1,5 @@
 //! AWS Backup: `ListBackupJobs` and the recovery-readiness summary.
-//! Wire format: ../shared/reference/source-apis.md §A3. Pure: no I/O here.
+//! Wire format: docs/source-apis.md §A3. Pure: no I/O here.
 
 use super::SourceError;
 use crate::text::{clean_line, truncate};

@@ -1,5 +1,5 @@
 //! AWS Security Hub: `GetFindings` requests and ASFF findings, `BatchUpdateFindings`.
-//! Wire format: ../shared/reference/source-apis.md §A1. Pure: no I/O here.
+//! Wire format: docs/source-apis.md §A1. Pure: no I/O here.
 
 use super::SourceError;
 use crate::text::{clean_line, clean_text, truncate};

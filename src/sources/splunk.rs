@@ -1,5 +1,5 @@
 //! Splunk: the streaming export endpoint's newline-delimited JSON, parsed incrementally with
-//! bounded memory. Wire format: ../shared/reference/source-apis.md §A2. Pure: no I/O here.
+//! bounded memory. Wire format: docs/source-apis.md §A2. Pure: no I/O here.
 
 use super::SourceError;
 use crate::text::{clean_line, truncate};
