@@ -74,6 +74,33 @@ fn assert_terminal_restored(t: &Tmux) {
     assert_eq!(t.pane("#{cursor_flag}"), "1", "the cursor is hidden");
 }
 
+/// A console on a fresh store, `count` notes confirmed while another process holds the store's
+/// write lock (for 2 s from the start of the burst), so all of them are still in flight.
+fn console_mid_burst(title: &str, count: usize) -> (Sandbox, std::path::PathBuf, Tmux, WriteLock, u32) {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, title);
+    let t = Tmux::start(&sb, &st, &[], 120, 40);
+    t.wait_for(title);
+    let lock = WriteLock::hold(&st, 2.0);
+    burst(&t, count, title);
+    let saving = format!("{count} saving");
+    t.wait_until("the notes are confirmed", |s| s.contains(&saving));
+    let pid = t.warroom_pid().expect("the console's pid");
+    (sb, st, t, lock, pid)
+}
+
+/// Crash reports the console left in its log folder.
+fn crash_reports(sb: &Sandbox) -> usize {
+    std::fs::read_dir(sb.path("logs"))
+        .map(|d| {
+            d.flatten()
+                .filter(|f| f.file_name().to_string_lossy().starts_with("crash-"))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
 #[test]
 fn a_draft_stays_with_its_incident_when_the_same_user_declares_another() {
     let sb = Sandbox::new();
@@ -192,15 +219,7 @@ fn q_during_a_burst_against_a_slow_store_loses_nothing() {
 #[test]
 fn each_signal_during_a_burst_saves_everything_and_restores_the_terminal() {
     for (name, number) in [("TERM", 15), ("HUP", 1), ("INT", 2), ("QUIT", 3)] {
-        let sb = Sandbox::new();
-        let st = sb.store();
-        sb.declare(&st, "Signals");
-        let t = Tmux::start(&sb, &st, &[], 120, 40);
-        t.wait_for("Signals");
-        let lock = WriteLock::hold(&st, 2.0);
-        burst(&t, 10, name);
-        t.wait_until("the notes are confirmed", |s| s.contains("10 saving"));
-        let pid = t.warroom_pid().expect("the console's pid");
+        let (sb, st, t, lock, pid) = console_mid_burst("Signals", 10);
         let sent = Command::new("kill")
             .args([&format!("-{name}"), &pid.to_string()])
             .status()
@@ -210,28 +229,13 @@ fn each_signal_during_a_burst_saves_everything_and_restores_the_terminal() {
         assert_eq!(t.wait_exit(), 128 + number, "SIG{name}");
         assert_eq!(notes(&st).len(), 10, "SIG{name}: every confirmed note saved");
         assert_terminal_restored(&t);
-        let crashes = std::fs::read_dir(sb.path("logs"))
-            .map(|d| {
-                d.flatten()
-                    .filter(|f| f.file_name().to_string_lossy().starts_with("crash-"))
-                    .count()
-            })
-            .unwrap_or(0);
-        assert_eq!(crashes, 0, "SIG{name} is not a crash");
+        assert_eq!(crash_reports(&sb), 0, "SIG{name} is not a crash");
     }
 }
 
 #[test]
 fn a_terminal_that_goes_away_is_not_a_crash_and_loses_no_save() {
-    let sb = Sandbox::new();
-    let st = sb.store();
-    sb.declare(&st, "Dropped");
-    let t = Tmux::start(&sb, &st, &[], 120, 40);
-    t.wait_for("Dropped");
-    let lock = WriteLock::hold(&st, 2.0);
-    burst(&t, 5, "dropped");
-    t.wait_until("the notes are confirmed", |s| s.contains("5 saving"));
-    let pid = t.warroom_pid().expect("the console's pid");
+    let (sb, st, t, lock, pid) = console_mid_burst("Dropped", 5);
     t.kill(); // the terminal is gone, as when an SSH session drops
     lock.wait();
     let gone = std::time::Instant::now() + Duration::from_secs(30);
@@ -240,14 +244,7 @@ fn a_terminal_that_goes_away_is_not_a_crash_and_loses_no_save() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(notes(&st).len(), 5);
-    let crashes = std::fs::read_dir(sb.path("logs"))
-        .map(|d| {
-            d.flatten()
-                .filter(|f| f.file_name().to_string_lossy().starts_with("crash-"))
-                .count()
-        })
-        .unwrap_or(0);
-    assert_eq!(crashes, 0, "no crash report for a closed terminal");
+    assert_eq!(crash_reports(&sb), 0, "no crash report for a closed terminal");
 }
 
 #[test]

@@ -39,6 +39,25 @@ fn notes(store: &dyn Store) -> Vec<(String, String)> {
     out
 }
 
+/// maria's console: no sources, the default keys, theme and runbooks.
+fn console() -> Console {
+    Console {
+        options: Options {
+            me: Author("maria@jump-01".into()),
+            read_only: false,
+            store_name: "loop.db".into(),
+            notify: NotifyConfig::default(),
+        },
+        sources: Vec::new(),
+        keymap: Keymap::default(),
+        theme: warroom::tui::theme::load("dark", None).expect("theme"),
+        themes: Vec::new(),
+        runbooks: load_runbooks(None).expect("runbooks"),
+        drill: None,
+        show_msel: true,
+    }
+}
+
 fn wait_until(what: &str, check: impl Fn() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !check() {
@@ -75,22 +94,7 @@ fn keys_in_events_out_and_others_events_on_screen() {
     let (end, ended) = tokio::sync::oneshot::channel::<i32>();
     let loop_store = store.clone();
     let finished = runtime.spawn(async move {
-        let console = Console {
-            options: Options {
-                me: Author("maria@jump-01".into()),
-                read_only: false,
-                store_name: "loop.db".into(),
-                notify: NotifyConfig::default(),
-            },
-            sources: Vec::new(),
-            keymap: Keymap::default(),
-            theme: warroom::tui::theme::load("dark", None).expect("theme"),
-            themes: Vec::new(),
-            runbooks: load_runbooks(None).expect("runbooks"),
-            drill: None,
-            show_msel: true,
-        };
-        let app = load(loop_store.as_ref(), console).expect("load");
+        let app = load(loop_store.as_ref(), console()).expect("load");
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let sub_tx = tx.clone();
         let _subscription = loop_store
@@ -170,22 +174,7 @@ fn a_signal_ends_the_loop_with_its_number() {
         .expect("runtime");
     let (_keys, input) = unbounded::<std::io::Result<TermEvent>>();
     let (ending, _) = runtime.block_on(async {
-        let console = Console {
-            options: Options {
-                me: Author("maria@jump-01".into()),
-                read_only: false,
-                store_name: "t.db".into(),
-                notify: NotifyConfig::default(),
-            },
-            sources: Vec::new(),
-            keymap: Keymap::default(),
-            theme: warroom::tui::theme::load("dark", None).expect("theme"),
-            themes: Vec::new(),
-            runbooks: Vec::new(),
-            drill: None,
-            show_msel: true,
-        };
-        let app = load(store.as_ref(), console).expect("load");
+        let app = load(store.as_ref(), console()).expect("load");
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let appender = Appender::spawn(store.clone(), tx.clone());
         let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
