@@ -6,7 +6,7 @@ use super::app::{App, Effect};
 use crate::sources::signals::{Detector, TRIAGE};
 use crate::sources::view::SourceViews;
 use crate::sources::{FindingUpdate, Observation, SourceConfig};
-use crate::timeline::{EventBody, IncidentId, NewEvent};
+use crate::timeline::{EventBody, IncidentId};
 use chrono::{DateTime, Utc};
 
 impl App {
@@ -59,7 +59,7 @@ impl App {
                         note: update.note.clone(),
                     };
                     let incident = self.current.clone().unwrap_or_else(|| self.signal_incident());
-                    let event = NewEvent::new(incident, self.opts.me.clone(), body);
+                    let event = self.event_on(&incident, body, now);
                     self.append(vec![event], fx);
                     self.say(format!("{source}: {n} finding(s) updated"), now);
                 }
@@ -99,7 +99,7 @@ impl App {
                 note: update.note.clone(),
             };
             let incident = self.current.clone().unwrap_or_else(|| self.signal_incident());
-            let event = NewEvent::new(incident, self.opts.me.clone(), body);
+            let event = self.event_on(&incident, body, now);
             self.append(vec![event], fx);
             self.say(
                 format!("DRILL: recorded on the timeline, not sent to {source}"),
