@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use warroom::incident::runbook::load_runbooks;
 use warroom::timeline::sqlite::SqliteStore;
 use warroom::timeline::{Author, EventBody, IncidentId, NewEvent, Store};
-use warroom::tui::app::Options;
+use warroom::tui::app::{Msg, Options};
 use warroom::tui::keymap::Keymap;
 use warroom::tui::notify::{Notifier, NotifyConfig};
 use warroom::tui::run::{Appender, Console, Ending, Loop, load, spawn_pollers};
@@ -58,6 +58,24 @@ fn console() -> Console {
     }
 }
 
+/// The loop's connections: the store, no sources, a quiet notifier, nowhere for raw bytes.
+fn parts<'a>(
+    store: &Arc<dyn Store>,
+    tx: tokio::sync::mpsc::UnboundedSender<Msg>,
+    rx: tokio::sync::mpsc::UnboundedReceiver<Msg>,
+    appender: &'a Appender,
+) -> Loop<'a> {
+    Loop {
+        store: store.clone(),
+        pollers: spawn_pollers(&[], tx.clone()),
+        tx,
+        rx,
+        appender,
+        notifier: Notifier::new(NotifyConfig::default()),
+        raw: Box::new(std::io::sink()),
+    }
+}
+
 fn wait_until(what: &str, check: impl Fn() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !check() {
@@ -100,20 +118,12 @@ fn keys_in_events_out_and_others_events_on_screen() {
         let _subscription = loop_store
             .subscribe(
                 app.projection.last_seq,
-                Box::new(move |e| sub_tx.send(warroom::tui::app::Msg::Stored(Box::new(e))).is_ok()),
+                Box::new(move |e| sub_tx.send(Msg::Stored(Box::new(e))).is_ok()),
             )
             .expect("subscribe");
         let appender = Appender::spawn(loop_store.clone(), tx.clone());
         let mut terminal = Terminal::new(TestBackend::new(120, 36)).expect("terminal");
-        let parts = Loop {
-            store: loop_store.clone(),
-            pollers: spawn_pollers(&[], tx.clone()),
-            tx,
-            rx,
-            appender: &appender,
-            notifier: Notifier::new(NotifyConfig::default()),
-            raw: Box::new(std::io::sink()),
-        };
+        let parts = parts(&loop_store, tx, rx, &appender);
         let shutdown = async { ended.await.unwrap_or(0) };
         let (ending, frames) = parts.run(app, &mut terminal, input, shutdown).await;
         let unsaved = appender.finish(Duration::from_secs(5));
@@ -178,15 +188,7 @@ fn a_signal_ends_the_loop_with_its_number() {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let appender = Appender::spawn(store.clone(), tx.clone());
         let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
-        let parts = Loop {
-            store: store.clone(),
-            pollers: spawn_pollers(&[], tx.clone()),
-            tx,
-            rx,
-            appender: &appender,
-            notifier: Notifier::new(NotifyConfig::default()),
-            raw: Box::new(std::io::sink()),
-        };
+        let parts = parts(&store, tx, rx, &appender);
         parts.run(app, &mut terminal, input, async { 15 }).await
     });
     assert_eq!(ending, Ending::Signal(15));
