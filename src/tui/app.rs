@@ -606,8 +606,8 @@ impl App {
         fx: &mut Vec<Effect>,
     ) {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        if editor.leaving {
-            editor.leaving = false;
+        if editor.closing {
+            editor.closing = false;
             match key.code {
                 KeyCode::Char('y') | KeyCode::Char('k') | KeyCode::Enter => {
                     self.keep_draft(&editor);
@@ -622,7 +622,7 @@ impl App {
             || (key.code == KeyCode::Enter && key.modifiers.contains(KeyModifiers::ALT));
         if key.code == KeyCode::Esc || ctrl_c {
             if editor.is_touched() {
-                editor.leaving = true;
+                editor.closing = true;
                 self.mode = Mode::Editor(editor);
             }
             return;
@@ -889,7 +889,7 @@ impl App {
             incident,
             area,
             template,
-            leaving: false,
+            closing: false,
         }));
     }
 
@@ -1726,14 +1726,14 @@ mod tests {
         h.key(KeyCode::Char('n'));
         h.typed("half a thought");
         h.key(KeyCode::Esc);
-        assert!(matches!(&h.app.mode, Mode::Editor(e) if e.leaving), "asks");
+        assert!(matches!(&h.app.mode, Mode::Editor(e) if e.closing), "asks");
         h.key(KeyCode::Esc); // a reflex: back to writing, nothing lost
-        assert!(matches!(&h.app.mode, Mode::Editor(e) if !e.leaving && e.text() == "half a thought"));
+        assert!(matches!(&h.app.mode, Mode::Editor(e) if !e.closing && e.text() == "half a thought"));
         assert!(
             !h.ctrl('c').iter().any(|f| matches!(f, Effect::Quit)),
             "ctrl-c in the editor"
         );
-        assert!(matches!(&h.app.mode, Mode::Editor(e) if e.leaving));
+        assert!(matches!(&h.app.mode, Mode::Editor(e) if e.closing));
         h.key(KeyCode::Char('y')); // keep it as a draft
         assert!(h.app.mode.is_normal());
         h.key(KeyCode::Char('n'));

@@ -10,8 +10,9 @@
 //!
 //! Binding a key to an action takes it away from whatever action of the same [`Scope`] had it
 //! by default. A key may have one global action and one per pane scope (`s` changes the status,
-//! and sorts the findings when the findings view is focused). `ctrl-c` always quits and cannot
-//! be remapped: a console must always be escapable.
+//! and sorts the findings when the findings view is focused). `ctrl-c` always quits from the
+//! panes (in a prompt it cancels the prompt) and cannot be remapped: a console must always be
+//! escapable.
 
 use super::action::{Action, Scope};
 use crate::config::ConfigError;
@@ -319,7 +320,9 @@ impl Keymap {
                 if key == CTRL_C && action != Action::Quit {
                     return Err(invalid(
                         name,
-                        format!("`ctrl-c` always quits; it cannot be bound to `{name}`"),
+                        format!(
+                            "`ctrl-c` always quits (or, in a prompt, cancels it); it cannot be bound to `{name}`"
+                        ),
                     ));
                 }
                 let clash =

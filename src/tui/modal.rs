@@ -78,7 +78,7 @@ pub struct Editor {
     /// What the editor opened with: leaving it unchanged loses nothing.
     pub template: Vec<String>,
     /// Esc (or ctrl-c) with text written: asking whether to keep it as a draft.
-    pub leaving: bool,
+    pub closing: bool,
 }
 
 impl Editor {

@@ -18,7 +18,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         Mode::Editor(editor) => {
             let r = centered(area, 76, 14);
             frame.render_widget(Clear, r);
-            let keys = if editor.leaving {
+            let keys = if editor.closing {
                 vec![
                     styled(" Keep this as a draft? ", app.theme.warn),
                     styled(" y ", app.theme.key),
