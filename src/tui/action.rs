@@ -1,12 +1,15 @@
-//! The console's vocabulary. One `Action` enum serves the keymap, the command palette, the
-//! help overlay and the tests; each has a kebab-case name (used in the config file's `[keys]`
-//! table) and a one-line description (shown by `?`).
+//! The console's vocabulary: one table of every action. It feeds the keymap (its default keys
+//! and where they work), the help overlay (its name and description), the footer (its hint),
+//! the palette (the `:` command that does the same) and the tests. Each action has a
+//! kebab-case name, used in the config file's `[keys]` table, so every key is remappable,
+//! the modals' keys too.
 
 use std::fmt;
 use std::str::FromStr;
 
 macro_rules! actions {
-    ($($variant:ident = $name:literal, $help:literal, $writes:literal;)*) => {
+    ($($variant:ident = $name:literal, $scope:ident, [$($key:literal),*], $command:expr, $hint:expr,
+       $writes:literal, $help:literal;)*) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Action { $($variant),* }
 
@@ -24,60 +27,107 @@ macro_rules! actions {
             pub fn writes(self) -> bool {
                 match self { $(Action::$variant => $writes),* }
             }
+            /// Where its keys work.
+            pub fn scope(self) -> Scope {
+                match self { $(Action::$variant => Scope::$scope),* }
+            }
+            /// Its keys unless the config file says otherwise, the one the hints show first.
+            pub fn default_keys(self) -> &'static [&'static str] {
+                match self { $(Action::$variant => &[$($key),*]),* }
+            }
+            /// The palette command that does the same (its first word), if any.
+            pub fn command(self) -> Option<&'static str> {
+                match self { $(Action::$variant => $command),* }
+            }
+            /// Its place and label in the footer's key hints, if it is one of them.
+            pub fn hint(self) -> Option<(u8, &'static str)> {
+                match self { $(Action::$variant => $hint),* }
+            }
         }
     };
 }
 
+/// No palette command.
+const N: Option<&str> = None;
+
 actions! {
-    Quit = "quit", "Leave the console (nothing is lost: the timeline is already saved)", false;
-    Help = "help", "Show every key binding", false;
-    Palette = "palette", "Open the command palette", false;
-    Filter = "filter", "Filter the timeline by kind, author or text", false;
-    FocusNext = "focus-next", "Move focus to the next pane", false;
-    FocusPrev = "focus-prev", "Move focus to the previous pane", false;
-    FocusTimeline = "focus-timeline", "Focus the timeline", false;
-    FocusRoster = "focus-roster", "Focus the roster", false;
-    FocusChecklist = "focus-checklist", "Focus the checklist", false;
-    FocusMetrics = "focus-metrics", "Focus the metrics", false;
-    FocusSources = "focus-sources", "Focus the source health", false;
-    Zoom = "zoom", "Show the focused pane alone (again to return)", false;
-    Up = "up", "Move up / scroll up", false;
-    Down = "down", "Move down / scroll down", false;
-    PageUp = "page-up", "Scroll up a page", false;
-    PageDown = "page-down", "Scroll down a page", false;
-    Top = "top", "Go to the top (oldest)", false;
-    Bottom = "bottom", "Go to the bottom (newest) and follow", false;
-    Follow = "follow", "Follow new events on the timeline (on/off)", false;
-    TimeFormat = "time-format", "Show times as UTC, local or T+ offsets", false;
-    PickIncident = "pick-incident", "Switch to another incident", false;
-    Note = "note", "Write a note", true;
-    Decision = "decision", "Record a decision", true;
-    StatusUpdate = "status-update", "Post a status update (from a template)", true;
-    Handoff = "handoff", "Hand off command with a briefing", true;
-    ToggleItem = "toggle-item", "Check or uncheck the selected checklist item", true;
-    SeverityUp = "severity-up", "Raise the severity (towards SEV1)", true;
-    SeverityDown = "severity-down", "Lower the severity (towards SEV5)", true;
-    NextStatus = "next-status", "Move the status on: triage, active, mitigated, resolved", true;
-    Resolve = "resolve", "Resolve the incident", true;
-    Page = "page", "Record a page to a responder", true;
-    Acknowledge = "acknowledge", "Record a responder's acknowledgement", true;
-    AssignRole = "assign-role", "Assign a role (commander, scribe, comms, ops…)", true;
-    Declare = "declare", "Declare a new incident", true;
-    Export = "export", "Write the post-incident report (Markdown) to a file", false;
-    SourceViewNext = "source-view-next", "Sources: the next view (findings, searches, backups, health)", false;
-    SourceViewPrev = "source-view-prev", "Sources: the previous view", false;
-    Open = "open", "Sources: open the selected finding or search in detail", false;
-    SortFindings = "sort-findings", "Findings: sort by severity, then age, then title", false;
-    FindingNotified = "finding-notified", "Findings: set the selected finding NOTIFIED", true;
-    FindingResolved = "finding-resolved", "Findings: set the selected finding RESOLVED (asks first)", true;
-    FindingSuppressed = "finding-suppressed", "Findings: set the selected finding SUPPRESSED (asks first)", true;
-    FindingNote = "finding-note", "Findings: add a note to the selected finding", true;
-    BackupReadiness = "backup-readiness", "Backups: switch between jobs and readiness per resource", false;
+    Quit = "quit", Global, ["q", "ctrl-c"], Some("quit"), Some((11, "quit")), false,
+        "Leave the console (after the saves in flight; ctrl-c too)";
+    Help = "help", Global, ["?"], Some("help"), Some((1, "help")), false, "Show every key binding";
+    Palette = "palette", Global, [":"], N, Some((2, "command")), false, "Open the command palette";
+    Filter = "filter", Global, ["/"], Some("filter"), Some((9, "filter")), false,
+        "Filter the timeline by kind, author or text";
+    FocusNext = "focus-next", Global, ["tab"], N, Some((10, "pane")), false, "Move focus to the next pane";
+    FocusPrev = "focus-prev", Global, ["backtab"], N, None, false, "Move focus to the previous pane";
+    FocusTimeline = "focus-timeline", Global, ["1"], N, None, false, "Focus the timeline";
+    FocusRoster = "focus-roster", Global, ["2"], N, None, false, "Focus the roster";
+    FocusChecklist = "focus-checklist", Global, ["3"], N, None, false, "Focus the checklist";
+    FocusMetrics = "focus-metrics", Global, ["4"], N, None, false, "Focus the metrics";
+    FocusSources = "focus-sources", Global, ["5"], Some("sources"), None, false, "Focus the source health";
+    Zoom = "zoom", Global, ["z"], N, None, false, "Show the focused pane alone (again to return)";
+    Up = "up", Global, ["k", "up"], N, None, false, "Move up / scroll up (in lists and overlays too)";
+    Down = "down", Global, ["j", "down"], N, None, false, "Move down / scroll down (in lists and overlays too)";
+    PageUp = "page-up", Global, ["pgup", "ctrl-u"], N, None, false, "Scroll up a page";
+    PageDown = "page-down", Global, ["pgdown", "ctrl-d"], N, None, false, "Scroll down a page";
+    Top = "top", Global, ["g", "home"], N, None, false, "Go to the top (oldest)";
+    Bottom = "bottom", Global, ["G", "end"], N, None, false, "Go to the bottom (newest) and follow";
+    Follow = "follow", Global, ["f"], N, None, false, "Follow new events on the timeline (on/off)";
+    TimeFormat = "time-format", Global, ["t"], Some("time"), None, false, "Show times as UTC, local or T+ offsets";
+    PickIncident = "pick-incident", Global, ["i"], Some("incident"), None, false, "Switch to another incident";
+    Note = "note", Global, ["n"], Some("note"), Some((3, "note")), true, "Write a note";
+    Decision = "decision", Global, ["d"], Some("decision"), Some((4, "decision")), true, "Record a decision";
+    StatusUpdate = "status-update", Global, ["u"], Some("update"), Some((5, "update")), true,
+        "Post a status update (from a template)";
+    Handoff = "handoff", Global, ["H"], Some("handoff"), None, true, "Hand off command with a briefing";
+    ToggleItem = "toggle-item", Global, ["space", "x"], Some("check"), Some((8, "check")), true,
+        "Check or uncheck the selected checklist item";
+    SeverityUp = "severity-up", Global, ["+"], Some("sev"), Some((6, "sev")), true, "Raise the severity (towards SEV1)";
+    SeverityDown = "severity-down", Global, ["-"], Some("sev"), None, true, "Lower the severity (towards SEV5)";
+    NextStatus = "next-status", Global, ["s"], Some("status"), Some((7, "status")), true,
+        "Move the status on: triage, active, mitigated, resolved";
+    Resolve = "resolve", Global, ["R"], Some("resolve"), None, true, "Resolve the incident";
+    Page = "page", Global, ["p"], Some("page"), None, true, "Record a page to a responder";
+    Acknowledge = "acknowledge", Global, ["a"], Some("ack"), None, true, "Record a responder's acknowledgement";
+    AssignRole = "assign-role", Global, ["r"], Some("role"), None, true,
+        "Assign a role (commander, scribe, comms, ops…)";
+    Declare = "declare", Global, ["D"], Some("declare"), None, true, "Declare a new incident";
+    Export = "export", Global, ["e"], Some("export"), None, false, "Write the post-incident report (Markdown) to a file";
+    SourceViewNext = "source-view-next", Sources, ["]"], Some("sources"), None, false,
+        "Sources: the next view (findings, searches, backups, health)";
+    SourceViewPrev = "source-view-prev", Sources, ["["], Some("sources"), None, false, "Sources: the previous view";
+    Open = "open", Sources, ["enter"], N, None, false, "Sources: open the selected finding or search in detail";
+    SortFindings = "sort-findings", Findings, ["s"], N, None, false, "Findings: sort by severity, then age, then title";
+    FindingNotified = "finding-notified", Findings, ["N"], Some("finding"), None, true,
+        "Findings: set the selected finding NOTIFIED";
+    FindingResolved = "finding-resolved", Findings, ["R"], Some("finding"), None, true,
+        "Findings: set the selected finding RESOLVED (asks first)";
+    FindingSuppressed = "finding-suppressed", Findings, ["S"], Some("finding"), None, true,
+        "Findings: set the selected finding SUPPRESSED (asks first)";
+    FindingNote = "finding-note", Findings, ["a"], Some("finding"), None, true, "Findings: add a note to the selected finding";
+    BackupReadiness = "backup-readiness", Backups, ["r"], N, None, false,
+        "Backups: switch between jobs and readiness per resource";
+    Close = "close", Overlay, ["esc", "q"], N, None, false,
+        "Overlays (help, picker, detail, confirmation): close, or answer no";
+    Choose = "choose", Picker, ["enter"], Some("incident"), None, false, "Picker: open the selected incident";
+    Yes = "yes", Confirm, ["y", "Y", "enter"], N, None, false, "Confirmation: yes, do it";
+    No = "no", Confirm, ["n", "N"], N, None, false, "Confirmation: no";
+    Save = "save", Editor, ["ctrl-s", "alt-enter"], N, None, false, "Editor: save what is written (appends it)";
+    CloseEditor = "close-editor", Editor, ["esc"], N, None, false,
+        "Editor: close (with text written, asks whether to keep it as a draft)";
+    KeepDraft = "keep-draft", Draft, ["y", "k", "enter"], N, None, false,
+        "Closing the editor: keep what is written as a draft for the next time";
+    DiscardDraft = "discard-draft", Draft, ["d"], N, None, false, "Closing the editor: discard what is written";
+    LeaveNow = "leave-now", Leaving, ["L", "y"], N, None, false,
+        "Leaving with saves failing or only spooled: leave anyway (says what is lost)";
+    Stay = "stay", Leaving, ["esc", "n"], N, None, false, "Leaving: stay in the console";
 }
 
 /// Where an action's keys work. Keys route from the most specific scope out: in the findings
 /// view a key bound to a finding action shadows the same key's global action, and everywhere
-/// else the global action keeps it.
+/// else the global action keeps it. Each overlay has its scope too; an overlay that lists or
+/// scrolls also takes the global moves (`up`, `down`, `page-up`, `top`…), so remapping `up`
+/// remaps it everywhere. The editor is the exception: it takes only its own keys (the rest
+/// are typing), which therefore must be chords or named keys, never a printable character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     Global,
@@ -87,20 +137,50 @@ pub enum Scope {
     Findings,
     /// The sources pane's backups view.
     Backups,
+    /// Every overlay that is not typed into: help, the picker, a detail view, a confirmation.
+    Overlay,
+    /// The incident picker.
+    Picker,
+    /// A yes/no question.
+    Confirm,
+    /// The note, decision, update and handoff editor.
+    Editor,
+    /// The editor's "keep this as a draft?" question.
+    Draft,
+    /// The wait for saves on the way out.
+    Leaving,
+}
+
+impl Scope {
+    /// How the help overlay heads this scope's keys.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Scope::Global => "Everywhere",
+            Scope::Sources => "Sources pane",
+            Scope::Findings => "Findings view",
+            Scope::Backups => "Backups view",
+            Scope::Overlay => "Overlays",
+            Scope::Picker => "Incident picker",
+            Scope::Confirm => "Confirmation",
+            Scope::Editor => "Editor",
+            Scope::Draft => "Closing the editor",
+            Scope::Leaving => "Leaving",
+        }
+    }
+
+    /// The keys of an overlay or the editor, as opposed to the panes'.
+    pub fn is_modal(self) -> bool {
+        !matches!(self, Scope::Global | Scope::Sources | Scope::Findings | Scope::Backups)
+    }
 }
 
 impl Action {
-    pub fn scope(self) -> Scope {
-        match self {
-            Action::SourceViewNext | Action::SourceViewPrev | Action::Open => Scope::Sources,
-            Action::SortFindings
-            | Action::FindingNotified
-            | Action::FindingResolved
-            | Action::FindingSuppressed
-            | Action::FindingNote => Scope::Findings,
-            Action::BackupReadiness => Scope::Backups,
-            _ => Scope::Global,
-        }
+    /// The moves an overlay that lists or scrolls takes from the global keys.
+    pub fn is_move(self) -> bool {
+        matches!(
+            self,
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom
+        )
     }
 }
 
@@ -124,6 +204,27 @@ impl FromStr for Action {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_command_an_action_names_is_a_palette_command() {
+        for a in Action::ALL {
+            if let Some(word) = a.command() {
+                assert!(
+                    crate::tui::palette::COMMANDS.iter().any(|(w, _, _)| *w == word),
+                    "{a} names `:{word}`, which the palette does not know"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn footer_hints_have_distinct_places() {
+        let mut places: Vec<u8> = Action::ALL.iter().filter_map(|a| a.hint()).map(|(n, _)| n).collect();
+        let count = places.len();
+        places.sort();
+        places.dedup();
+        assert_eq!(places.len(), count);
+    }
 
     #[test]
     fn names_are_unique_kebab_case_and_parse_back() {

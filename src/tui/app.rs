@@ -473,17 +473,20 @@ impl App {
             },
             Mode::Leaving(leaving) => self.on_leaving_key(leaving, key, now, fx),
             Mode::Editor(editor) => self.on_editor_key(editor, key, ctrl_c, now, fx),
-            Mode::Help => match key.code {
-                KeyCode::Char('j') | KeyCode::Down if !ctrl_c => {
-                    self.help_scroll += 1;
-                    self.mode = Mode::Help;
+            Mode::Help => {
+                let page = self.page();
+                let scroll = &mut self.help_scroll;
+                match self.keymap.overlay_action(&key, Scope::Overlay) {
+                    Some(Action::Down) => *scroll += 1,
+                    Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+                    Some(Action::PageDown) => *scroll += page,
+                    Some(Action::PageUp) => *scroll = scroll.saturating_sub(page),
+                    Some(Action::Top) => *scroll = 0,
+                    Some(Action::Bottom) => *scroll = usize::MAX / 2, // the overlay clamps it
+                    _ => return true, // any other key closes help
                 }
-                KeyCode::Char('k') | KeyCode::Up if !ctrl_c => {
-                    self.help_scroll = self.help_scroll.saturating_sub(1);
-                    self.mode = Mode::Help;
-                }
-                _ => {} // any other key closes help
-            },
+                self.mode = Mode::Help;
+            }
             Mode::Palette { .. } if ctrl_c => {}
             Mode::Palette {
                 mut input,
@@ -545,33 +548,36 @@ impl App {
                 }
             },
             Mode::Confirm(_) if ctrl_c => self.say("Cancelled.".into(), now),
-            Mode::Confirm(c) => match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => self.confirmed(c, now, fx),
-                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
-                    self.say("Cancelled.".into(), now)
-                }
+            Mode::Confirm(c) => match self.keymap.overlay_action(&key, Scope::Confirm) {
+                Some(Action::Yes) => self.confirmed(c, now, fx),
+                Some(Action::No | Action::Close) => self.say("Cancelled.".into(), now),
                 _ => self.mode = Mode::Confirm(c),
             },
             Mode::Picker { .. } if ctrl_c && self.current.is_some() => {}
             Mode::Picker { mut selected } => {
                 let count = self.picker_incidents().len();
-                match key.code {
-                    KeyCode::Char('j') | KeyCode::Down => {
-                        selected = (selected + 1).min(count.saturating_sub(1))
-                    }
-                    KeyCode::Char('k') | KeyCode::Up => selected = selected.saturating_sub(1),
-                    KeyCode::Enter => {
+                let last = count.saturating_sub(1);
+                let global = self.keymap.action_for(&key);
+                match self.keymap.overlay_action(&key, Scope::Picker) {
+                    Some(Action::Down) => selected = (selected + 1).min(last),
+                    Some(Action::Up) => selected = selected.saturating_sub(1),
+                    Some(Action::PageDown) => selected = (selected + self.page()).min(last),
+                    Some(Action::PageUp) => selected = selected.saturating_sub(self.page()),
+                    Some(Action::Top) => selected = 0,
+                    Some(Action::Bottom) => selected = last,
+                    Some(Action::Choose) => {
                         if let Some(id) = self.picker_incidents().get(selected).map(|i| i.id.clone()) {
                             self.switch_to(id);
                         }
                         return true;
                     }
-                    KeyCode::Esc | KeyCode::Char('q') if self.current.is_some() => return true,
-                    KeyCode::Char('q') => {
+                    Some(Action::Close) if self.current.is_some() => return true,
+                    // With no incident to go back to, the picker is the console: its quit key quits.
+                    _ if global == Some(Action::Quit) && !ctrl_c => {
                         self.quit(fx);
                         return true;
                     }
-                    KeyCode::Char('D') if !self.opts.read_only => {
+                    _ if global == Some(Action::Declare) && !self.opts.read_only => {
                         self.open_palette("declare ");
                         return true;
                     }
@@ -587,10 +593,10 @@ impl App {
 
     /// Keys while waiting to leave: the console leaves by itself once the saves are durable.
     fn on_leaving_key(&mut self, leaving: Leaving, key: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
-        match key.code {
+        match self.keymap.action_only(&key, Scope::Leaving) {
             // Leave now, knowing what is lost (or only spooled): said on the screen first.
-            KeyCode::Char('L') | KeyCode::Char('y') if leaving.failing.is_some() => fx.push(Effect::Quit),
-            KeyCode::Esc | KeyCode::Char('n') => self.say("Staying.".into(), now),
+            Some(Action::LeaveNow) if leaving.failing.is_some() => fx.push(Effect::Quit),
+            Some(Action::Stay) => self.say("Staying.".into(), now),
             _ => self.mode = Mode::Leaving(leaving),
         }
     }
@@ -605,22 +611,21 @@ impl App {
         now: DateTime<Utc>,
         fx: &mut Vec<Effect>,
     ) {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if editor.closing {
             editor.closing = false;
-            match key.code {
-                KeyCode::Char('y') | KeyCode::Char('k') | KeyCode::Enter => {
+            match self.keymap.action_only(&key, Scope::Draft) {
+                Some(Action::KeepDraft) => {
                     self.keep_draft(&editor);
                     self.say("Draft kept: open the editor again to go on.".into(), now);
                 }
-                KeyCode::Char('d') => self.say("Discarded.".into(), now),
+                Some(Action::DiscardDraft) => self.say("Discarded.".into(), now),
                 _ => self.mode = Mode::Editor(editor), // back to writing
             }
             return;
         }
-        let submit = (key.code == KeyCode::Char('s') && ctrl)
-            || (key.code == KeyCode::Enter && key.modifiers.contains(KeyModifiers::ALT));
-        if key.code == KeyCode::Esc || ctrl_c {
+        let action = self.keymap.action_only(&key, Scope::Editor);
+        let submit = action == Some(Action::Save);
+        if action == Some(Action::CloseEditor) || ctrl_c {
             if editor.is_touched() {
                 editor.closing = true;
                 self.mode = Mode::Editor(editor);
@@ -744,14 +749,16 @@ impl App {
         let max = self.detail_max_scroll(&detail, now);
         let (Detail::Finding { scroll, .. } | Detail::Search { scroll, .. }) = &mut detail;
         let page = self.page();
-        match key.code {
-            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => return,
-            KeyCode::Char('j') | KeyCode::Down => *scroll = (*scroll + 1).min(max),
-            KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1).min(max),
-            KeyCode::PageDown | KeyCode::Char(' ') => *scroll = (*scroll + page).min(max),
-            KeyCode::PageUp => *scroll = scroll.saturating_sub(page).min(max),
-            KeyCode::Home | KeyCode::Char('g') => *scroll = 0,
-            KeyCode::End | KeyCode::Char('G') => *scroll = max,
+        let open = self.keymap.action_in(&key, &[Scope::Sources]) == Some(Action::Open);
+        match self.keymap.overlay_action(&key, Scope::Overlay) {
+            Some(Action::Close) => return,
+            _ if open => return, // the key that opened it closes it
+            Some(Action::Down) => *scroll = (*scroll + 1).min(max),
+            Some(Action::Up) => *scroll = scroll.saturating_sub(1).min(max),
+            Some(Action::PageDown) => *scroll = (*scroll + page).min(max),
+            Some(Action::PageUp) => *scroll = scroll.saturating_sub(page).min(max),
+            Some(Action::Top) => *scroll = 0,
+            Some(Action::Bottom) => *scroll = max,
             _ => {
                 let action = self.keymap.action_in(&key, &[Scope::Findings]);
                 if let (Detail::Finding { finding, .. }, Some(action)) = (&detail, action)
@@ -1064,6 +1071,17 @@ impl App {
             | Action::FindingSuppressed
             | Action::FindingNote => self.finding_action(action, None, now, fx),
             Action::BackupReadiness => self.sources_ui.readiness = !self.sources_ui.readiness,
+            // The overlays' and the editor's own keys: they mean nothing on the panes.
+            Action::Close
+            | Action::Choose
+            | Action::Yes
+            | Action::No
+            | Action::Save
+            | Action::CloseEditor
+            | Action::KeepDraft
+            | Action::DiscardDraft
+            | Action::LeaveNow
+            | Action::Stay => {}
         }
     }
 
@@ -1757,6 +1775,26 @@ mod tests {
             matches!(h.ctrl('c').as_slice(), [Effect::Quit]),
             "ctrl-c on the panes leaves"
         );
+    }
+
+    #[test]
+    fn remapped_overlay_and_editor_keys_answer_and_save() {
+        let mut h = Harness::with_sample();
+        let text = "[keys]\nyes = \"o\"\nsave = \"f2\"\n";
+        let all: toml::Table = toml::from_str(text).expect("toml");
+        let keys = all["keys"].as_table().expect("keys");
+        h.app.keymap = Keymap::with_overrides(keys, "c.toml", text).expect("valid");
+        h.key(KeyCode::Char('s'));
+        assert!(matches!(h.app.mode, Mode::Confirm(_)));
+        assert!(h.key(KeyCode::Char('y')).is_empty(), "y is no longer yes");
+        assert!(matches!(h.app.mode, Mode::Confirm(_)));
+        let status = appended(h.key(KeyCode::Char('o')));
+        assert!(matches!(status[0].body, EventBody::StatusChanged { .. }), "{status:?}");
+        h.key(KeyCode::Char('n'));
+        h.typed("ctrl-s is just typing now");
+        assert!(appended(h.ctrl('s')).is_empty());
+        let note = appended(h.key(KeyCode::F(2)));
+        assert!(matches!(&note[0].body, EventBody::Note { text } if text == "ctrl-s is just typing now"));
     }
 
     #[test]

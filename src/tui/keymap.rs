@@ -180,58 +180,12 @@ pub struct Keymap {
     bindings: Vec<(KeySpec, Action)>,
 }
 
-const DEFAULTS: &[(Action, &[&str])] = &[
-    (Action::Quit, &["q", "ctrl-c"]),
-    (Action::Help, &["?"]),
-    (Action::Palette, &[":"]),
-    (Action::Filter, &["/"]),
-    (Action::FocusNext, &["tab"]),
-    (Action::FocusPrev, &["backtab"]),
-    (Action::FocusTimeline, &["1"]),
-    (Action::FocusRoster, &["2"]),
-    (Action::FocusChecklist, &["3"]),
-    (Action::FocusMetrics, &["4"]),
-    (Action::FocusSources, &["5"]),
-    (Action::Zoom, &["z"]),
-    (Action::Up, &["k", "up"]),
-    (Action::Down, &["j", "down"]),
-    (Action::PageUp, &["pgup", "ctrl-u"]),
-    (Action::PageDown, &["pgdown", "ctrl-d"]),
-    (Action::Top, &["g", "home"]),
-    (Action::Bottom, &["G", "end"]),
-    (Action::Follow, &["f"]),
-    (Action::TimeFormat, &["t"]),
-    (Action::PickIncident, &["i"]),
-    (Action::Note, &["n"]),
-    (Action::Decision, &["d"]),
-    (Action::StatusUpdate, &["u"]),
-    (Action::Handoff, &["H"]),
-    (Action::ToggleItem, &["space", "x"]),
-    (Action::SeverityUp, &["+"]),
-    (Action::SeverityDown, &["-"]),
-    (Action::NextStatus, &["s"]),
-    (Action::Resolve, &["R"]),
-    (Action::Page, &["p"]),
-    (Action::Acknowledge, &["a"]),
-    (Action::AssignRole, &["r"]),
-    (Action::Declare, &["D"]),
-    (Action::Export, &["e"]),
-    (Action::SourceViewNext, &["]"]),
-    (Action::SourceViewPrev, &["["]),
-    (Action::Open, &["enter"]),
-    (Action::SortFindings, &["s"]),
-    (Action::FindingNotified, &["N"]),
-    (Action::FindingResolved, &["R"]),
-    (Action::FindingSuppressed, &["S"]),
-    (Action::FindingNote, &["a"]),
-    (Action::BackupReadiness, &["r"]),
-];
 
 impl Default for Keymap {
     fn default() -> Keymap {
-        let bindings = DEFAULTS
+        let bindings = Action::ALL
             .iter()
-            .flat_map(|(action, keys)| keys.iter().map(move |k| (k, *action)))
+            .flat_map(|&action| action.default_keys().iter().map(move |k| (k, action)))
             .filter_map(|(k, action)| Some((k.parse().ok()?, action)))
             .collect();
         Keymap { bindings }
@@ -257,6 +211,32 @@ impl Keymap {
                 .find(|(k, a)| *k == spec && a.scope() == *scope)
                 .map(|(_, a)| *a)
         })
+    }
+
+    /// The action of an overlay's or the editor's own key, with no global fallback: in the
+    /// editor every other key is typing.
+    pub fn action_only(&self, key: &KeyEvent, scope: Scope) -> Option<Action> {
+        let spec = KeySpec::from_event(key)?;
+        self.bindings
+            .iter()
+            .find(|(k, a)| *k == spec && a.scope() == scope)
+            .map(|(_, a)| *a)
+    }
+
+    /// The action of a key in an overlay: its own scope, then what every overlay shares, then
+    /// the global moves (`up`, `page-down`…); `None` for any other key.
+    pub fn overlay_action(&self, key: &KeyEvent, scope: Scope) -> Option<Action> {
+        self.action_only(key, scope)
+            .or_else(|| self.action_only(key, Scope::Overlay))
+            .or_else(|| self.action_only(key, Scope::Global).filter(|a| a.is_move()))
+    }
+
+    /// The first key bound to `action`, as the hints show it (`:name` if it has none).
+    pub fn hint(&self, action: Action) -> String {
+        self.keys_for(action)
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_else(|| format!(":{action}"))
     }
 
     /// The keys bound to `action`, the preferred one first.
@@ -322,6 +302,16 @@ impl Keymap {
                         name,
                         format!(
                             "`ctrl-c` always quits (or, in a prompt, cancels it); it cannot be bound to `{name}`"
+                        ),
+                    ));
+                }
+                let typed = matches!(key.code, KeyCode::Char(_))
+                    && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+                if action.scope() == Scope::Editor && typed {
+                    return Err(invalid(
+                        name,
+                        format!(
+                            "`{key}` would be typed into the editor; bind `{name}` to a chord (`ctrl-s`, `alt-enter`) or a named key (`esc`, `f2`)"
                         ),
                     ));
                 }
@@ -396,7 +386,7 @@ mod tests {
                 action.scope()
             );
         }
-        let listed: usize = DEFAULTS.iter().map(|(_, keys)| keys.len()).sum();
+        let listed: usize = Action::ALL.iter().map(|a| a.default_keys().len()).sum();
         assert_eq!(map.bindings.len(), listed, "every default key string parses");
     }
 
@@ -630,6 +620,40 @@ mod tests {
         assert!(err.to_string().contains("always quits"), "{err}");
     }
 
+    #[test]
+    fn overlay_and_editor_keys_are_remappable_without_touching_the_panes() {
+        let enter = press(KeyCode::Enter, KeyModifiers::NONE);
+        let esc = press(KeyCode::Esc, KeyModifiers::NONE);
+        let map = Keymap::default();
+        assert_eq!(map.overlay_action(&ch('y'), Scope::Confirm), Some(Action::Yes));
+        assert_eq!(map.overlay_action(&ch('q'), Scope::Confirm), Some(Action::Close));
+        assert_eq!(map.overlay_action(&ch('j'), Scope::Picker), Some(Action::Down));
+        assert_eq!(map.overlay_action(&enter, Scope::Picker), Some(Action::Choose));
+        assert_eq!(map.overlay_action(&ch('n'), Scope::Picker), None, "no global non-move");
+        assert_eq!(map.action_only(&ctrl('s'), Scope::Editor), Some(Action::Save));
+        assert_eq!(
+            map.action_only(&press(KeyCode::Enter, KeyModifiers::ALT), Scope::Editor),
+            Some(Action::Save)
+        );
+        assert_eq!(map.action_only(&ch('q'), Scope::Editor), None, "typed, not closing");
+        assert_eq!(map.action_only(&esc, Scope::Editor), Some(Action::CloseEditor));
+
+        let map = remap("yes = \"o\"\nsave = [\"ctrl-o\", \"f2\"]\ndown = \"ctrl-n\"\n").expect("valid");
+        assert_eq!(map.overlay_action(&ch('o'), Scope::Confirm), Some(Action::Yes));
+        assert_eq!(map.overlay_action(&ch('y'), Scope::Confirm), None);
+        assert_eq!(map.action_only(&ctrl('o'), Scope::Editor), Some(Action::Save));
+        assert_eq!(map.action_only(&ctrl('s'), Scope::Editor), None);
+        assert_eq!(map.overlay_action(&ctrl('n'), Scope::Picker), Some(Action::Down), "moves follow");
+        assert_eq!(map.overlay_action(&ch('j'), Scope::Picker), None);
+        assert_eq!(map.action_for(&ch('o')), None, "a modal key is not a pane key");
+        assert_eq!(map.hint(Action::Yes), "o");
+
+        let err = remap("save = \"s\"\n").expect_err("a letter is typing");
+        assert!(err.to_string().contains("typed into the editor"), "{err}");
+        let err = remap("yes = \"x\"\nno = \"x\"\n").expect_err("one scope");
+        assert!(err.to_string().contains("bound to both"), "{err}");
+    }
+
     /// Each file in `tests/invalid_configs/` is rejected with a message naming the file, the line
     /// and the key.
     #[test]
@@ -652,6 +676,7 @@ mod tests {
                 "bound to both `decision` and `note`",
             ),
             ("keys-ctrl-c.toml", 5, "keys.export", "always quits"),
+            ("keys-editor-typed.toml", 6, "keys.save", "typed into the editor"),
         ];
         for (name, line, key, what) in cases {
             let path = dir.join(name);

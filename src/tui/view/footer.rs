@@ -52,27 +52,18 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// The most useful keys, taken from the keymap so they are right after remapping.
+/// The most useful keys: the actions the command table marks as hints, with their keys as
+/// the keymap has them (so they are right after remapping).
 fn hints(app: &App) -> Line<'static> {
     let t = &app.theme;
-    let mut list = vec![(Action::Help, "help"), (Action::Palette, "command")];
-    if !app.opts.read_only {
-        list.extend([
-            (Action::Note, "note"),
-            (Action::Decision, "decision"),
-            (Action::StatusUpdate, "update"),
-            (Action::SeverityUp, "sev"),
-            (Action::NextStatus, "status"),
-            (Action::ToggleItem, "check"),
-        ]);
-    }
-    list.extend([
-        (Action::Filter, "filter"),
-        (Action::FocusNext, "pane"),
-        (Action::Quit, "quit"),
-    ]);
+    let mut list: Vec<(u8, &str, Action)> = Action::ALL
+        .iter()
+        .filter(|a| !(a.writes() && app.opts.read_only))
+        .filter_map(|&a| a.hint().map(|(place, label)| (place, label, a)))
+        .collect();
+    list.sort_by_key(|(place, _, _)| *place);
     let mut spans = Vec::new();
-    for (action, label) in list {
+    for (_, label, action) in list {
         spans.push(styled(format!(" {} ", key_hint(app, action)), t.key));
         spans.push(styled(format!("{label} "), t.muted));
     }

@@ -145,11 +145,7 @@ fn empty(app: &App, text: &str) -> Paragraph<'static> {
 }
 
 fn key_hint(app: &App, action: super::action::Action) -> String {
-    app.keymap
-        .keys_for(action)
-        .first()
-        .map(ToString::to_string)
-        .unwrap_or_else(|| format!(":{action}"))
+    app.keymap.hint(action)
 }
 
 fn styled(s: impl Into<String>, style: Style) -> Span<'static> {

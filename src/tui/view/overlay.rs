@@ -3,7 +3,7 @@
 
 use super::{age, styled};
 use crate::text::clean_line;
-use crate::tui::action::Scope;
+use crate::tui::action::{Action, Scope};
 use crate::tui::app::{App, Mode};
 use crate::tui::palette::COMMANDS;
 use chrono::{DateTime, Utc};
@@ -19,22 +19,15 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
             let r = centered(area, 76, 14);
             frame.render_widget(Clear, r);
             let keys = if editor.closing {
-                vec![
-                    styled(" Keep this as a draft? ", app.theme.warn),
-                    styled(" y ", app.theme.key),
-                    styled("keep  ", app.theme.muted),
-                    styled(" d ", app.theme.key),
-                    styled("discard  ", app.theme.muted),
-                    styled(" esc ", app.theme.key),
-                    styled("back to writing ", app.theme.muted),
-                ]
+                let mut keys = vec![styled(" Keep this as a draft? ", app.theme.warn)];
+                keys.extend(hints(
+                    app,
+                    &[(Action::KeepDraft, "keep"), (Action::DiscardDraft, "discard")],
+                ));
+                keys.push(styled(" any other key: back to writing ", app.theme.muted));
+                keys
             } else {
-                vec![
-                    styled(" ctrl-s ", app.theme.key),
-                    styled("save  ", app.theme.muted),
-                    styled(" esc ", app.theme.key),
-                    styled("close ", app.theme.muted),
-                ]
+                hints(app, &[(Action::Save, "save"), (Action::CloseEditor, "close")])
             };
             let title = match &editor.incident {
                 Some(id) => format!("{} · {id}", editor.kind.title()),
@@ -51,12 +44,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
             let text = vec![
                 Line::from(styled(clean_line(&c.prompt).into_owned(), app.theme.base)),
                 Line::from(""),
-                Line::from(vec![
-                    styled(" y ", app.theme.key),
-                    styled("yes   ", app.theme.muted),
-                    styled(" n ", app.theme.key),
-                    styled("no", app.theme.muted),
-                ]),
+                Line::from(hints(app, &[(Action::Yes, "yes"), (Action::No, "no")])),
             ];
             frame.render_widget(Paragraph::new(text).block(popup(app, "Confirm")), r);
         }
@@ -65,7 +53,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
                 None => (
                     "Leaving",
                     format!("Saving {} action(s) before leaving…", app.pending),
-                    vec![styled(" esc ", app.theme.key), styled("stay", app.theme.muted)],
+                    hints(app, &[(Action::Stay, "stay")]),
                 ),
                 Some(why) => (
                     "Not saved yet",
@@ -74,19 +62,20 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
                     } else {
                         clean_line(why).into_owned()
                     },
-                    vec![
-                        styled(" L ", app.theme.key),
-                        styled(
-                            if app.pending > 0 {
-                                "leave and lose them   "
-                            } else {
-                                "leave   "
-                            },
-                            app.theme.muted,
-                        ),
-                        styled(" esc ", app.theme.key),
-                        styled("stay", app.theme.muted),
-                    ],
+                    hints(
+                        app,
+                        &[
+                            (
+                                Action::LeaveNow,
+                                if app.pending > 0 {
+                                    "leave and lose them"
+                                } else {
+                                    "leave"
+                                },
+                            ),
+                            (Action::Stay, "stay"),
+                        ],
+                    ),
                 ),
             };
             let r = centered(area, (text.chars().count() as u16 + 6).clamp(40, 100), 5);
@@ -117,10 +106,19 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
                     let word = c.split_whitespace().next().unwrap_or("");
                     let hint = COMMANDS.iter().find(|(w, _, _)| *w == word && c.trim() == word);
                     match hint {
-                        Some((_, args, what)) => Line::from(vec![
-                            styled(format!("{c:<12}"), app.theme.base),
-                            styled(format!("{args:<14} {what}"), app.theme.muted),
-                        ]),
+                        Some((_, args, what)) => {
+                            // The same vocabulary as the keys: say which key does it too.
+                            let key = Action::ALL
+                                .iter()
+                                .find(|a| a.command() == Some(word) && !app.keymap.keys_for(**a).is_empty())
+                                .map(|a| format!("  ({})", app.keymap.hint(*a)))
+                                .unwrap_or_default();
+                            Line::from(vec![
+                                styled(format!("{c:<12}"), app.theme.base),
+                                styled(format!("{args:<14} {what}"), app.theme.muted),
+                                styled(key, app.theme.key),
+                            ])
+                        }
                         None => Line::from(styled(c.clone(), app.theme.base)),
                     }
                 })
@@ -129,6 +127,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         }
         _ => {}
     }
+}
+
+/// Key hints for an overlay, each action's key as the keymap has it now.
+fn hints(app: &App, wanted: &[(Action, &str)]) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    for (action, label) in wanted {
+        spans.push(styled(format!(" {} ", app.keymap.hint(*action)), app.theme.key));
+        spans.push(styled(format!("{label}  "), app.theme.muted));
+    }
+    spans
 }
 
 fn popup<'a>(app: &App, title: &str) -> Block<'a> {
@@ -152,7 +160,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 /// Every binding, generated from the keymap, then the palette's commands.
 fn help(frame: &mut Frame, app: &App, area: Rect) {
-    let r = centered(area, 84, area.height.saturating_sub(2));
+    let r = centered(area, 100, area.height.saturating_sub(2));
     frame.render_widget(Clear, r);
     let t = &app.theme;
     let mut lines = vec![Line::from(styled(
@@ -161,8 +169,9 @@ fn help(frame: &mut Frame, app: &App, area: Rect) {
     ))];
     // Without sources, their keys and commands would only be noise.
     let sources = !app.sources.is_empty();
+    let source_scopes = [Scope::Sources, Scope::Findings, Scope::Backups];
     let rows: Vec<_> = (app.keymap.help_rows().into_iter())
-        .filter(|(_, a)| sources || a.scope() == Scope::Global)
+        .filter(|(_, a)| sources || !source_scopes.contains(&a.scope()))
         .collect();
     let name_width = rows
         .iter()
@@ -170,9 +179,17 @@ fn help(frame: &mut Frame, app: &App, area: Rect) {
         .max()
         .unwrap_or(0)
         .max(15);
+    let mut scope = None;
     for (keys, action) in rows {
+        if scope != Some(action.scope()) {
+            scope = Some(action.scope());
+            lines.push(Line::from(styled(
+                format!("{:>16}  {}", "", action.scope().heading()),
+                t.title,
+            )));
+        }
         let unavailable = action.writes() && app.opts.read_only;
-        lines.push(Line::from(vec![
+        let spans = vec![
             styled(
                 format!("{:>16}  ", if keys.is_empty() { "—".into() } else { keys }),
                 t.key,
@@ -181,8 +198,13 @@ fn help(frame: &mut Frame, app: &App, area: Rect) {
                 format!("{:<name_width$} ", action.name()),
                 if unavailable { t.muted } else { t.base },
             ),
+            styled(
+                format!("{:<10}", action.command().map_or(String::new(), |w| format!(":{w}"))),
+                t.key,
+            ),
             styled(action.help().to_string(), t.muted),
-        ]));
+        ];
+        lines.push(Line::from(spans));
     }
     lines.push(Line::from(""));
     lines.push(Line::from(styled(
@@ -203,7 +225,14 @@ fn help(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(
         Paragraph::new(lines)
             .scroll((scroll, 0))
-            .block(popup(app, "Help · j/k scroll · any other key closes")),
+            .block(popup(
+                app,
+                &format!(
+                    "Help · {}/{} scroll · any other key closes",
+                    app.keymap.hint(Action::Down),
+                    app.keymap.hint(Action::Up)
+                ),
+            )),
         r,
     );
 }
@@ -237,13 +266,14 @@ fn picker(frame: &mut Frame, app: &App, area: Rect, selected: usize, now: DateTi
         });
     }
     lines.push(Line::from(""));
-    let mut keys = vec![styled(" enter ", t.key), styled("open  ", t.muted)];
+    let mut wanted = vec![(Action::Choose, "open")];
     if !app.opts.read_only {
-        keys.extend([styled(" D ", t.key), styled("declare a new one  ", t.muted)]);
+        wanted.push((Action::Declare, "declare a new one"));
     }
     if app.current.is_some() {
-        keys.extend([styled(" esc ", t.key), styled("back", t.muted)]);
+        wanted.push((Action::Close, "back"));
     }
+    let keys = hints(app, &wanted);
     lines.push(Line::from(keys));
     frame.render_widget(Paragraph::new(lines).block(popup(app, "Incidents")), r);
 }
