@@ -61,6 +61,21 @@ pub enum Command {
     Store(StoreCommand),
 }
 
+impl Command {
+    /// The name `--read-only` refuses it by, if it writes to a timeline.
+    pub fn writes(&self) -> Option<&'static str> {
+        match self {
+            Command::Declare(_) => Some("declare"),
+            Command::Log(_) => Some("log"),
+            Command::Watch => Some("watch"),
+            Command::Drill(DrillCommand::Run(_)) => Some("drill run"),
+            Command::Drill(DrillCommand::Resume(_)) => Some("drill resume"),
+            Command::Store(StoreCommand::Copy { .. }) => Some("store copy"),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {
     /// Copy a timeline to another store (e.g. a local file to the team's PostgreSQL server),
@@ -204,10 +219,10 @@ pub struct LogArgs {
     pub occurred_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Log at most once per incident: a second event with the same key on the same incident is
     /// not written.
-    #[arg(long, value_name = "KEY")]
+    #[arg(long, value_name = "KEY", value_parser = non_blank)]
     pub dedup_key: Option<String>,
     /// Write as `source:NAME` rather than as the person running the command (for alert hooks).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = non_blank)]
     pub source: Option<String>,
     /// With `-`: every line of standard input is its own event, appended as it arrives.
     #[arg(long)]
@@ -234,6 +249,15 @@ pub struct ExportArgs {
     /// Write here instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// A value that must say something: an empty key would be one real key shared by every
+/// script that forgot to set it, an empty source an author with no name.
+fn non_blank(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Err("it is empty; give a value or leave the option out".into());
+    }
+    Ok(s.to_string())
 }
 
 fn parse_severity(s: &str) -> Result<crate::timeline::Severity, String> {

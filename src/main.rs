@@ -27,6 +27,12 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<i32> {
+    // An observer's flag holds for the command line too: nothing is written.
+    if cli.read_only
+        && let Some(name) = cli.command.as_ref().and_then(Command::writes)
+    {
+        anyhow::bail!("--read-only: `warroom {name}` writes to the timeline, so it is refused");
+    }
     // `init` writes the config file: it must not need one that parses.
     if let Some(Command::Init(args)) = &cli.command {
         return commands::init::run(args.path.as_deref().or(cli.config.as_deref()), args.force).map(|()| 0);

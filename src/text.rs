@@ -38,7 +38,13 @@ fn clean(s: &str, keep_newlines: bool) -> Cow<'_, str> {
             '\u{9b}' => skip_csi(&mut chars), // 8-bit CSI
             '\u{9d}' | '\u{90}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars), // 8-bit OSC, DCS, PM, APC
             '\n' if keep_newlines => out.push('\n'),
-            '\r' if keep_newlines => {}
+            // CRLF, and a lone CR (how tmux, xterm, VTE and iTerm2 paste a line break), are
+            // both one line break.
+            '\r' if keep_newlines => {
+                if chars.peek() != Some(&'\n') {
+                    out.push('\n');
+                }
+            }
             c if c.is_control() => out.push(' '),
             c if is_format_control(c) => {}
             c => out.push(c),
@@ -138,6 +144,8 @@ mod tests {
     fn controls_become_spaces_and_invisible_marks_vanish() {
         assert_eq!(clean_line("a\tb\nc\rd\u{7}e\u{0}f"), "a b c d e f");
         assert_eq!(clean_text("a\r\nb\tc"), "a\nb c");
+        // Issue 24, item 5: a terminal pastes line breaks as CR.
+        assert_eq!(clean_text("first\rsecond\r\nthird\r"), "first\nsecond\nthird\n");
         assert_eq!(clean_line("admin\u{202E}txt.exe"), "admintxt.exe");
         assert_eq!(clean_line("zero\u{200B}width"), "zerowidth");
     }

@@ -337,3 +337,117 @@ fn drill_speeds_out_of_range_are_refused_naming_the_value() {
     }
     assert!(common::events(&st).is_empty(), "no drill started");
 }
+
+/// Issue 24, item 8: `store copy` and `init` have done their durable work by the time they
+/// print; output that fails then is told on standard error, and the exit status is 0 (a
+/// retry would fail: the copy's target is no longer empty, the config file exists).
+#[test]
+fn store_copy_and_init_exit_0_once_done_whatever_happens_to_their_output() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "Checkout API failing");
+    let copy = sb.path("copy.db").display().to_string();
+    let out = full_stdout(sb.cmd(
+        &st,
+        &[
+            "store",
+            "copy",
+            "--from",
+            &st.display().to_string(),
+            "--to",
+            &copy,
+        ],
+    ));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(common::events(Path::new(&copy)).len(), common::events(&st).len());
+
+    let init_file = sb.path("etc/config.toml");
+    let out = full_stdout(sb.cmd(&st, &["init", &init_file.display().to_string()]));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(init_file.exists(), "{err}");
+}
+
+/// Issue 24, item 9: values that look like something but are not are refused, naming them.
+#[test]
+fn empty_keys_and_sources_and_signed_severities_are_refused() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "Checkout API failing");
+    let before = common::events(&st).len();
+    let cases: &[(&[&str], &str)] = &[
+        (&["log", "--dedup-key", "", "a note"], "--dedup-key"),
+        (&["log", "--dedup-key", "  ", "a note"], "--dedup-key"),
+        (&["log", "--source", "", "a note"], "--source"),
+        (&["declare", "--title", "x", "--severity", "+1"], "+1"),
+        (&["declare", "--title", "x", "--severity", "SEV+1"], "SEV+1"),
+        (&["declare", "--title", "x", "--severity", "sev 1"], "sev 1"),
+    ];
+    for (args, names) in cases {
+        let out = sb.run(&st, args);
+        let err = stderr(&out);
+        assert_ne!(out.status.code(), Some(0), "{args:?} was accepted");
+        assert!(err.contains(names), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+    assert_eq!(common::events(&st).len(), before, "nothing was written");
+    // The good spellings still work.
+    for sev in ["1", "SEV2", "sev-3", " 4 "] {
+        let out = sb.run(&st, &["declare", "--title", "ok", "--severity", sev]);
+        assert_eq!(out.status.code(), Some(0), "{sev}: {}", stderr(&out));
+    }
+}
+
+/// Issue 24, item 10: `--read-only` is read-only for every command that writes.
+#[test]
+fn read_only_refuses_every_writing_command() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "Checkout API failing");
+    let before = common::events(&st).len();
+    let copy = sb.path("copy.db").display().to_string();
+    let cases: &[&[&str]] = &[
+        &["--read-only", "declare", "--title", "x", "--severity", "2"],
+        &["--read-only", "log", "a note"],
+        &["log", "--read-only", "a note"],
+        &[
+            "--read-only",
+            "drill",
+            "run",
+            "ransomware",
+            "--headless",
+            "--speed",
+            "3600",
+        ],
+        &["--read-only", "drill", "resume", "--headless"],
+        &["--read-only", "watch"],
+        &[
+            "--read-only",
+            "store",
+            "copy",
+            "--from",
+            &st.display().to_string(),
+            "--to",
+            &copy,
+        ],
+    ];
+    for args in cases {
+        let out = sb.run(&st, args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("read-only"), "{args:?}: {err}");
+    }
+    assert_eq!(common::events(&st).len(), before, "nothing was written");
+    assert!(!Path::new(&copy).exists());
+    // Reading still works.
+    for args in [
+        &["--read-only", "status"][..],
+        &["--read-only", "verify"],
+        &["--read-only", "export"],
+    ] {
+        let out = sb.run(&st, args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    }
+}

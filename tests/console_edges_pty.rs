@@ -8,44 +8,16 @@ mod common;
 #[path = "common/tmux.rs"]
 mod tmux;
 
+#[path = "common/lock.rs"]
+mod lock;
+
 use common::Sandbox;
-use std::io::BufRead;
+use lock::WriteLock;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 use tmux::Tmux;
 use warroom::timeline::{EventBody, Status};
-
-/// Another process holds the store's write lock for `seconds`: appends wait for it (SQLite's
-/// busy timeout), as they would behind a slow disk or a long transaction.
-struct WriteLock(Child);
-
-impl WriteLock {
-    fn hold(store: &Path, seconds: f64) -> WriteLock {
-        let script = format!(
-            "import sqlite3, sys, time\n\
-             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
-             c.execute('BEGIN IMMEDIATE')\n\
-             print('locked', flush=True)\n\
-             time.sleep({seconds})\n\
-             c.execute('COMMIT')\n"
-        );
-        let mut child = Command::new("python3")
-            .args(["-c", &script])
-            .arg(store)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 holds the lock");
-        let out = child.stdout.take().expect("its stdout");
-        let mut line = String::new();
-        std::io::BufReader::new(out).read_line(&mut line).expect("read");
-        assert_eq!(line.trim(), "locked");
-        WriteLock(child)
-    }
-    fn wait(mut self) {
-        let _ = self.0.wait();
-    }
-}
 
 fn notes(store: &Path) -> Vec<String> {
     common::bodies(store)
@@ -122,7 +94,12 @@ fn a_draft_stays_with_its_incident_when_the_same_user_declares_another() {
     watching.wait_for(&badge);
     writing.wait_for(&badge);
     writing.keys(&["C-s"]);
-    writing.wait_for("rolled back the card service");
+    // (The editor shows the text too: wait for the store, not the screen.)
+    writing.wait_until("the note is stored", |_| {
+        common::bodies(&st)
+            .iter()
+            .any(|b| matches!(b, EventBody::Note { text } if text.contains("rolled back")))
+    });
     let filed: Vec<String> = common::events(&st)
         .into_iter()
         .filter(|e| matches!(&e.body, EventBody::Note { text } if text.contains("rolled back")))

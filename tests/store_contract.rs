@@ -321,6 +321,106 @@ fn verify_while_others_append_is_intact(f: &Fixture) {
     ));
 }
 
+fn status(incident: &str, to: warroom::timeline::Status) -> NewEvent {
+    NewEvent::new(
+        IncidentId(incident.into()),
+        Author("ana@host".into()),
+        EventBody::StatusChanged {
+            status: to,
+            reason: None,
+        },
+    )
+}
+
+const STATUS: &[&str] = &["status.changed", "event.retracted"];
+
+/// Issue 24, item 1: an append decided on a state is refused, inside the write, when that
+/// state changed after what its console had seen — by another handle, as another console on
+/// another host would write it — and nothing of its batch is written.
+fn a_conditional_append_is_refused_when_its_ground_changed(f: &Fixture) {
+    use warroom::timeline::Status;
+    let (a, b) = (f.open(), f.open());
+    let seen = a
+        .append(status("INC-1", Status::Active))
+        .expect("append")
+        .event
+        .seq;
+    // Other kinds, and the same kinds on another incident, leave it standing.
+    b.append(note("INC-1", "a note")).expect("append");
+    b.append(status("INC-2", Status::Resolved)).expect("append");
+    let ok = a
+        .append(status("INC-1", Status::Mitigated).unless_changed(STATUS, seen))
+        .expect("its ground is unchanged");
+    // B resolves on the state it saw (the mitigation); A's change, decided before that
+    // commit, must not reopen it.
+    let (a_saw, b_saw) = (ok.event.seq, ok.event.seq);
+    let resolved = b
+        .append(status("INC-1", Status::Resolved).unless_changed(STATUS, b_saw))
+        .expect("B saw the latest");
+    let stale = status("INC-1", Status::Active).unless_changed(STATUS, a_saw);
+    let stale_id = stale.id;
+    let refused = a
+        .append_batch(&[note("INC-1", "with it"), stale])
+        .expect_err("refused");
+    match refused {
+        StoreError::Conflict { seq, .. } => assert_eq!(seq, resolved.event.seq, "names the change"),
+        other => panic!("not a conflict: {other}"),
+    }
+    let stored = a.read_from(0, 100).expect("read");
+    assert_eq!(
+        stored.last().map(|e| e.seq),
+        Some(resolved.event.seq),
+        "nothing of the batch written"
+    );
+    assert!(stored.iter().all(|e| e.id != stale_id));
+    // A retry of an append that did commit is its duplicate, not a conflict.
+    let again = b
+        .append(status("INC-1", Status::Resolved).unless_changed(STATUS, b_saw))
+        .map(|_| ());
+    assert!(
+        matches!(again, Err(StoreError::Conflict { .. })),
+        "a new event on old ground"
+    );
+    let mut retry = status("INC-1", Status::Resolved).unless_changed(STATUS, b_saw);
+    retry.id = resolved.event.id;
+    let dup = b.append(retry).expect("a retry");
+    assert!(dup.duplicate);
+    assert!(matches!(verify(&*a).expect("verify"), Verdict::Intact { .. }));
+}
+
+/// Many writers deciding on the same state at once: exactly one wins.
+fn racing_conditional_appends_apply_once(f: &Fixture) {
+    use warroom::timeline::Status;
+    let seen = f
+        .open()
+        .append(status("INC-1", Status::Active))
+        .expect("append")
+        .event
+        .seq;
+    let won: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..6)
+            .map(|_| {
+                let store = f.open();
+                s.spawn(move || {
+                    store
+                        .append(status("INC-1", Status::Resolved).unless_changed(STATUS, seen))
+                        .is_ok() as usize
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).sum()
+    });
+    assert_eq!(won, 1);
+    let statuses = f
+        .open()
+        .read_from(0, 100)
+        .expect("read")
+        .iter()
+        .filter(|e| e.kind() == "status.changed")
+        .count();
+    assert_eq!(statuses, 2);
+}
+
 /// Each contract test, once per back end: `sqlite::NAME` and `postgres::NAME`.
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
@@ -357,6 +457,8 @@ contract!(
     verify_while_others_append_is_intact,
     a_subscriber_hears_of_an_append_within_250_ms,
     a_dropped_subscription_stops_delivering,
+    a_conditional_append_is_refused_when_its_ground_changed,
+    racing_conditional_appends_apply_once,
 );
 
 #[test]

@@ -1,6 +1,6 @@
 //! `warroom init`: write a commented example configuration, never over an existing one.
 
-use super::out::outln;
+use super::out::errln;
 use anyhow::{Context, Result, bail};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -28,11 +28,15 @@ pub fn run(path: Option<&Path>, force: bool) -> Result<()> {
     let mut file = std::fs::File::create(&path).with_context(|| format!("writing {}", path.display()))?;
     file.write_all(EXAMPLE.as_bytes())
         .with_context(|| format!("writing {}", path.display()))?;
-    outln!("wrote {}", path.display())?;
-    outln!(
-        "edit its [[source]] entries, then run `warroom check --config {}`",
+    // Written: a retry would refuse (the file exists), so failing output is told, not failed.
+    let said = super::out::print(format_args!(
+        "wrote {}\nedit its [[source]] entries, then run `warroom check --config {}`\n",
+        path.display(),
         path.display()
-    )?;
+    ));
+    if let Err(e) = said {
+        errln!("warroom: wrote {}, but could not say so ({e})", path.display());
+    }
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! `warroom store copy`: move a timeline between back ends (a local incident promoted to the
 //! team's server, or a server's timeline kept as a file), its hash chain intact.
 
-use super::out::outln;
+use super::out::ackln;
 use crate::timeline::store::{RawEvent, Verdict, verify};
 use crate::timeline::{StoreSpec, open_store};
 use anyhow::{Context, Result, bail};
@@ -71,12 +71,14 @@ pub fn copy(from: &str, to: &str) -> Result<()> {
     }
     match verify(&*dst)? {
         Verdict::Intact { events, head } if events == src_head.0 && head == src_head.1 => {
-            outln!(
+            // Done and verified: a retry would find the target full, so output that fails
+            // now is told, not the command's failure.
+            ackln!(
                 "copied {copied} events from {} to {}; {events} events, hash chain intact; head {}",
                 src.describe(),
                 dst.describe(),
                 &head.to_hex()[..16]
-            )?;
+            );
             Ok(())
         }
         Verdict::Intact { events, .. } => bail!(

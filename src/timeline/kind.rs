@@ -46,9 +46,10 @@ impl FromStr for Severity {
             .or_else(|| t.strip_prefix("sev"))
             .or_else(|| t.strip_prefix("Sev"))
             .map_or(t, |rest| rest.strip_prefix('-').unwrap_or(rest));
-        digits
-            .parse::<u8>()
-            .ok()
+        // Digits only: `u8` would read `+1` (and `SEV+1`) as 1.
+        Some(digits)
+            .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|d| d.parse::<u8>().ok())
             .and_then(Severity::new)
             .ok_or_else(|| format!("`{s}` is not a severity: use 1 to 5 (SEV1 is the worst)"))
     }

@@ -93,6 +93,20 @@ pub struct NewEvent {
     pub incident: IncidentId,
     pub body: EventBody,
     pub dedup_key: Option<String>,
+    /// What the action was decided on, checked by the store when it commits (not stored).
+    pub unchanged: Option<Unchanged>,
+}
+
+/// A condition on an append: nothing of `kinds` has been stored on the event's incident after
+/// `since`, the last event the deciding console had seen. A store checks it inside the write
+/// transaction and refuses the append ([`StoreError::Conflict`]) when it fails, so two
+/// responders who both answer `y` can never both apply their change to the same state: the
+/// second is asked again. An append found already stored (a retry) is a duplicate, not a
+/// conflict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unchanged {
+    pub kinds: &'static [&'static str],
+    pub since: u64,
 }
 
 impl NewEvent {
@@ -106,7 +120,13 @@ impl NewEvent {
             incident,
             body,
             dedup_key: None,
+            unchanged: None,
         }
+    }
+    /// Refuse this append if the incident's `kinds` changed after `since` (see [`Unchanged`]).
+    pub fn unless_changed(mut self, kinds: &'static [&'static str], since: u64) -> NewEvent {
+        self.unchanged = Some(Unchanged { kinds, since });
+        self
     }
     pub fn occurred_at(mut self, at: DateTime<Utc>) -> NewEvent {
         self.occurred_at = Some(at.trunc_subsecs(6));

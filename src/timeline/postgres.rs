@@ -128,6 +128,8 @@ pub struct PostgresStore {
 enum Failure {
     Pg(tokio_postgres::Error),
     Store(StoreError),
+    /// A conditional append refused: the event (seq, kind) that changed its ground.
+    Conflict(u64, String),
 }
 
 impl From<tokio_postgres::Error> for Failure {
@@ -399,6 +401,7 @@ async fn with_client<T>(
         let e = match tokio::time::timeout(OP_TIMEOUT, op(client)).await {
             Ok(Ok(v)) => return Ok(v),
             Ok(Err(Failure::Store(e))) => e,
+            Ok(Err(Failure::Conflict(seq, kind))) => StoreError::changed(inner.name.clone(), seq, &kind),
             Ok(Err(Failure::Pg(e))) => inner.error(&e),
             Err(_) => StoreError::Unreachable {
                 store: inner.name.clone(),
@@ -545,6 +548,7 @@ async fn follow(
                     let e = match failure {
                         Failure::Pg(e) => inner.error(&e),
                         Failure::Store(e) => e,
+                        Failure::Conflict(seq, kind) => StoreError::changed(inner.name.clone(), seq, &kind),
                     };
                     tracing::warn!(store = %inner.name, error = %e, "reading new events failed; reconnecting");
                     // A lasting failure (a revoked grant, a row that will not decode) must
@@ -718,6 +722,30 @@ async fn append_tx(c: &mut Client, events: &[NewEvent]) -> Result<Vec<Appended>,
     )?;
     let mut seq = head.try_get::<_, i64>(0)? as u64;
     let mut prev = Hash::from_slice(head.try_get::<_, &[u8]>(1)?).unwrap_or_default();
+    // Conditions are checked under the lock, before anything is written (a retry of an append
+    // already stored is a duplicate, not a conflict).
+    for e in events.iter() {
+        let Some(cond) = &e.unchanged else { continue };
+        if tx
+            .query_opt(&find, &[&e.id.to_string(), &e.dedup_key])
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        let kinds: Vec<&str> = cond.kinds.to_vec();
+        let changed = tx
+            .query_opt(
+                "SELECT seq, kind FROM warroom_events WHERE incident = $1 AND seq > $2 AND kind = ANY($3)
+                 ORDER BY seq LIMIT 1",
+                &[&e.incident.0, &(cond.since as i64), &kinds],
+            )
+            .await?;
+        if let Some(row) = changed {
+            let (at, kind): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+            return Err(Failure::Conflict(at as u64, kind));
+        }
+    }
     let mut out: Vec<Appended> = Vec::with_capacity(events.len());
     let first_seq = seq;
     for e in events {

@@ -188,6 +188,7 @@ impl Shared {
                         incident: IncidentId(r.get(5)?),
                         body: EventBody::from_stored(&kind, &payload),
                         dedup_key: r.get(8)?,
+                        unchanged: None, // never spooled (see `append_batch`)
                     },
                 ))
             })
@@ -271,13 +272,29 @@ impl Store for SpooledStore {
     fn append_batch(&self, events: &[NewEvent]) -> Result<Vec<Appended>, StoreError> {
         let s = &self.shared;
         let _order = s.order.lock().unwrap_or_else(|p| p.into_inner());
+        // A conditional append is checked by the server when it commits; a spool cannot check
+        // it, and sending it past what waits would reorder this console's actions.
+        let conditional = events.iter().any(|e| e.unchanged.is_some());
+        let cannot_check = || {
+            StoreError::Conflict {
+            store: s.inner.describe(),
+            seq: 0,
+            detail: "the server cannot be reached, and this change must be checked against the shared record when it is made; try again once it is back".into(),
+        }
+        };
         if s.pending.load(Ordering::SeqCst) > 0 {
+            if conditional {
+                return Err(cannot_check());
+            }
             return s.spool_events(events);
         }
         match s.inner.append_batch(events) {
             Ok(out) => Ok(out),
             Err(e) if e.is_unreachable() => {
                 s.set_state(Link::Offline, Some(e.to_string()));
+                if conditional {
+                    return Err(cannot_check());
+                }
                 s.spool_events(events)
             }
             Err(e) => Err(e),

@@ -15,7 +15,7 @@ use super::chain::Hash;
 use super::store::{
     Appended, Head, Link, RawEvent, Sink, Store, StoreError, StoreHealth, Subscription, decode_stored,
 };
-use super::{Event, IncidentId, NewEvent};
+use super::{Event, IncidentId, NewEvent, Unchanged};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use std::fs::OpenOptions;
 use std::io::ErrorKind;
@@ -476,7 +476,30 @@ fn find_existing(tx: &rusqlite::Transaction<'_>, e: &NewEvent) -> rusqlite::Resu
     .optional()
 }
 
-fn append_locked(conn: &mut Connection, events: &[NewEvent]) -> rusqlite::Result<Vec<Appended>> {
+/// The first event that breaks an append's condition: one of its kinds, on its incident, after
+/// what the deciding console had seen (the incident index makes this a look at the newest rows).
+fn changed_since(
+    tx: &rusqlite::Transaction<'_>,
+    incident: &IncidentId,
+    cond: &Unchanged,
+) -> rusqlite::Result<Option<(u64, String)>> {
+    let mut stmt =
+        tx.prepare_cached("SELECT seq, kind FROM events WHERE incident = ?1 AND seq > ?2 ORDER BY seq")?;
+    let mut rows = stmt.query(params![incident.0, cond.since as i64])?;
+    while let Some(row) = rows.next()? {
+        let kind: String = row.get(1)?;
+        if cond.kinds.contains(&kind.as_str()) {
+            return Ok(Some((row.get::<_, i64>(0)? as u64, kind)));
+        }
+    }
+    Ok(None)
+}
+
+/// Append under the write lock: `Ok(Err((seq, kind)))` when a condition failed (nothing written).
+fn append_locked(
+    conn: &mut Connection,
+    events: &[NewEvent],
+) -> rusqlite::Result<Result<Vec<Appended>, (u64, String)>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let (mut seq, mut prev) = tx.query_row("SELECT seq, hash FROM chain_head WHERE one = 1", [], |r| {
         let b: Vec<u8> = r.get(1)?;
@@ -485,6 +508,14 @@ fn append_locked(conn: &mut Connection, events: &[NewEvent]) -> rusqlite::Result
             Hash::from_slice(&b).unwrap_or_default(),
         ))
     })?;
+    for e in events {
+        if let Some(cond) = &e.unchanged
+            && find_existing(&tx, e)?.is_none()
+            && let Some(conflict) = changed_since(&tx, &e.incident, cond)?
+        {
+            return Ok(Err(conflict));
+        }
+    }
     let mut out = Vec::with_capacity(events.len());
     {
         let mut insert = tx.prepare_cached(
@@ -525,7 +556,7 @@ fn append_locked(conn: &mut Connection, events: &[NewEvent]) -> rusqlite::Result
         params![seq as i64, &prev.0[..]],
     )?;
     tx.commit()?;
-    Ok(out)
+    Ok(Ok(out))
 }
 
 /// One event into the events table, exactly as placed (appends and copies alike).
@@ -627,7 +658,7 @@ impl Store for SqliteStore {
         self.file.check(&conn)?;
         let out = append_locked(&mut conn, events).map_err(|e| sql_error(&self.path, e))?;
         self.file.check(&conn)?;
-        Ok(out)
+        out.map_err(|(seq, kind)| StoreError::changed(self.name(), seq, &kind))
     }
 
     fn scan_raw(

@@ -46,9 +46,24 @@ pub enum StoreError {
         "{store}: the store file at this path was {how} since this process opened it; nothing written now is saved — reopen warroom"
     )]
     Replaced { store: String, how: String },
+    /// A conditional append refused: what it was decided on changed (`seq`: the event that
+    /// changed it), or it could not be checked (`seq` 0: the server is away). Nothing was
+    /// written; not worth retrying as it is — ask again.
+    #[error("{store}: not saved: {detail}")]
+    Conflict { store: String, seq: u64, detail: String },
 }
 
 impl StoreError {
+    /// A conditional append refused because event `seq`, of `kind`, changed what it was
+    /// decided on.
+    pub fn changed(store: String, seq: u64, kind: &str) -> StoreError {
+        StoreError::Conflict {
+            store,
+            seq,
+            detail: format!("event #{seq} ({kind}) changed what it was decided on"),
+        }
+    }
+
     /// Whether the store may work again by itself (the server comes back): worth a retry, or
     /// the spool.
     pub fn is_unreachable(&self) -> bool {

@@ -63,7 +63,7 @@ actions! {
     FocusRoster = "focus-roster", Global, ["2"], N, None, false, "Focus the roster";
     FocusChecklist = "focus-checklist", Global, ["3"], N, None, false, "Focus the checklist";
     FocusMetrics = "focus-metrics", Global, ["4"], N, None, false, "Focus the metrics";
-    FocusSources = "focus-sources", Global, ["5"], Some("sources"), None, false, "Focus the source health";
+    FocusSources = "focus-sources", Global, ["5"], N, None, false, "Focus the source health";
     Zoom = "zoom", Global, ["z"], N, None, false, "Show the focused pane alone (again to return)";
     Up = "up", Global, ["k", "up"], N, None, false, "Move up / scroll up (in lists and overlays too)";
     Down = "down", Global, ["j", "down"], N, None, false, "Move down / scroll down (in lists and overlays too)";
@@ -170,7 +170,10 @@ impl Scope {
 
     /// The keys of an overlay or the editor, as opposed to the panes'.
     pub fn is_modal(self) -> bool {
-        !matches!(self, Scope::Global | Scope::Sources | Scope::Findings | Scope::Backups)
+        !matches!(
+            self,
+            Scope::Global | Scope::Sources | Scope::Findings | Scope::Backups
+        )
     }
 }
 
@@ -219,7 +222,11 @@ mod tests {
 
     #[test]
     fn footer_hints_have_distinct_places() {
-        let mut places: Vec<u8> = Action::ALL.iter().filter_map(|a| a.hint()).map(|(n, _)| n).collect();
+        let mut places: Vec<u8> = Action::ALL
+            .iter()
+            .filter_map(|a| a.hint())
+            .map(|(n, _)| n)
+            .collect();
         let count = places.len();
         places.sort();
         places.dedup();

@@ -18,7 +18,7 @@ use super::theme::Theme;
 use crate::export::Format;
 use crate::incident::runbook::{self, Runbook};
 use crate::incident::{Declaration, Incident, Projection};
-use crate::timeline::{Audience, Author, Briefing, Event, EventBody, IncidentId, NewEvent, Status};
+use crate::timeline::{Audience, Author, Briefing, Event, EventBody, IncidentId, NewEvent, Role, Status};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
@@ -42,6 +42,13 @@ pub enum Msg {
     Saved(usize),
     /// An append failed; it is being retried.
     SaveFailed(String),
+    /// A conditional append refused by the store, not retried: what it was decided on changed
+    /// (`seq`: the event that changed it; 0: it could not be checked).
+    Refused {
+        events: Vec<NewEvent>,
+        seq: u64,
+        detail: String,
+    },
     /// The store's link and offline spool, as the loop last read them.
     Health(crate::timeline::StoreHealth),
     Exported(Result<String, String>),
@@ -155,6 +162,9 @@ pub struct App {
     pub new_incidents: Vec<IncidentId>,
     /// Where new events get their ids (the caller's: `update` has no randomness of its own).
     ids: IdSource,
+    /// Refused actions waiting to be asked again (incident, intent, the event that refused
+    /// them): once this console has seen that event and no modal is open.
+    refused: Vec<(IncidentId, Intent, u64)>,
 }
 
 /// Gives each new event its id.
@@ -199,6 +209,7 @@ impl App {
             declared_here: Vec::new(),
             new_incidents: Vec::new(),
             ids: Box::new(uuid::Uuid::now_v7),
+            refused: Vec::new(),
         }
     }
 
@@ -292,6 +303,11 @@ impl App {
                 }
                 self.dirty = true;
             }
+            Msg::Refused { events, seq, detail } => {
+                self.pending = self.pending.saturating_sub(events.len());
+                self.on_refused(events, seq, detail, now);
+                self.dirty = true;
+            }
             Msg::SaveFailed(err) => {
                 if let Mode::Leaving(leaving) = &mut self.mode {
                     leaving.failing = Some(err.clone());
@@ -314,7 +330,77 @@ impl App {
             Msg::Theme(Err(e)) => self.fail(e, now),
             Msg::Source(o) => self.observe(*o, now, &mut fx),
         }
+        if !self.refused.is_empty() {
+            self.ask_refused_again(now);
+        }
         fx
+    }
+
+    /// A conditional append the store refused: what it was decided on changed before it
+    /// committed (someone else's change got there first), or it could not be checked (`seq` 0:
+    /// the server is away). Nothing was written.
+    fn on_refused(&mut self, events: Vec<NewEvent>, seq: u64, detail: String, now: DateTime<Utc>) {
+        if let Mode::Leaving(leaving) = &mut self.mode {
+            leaving.failing = Some(format!("not saved: {detail}"));
+        }
+        for e in events {
+            if let EventBody::Handoff { to, briefing, .. } = &e.body
+                && *briefing != Briefing::default()
+            {
+                // The briefing was written for another commander: kept, to be read again.
+                let from = (self.projection.incident(&e.incident))
+                    .and_then(Incident::commander)
+                    .unwrap_or_default()
+                    .to_string();
+                self.drafts.push(Draft {
+                    incident: Some(e.incident.clone()),
+                    kind: EditorKind::Handoff { to: to.clone(), from },
+                    lines: briefing_lines(briefing),
+                });
+                let msg = "Not handed over: command changed hands meanwhile. Your briefing is kept as a draft: hand over again to review it.";
+                self.fail(msg.into(), now);
+            } else if seq == 0 {
+                self.fail(format!("Not saved: {detail}"), now);
+            } else if let Some(intent) = Intent::of_refused(&e.body) {
+                self.refused.push((e.incident, intent, seq));
+            }
+        }
+        self.ask_refused_again(now);
+    }
+
+    /// Ask a refused action's question again, as it stands now, once this console has seen
+    /// the change that refused it and nothing else is open.
+    fn ask_refused_again(&mut self, now: DateTime<Utc>) {
+        if !self.mode.is_normal() {
+            return;
+        }
+        let last = self.projection.last_seq;
+        let Some(n) = self.refused.iter().position(|(_, _, seq)| *seq <= last) else {
+            return;
+        };
+        let (incident, intent, _) = self.refused.remove(n);
+        let Some(inc) = self.projection.incident(&incident) else {
+            return;
+        };
+        let Some(seen) = intent.seen(inc) else { return };
+        if intent.is_done(inc) {
+            let by = if seen.by.is_empty() {
+                String::new()
+            } else {
+                format!(" by {}", seen.by)
+            };
+            return self.say(
+                format!("Not saved, nothing to do: it is now {}{by}.", seen.value),
+                now,
+            );
+        }
+        let prompt = intent.asked_again(inc, &seen);
+        self.mode = Mode::Confirm(Confirm {
+            prompt,
+            incident: Some(incident),
+            intent,
+            seen: Some(seen),
+        });
     }
 
     /// Fold a stored event into every view.
@@ -483,7 +569,7 @@ impl App {
                     Some(Action::PageUp) => *scroll = scroll.saturating_sub(page),
                     Some(Action::Top) => *scroll = 0,
                     Some(Action::Bottom) => *scroll = usize::MAX / 2, // the overlay clamps it
-                    _ => return true, // any other key closes help
+                    _ => return true,                                 // any other key closes help
                 }
                 self.mode = Mode::Help;
             }
@@ -724,10 +810,27 @@ impl App {
                 role: role.clone(),
                 person: person.clone(),
             },
+            Intent::TakeCommand { to } => match inc.commander() {
+                Some(ic) if ic == to => return self.say(format!("{to} is IC already."), now),
+                Some(ic) => EventBody::Handoff {
+                    from: ic.to_string(),
+                    to: to.clone(),
+                    briefing: Briefing::default(),
+                },
+                None => EventBody::RoleAssigned {
+                    role: Role::Commander,
+                    person: to.clone(),
+                },
+            },
             Intent::EndDrill { .. } | Intent::UpdateFindings { .. } => return,
         };
         let Some(id) = c.incident else { return };
-        let e = self.event_on(&id, body, now);
+        // Decided on what this console has seen: the store refuses it if that changed before
+        // it commits, and the answer comes back as the question asked again (`on_refused`).
+        let since = self.projection.last_seq;
+        let e = self
+            .event_on(&id, body, now)
+            .unless_changed(c.intent.depends_on(), since);
         self.append(vec![e], fx);
     }
 
@@ -897,6 +1000,7 @@ impl App {
             area,
             template,
             closing: false,
+            since: self.projection.last_seq,
         }));
     }
 
@@ -932,16 +1036,17 @@ impl App {
                     audience: Audience::Internal,
                 }
             }
-            EditorKind::Handoff { to } => EventBody::Handoff {
-                from: self
-                    .projection
-                    .incident(&id)
-                    .and_then(Incident::commander)
-                    .unwrap_or("")
-                    .to_string(),
-                to: to.clone(),
-                briefing: parse_briefing(text),
-            },
+            EditorKind::Handoff { to, from } => {
+                // Written for the commander of the moment it opened: refused at commit if
+                // command changed hands since, and kept as a draft (see `on_refused`).
+                let body = EventBody::Handoff {
+                    from: from.clone(),
+                    to: to.clone(),
+                    briefing: parse_briefing(text),
+                };
+                let e = self.event_on(&id, body, now);
+                return Ok(vec![e.unless_changed(super::modal::ROLE_KINDS, editor.since)]);
+            }
             EditorKind::FindingNote { .. } => return Err("A finding note goes to its source.".into()),
         };
         Ok(vec![self.event_on(&id, body, now)])
@@ -1194,6 +1299,13 @@ impl App {
             // `:sev N` and `:status X` ask exactly as their keys do.
             Command::Severity(severity) => return self.ask(Intent::Severity(severity), on),
             Command::Status(to) => return self.ask(Intent::Status { to, reason: None }, on),
+            // Replacing a sitting commander is a handoff: asked first, checked at commit.
+            Command::Role { role, person }
+                if role == Role::Commander
+                    && inc.and_then(Incident::commander).is_some_and(|ic| ic != person) =>
+            {
+                return self.ask(Intent::TakeCommand { to: person }, on);
+            }
             Command::Role { role, person } => EventBody::RoleAssigned { role, person },
             Command::Release { role, person } => {
                 let holder = person.or_else(|| inc.and_then(|i| i.roles.get(&role).cloned()));
@@ -1237,7 +1349,13 @@ impl App {
                 Ok(item) => EventBody::ChecklistAssigned { item, person },
                 Err(e) => return self.fail(e, now),
             },
-            Command::Handoff(to) => return self.open_editor(EditorKind::Handoff { to }),
+            Command::Handoff(to) => {
+                let from = inc.and_then(Incident::commander).unwrap_or_default().to_string();
+                if from == to {
+                    return self.say(format!("{to} is IC already."), now);
+                }
+                return self.open_editor(EditorKind::Handoff { to, from });
+            }
             Command::Resolve => {
                 let intent = Intent::Status {
                     to: Status::Resolved,
@@ -1319,7 +1437,17 @@ impl App {
             Command::Quit => return self.quit(fx),
         };
         let Some(id) = on else { return };
-        let e = self.event_on(&id, body, now);
+        let mut e = self.event_on(&id, body, now);
+        if matches!(
+            &e.body,
+            EventBody::RoleAssigned {
+                role: Role::Commander,
+                ..
+            }
+        ) {
+            // Two responders taking a vacant command at once: the second is asked.
+            e = e.unless_changed(super::modal::ROLE_KINDS, self.projection.last_seq);
+        }
         self.append(vec![e], fx);
     }
 }
@@ -1360,6 +1488,25 @@ fn step(current: usize, delta: i64, len: usize) -> usize {
         return 0;
     }
     (current as i64 + delta).clamp(0, len as i64 - 1) as usize
+}
+
+/// A briefing as the handoff editor's lines (what `parse_briefing` reads back).
+fn briefing_lines(b: &Briefing) -> Vec<String> {
+    let list = |items: &[String]| -> Vec<String> {
+        if items.is_empty() {
+            vec!["- ".into()]
+        } else {
+            items.iter().map(|i| format!("- {i}")).collect()
+        }
+    };
+    let mut lines = vec![format!("Status: {}", b.status), "Hypotheses open:".into()];
+    lines.extend(list(&b.hypotheses_open));
+    lines.push("Hypotheses ruled out:".into());
+    lines.extend(list(&b.hypotheses_ruled_out));
+    lines.push(format!("Last customer update: {}", b.last_customer_update));
+    lines.push("Next steps:".into());
+    lines.extend(list(&b.next_steps));
+    lines
 }
 
 /// Read the handoff template back into a briefing: lines under each heading.
@@ -1652,6 +1799,134 @@ mod tests {
         assert_eq!(events[0].recorded_at, at(45), "stamped when confirmed");
     }
 
+    /// Issue 24, item 1: the yes carries what it was decided on, and the store's refusal
+    /// (another console's change committed first) comes back as the question asked again.
+    #[test]
+    fn a_change_refused_by_the_store_is_asked_again_once_the_winner_is_seen() {
+        let mut h = Harness::with_sample();
+        h.store(&[by(
+            "kenji",
+            "INC-1",
+            EventBody::StatusChanged {
+                status: Status::Active,
+                reason: None,
+            },
+        )]);
+        let seen = h.app.projection.last_seq;
+        h.key(KeyCode::Char('s'));
+        let events = appended(h.key(KeyCode::Char('y')));
+        assert_eq!(events.len(), 1);
+        let cond = events[0].unchanged.clone().expect("conditional");
+        assert_eq!(cond.since, seen);
+        assert!(cond.kinds.contains(&"status.changed"));
+        // Meanwhile priya resolved it; her event won the lock, ours is refused.
+        let priya = by(
+            "priya",
+            "INC-1",
+            EventBody::StatusChanged {
+                status: Status::Resolved,
+                reason: None,
+            },
+        );
+        let refused = Msg::Refused {
+            events: events.clone(),
+            seq: seen + 1,
+            detail: "changed".into(),
+        };
+        h.app.update(refused, at(5));
+        assert_eq!(h.app.pending, 0);
+        assert!(h.app.mode.is_normal(), "waits until it has seen the change");
+        h.store(&[priya]);
+        let Mode::Confirm(again) = &h.app.mode else {
+            panic!("asks again")
+        };
+        assert!(again.prompt.contains("RESOLVED by priya"), "{}", again.prompt);
+        assert!(again.prompt.contains("reopens"), "{}", again.prompt);
+        let yes = appended(h.key(KeyCode::Char('y')));
+        assert_eq!(yes.len(), 1);
+        assert_eq!(yes[0].unchanged.as_ref().map(|c| c.since), Some(seen + 1));
+    }
+
+    /// Issue 24, item 2: `:role commander X` over a sitting commander is a handoff, asked.
+    #[test]
+    fn replacing_the_commander_asks_and_records_a_handoff() {
+        let mut h = Harness::with_sample();
+        let ic = h
+            .app
+            .incident()
+            .and_then(Incident::commander)
+            .expect("an IC")
+            .to_string();
+        let fx = h.palette("role commander sam");
+        assert!(appended(fx).is_empty(), "asks first");
+        let Mode::Confirm(c) = &h.app.mode else {
+            panic!("asks")
+        };
+        assert!(c.prompt.contains(&format!("{ic} is IC")), "{}", c.prompt);
+        let events = appended(h.key(KeyCode::Char('y')));
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            events[0].body,
+            EventBody::Handoff {
+                from: ic.clone(),
+                to: "sam".into(),
+                briefing: Briefing::default()
+            }
+        );
+        assert!(
+            events[0]
+                .unchanged
+                .as_ref()
+                .is_some_and(|c| c.kinds.contains(&"handoff"))
+        );
+        // A handoff's briefing is written for the commander when the editor opened; if command
+        // moves meanwhile, the store refuses it and the briefing is kept as a draft.
+        h.palette("handoff lena");
+        assert!(
+            matches!(&h.app.mode, Mode::Editor(e) if e.kind == EditorKind::Handoff { to: "lena".into(), from: ic.clone() })
+        );
+        h.typed("check the db");
+        let events = appended(h.ctrl('s'));
+        assert_eq!(events.len(), 1);
+        assert!(matches!(&events[0].body, EventBody::Handoff { from, .. } if *from == ic));
+        h.store(&[by(
+            "alex",
+            "INC-1",
+            EventBody::Handoff {
+                from: ic.clone(),
+                to: "alex".into(),
+                briefing: Briefing::default(),
+            },
+        )]);
+        let seq = h.app.projection.last_seq;
+        h.app.update(
+            Msg::Refused {
+                events,
+                seq,
+                detail: "changed".into(),
+            },
+            at(5),
+        );
+        assert!(
+            h.app
+                .flash
+                .as_ref()
+                .is_some_and(|f| f.text.contains("kept as a draft"))
+        );
+        h.palette("handoff lena");
+        let Mode::Editor(e) = &h.app.mode else {
+            panic!("the editor")
+        };
+        assert_eq!(
+            e.kind,
+            EditorKind::Handoff {
+                to: "lena".into(),
+                from: "alex".into()
+            }
+        );
+        assert!(e.text().contains("check the db"), "{}", e.text());
+    }
+
     #[test]
     fn plus_and_minus_apply_to_the_severity_at_confirmation() {
         let mut h = Harness::with_sample();
@@ -1789,7 +2064,10 @@ mod tests {
         assert!(h.key(KeyCode::Char('y')).is_empty(), "y is no longer yes");
         assert!(matches!(h.app.mode, Mode::Confirm(_)));
         let status = appended(h.key(KeyCode::Char('o')));
-        assert!(matches!(status[0].body, EventBody::StatusChanged { .. }), "{status:?}");
+        assert!(
+            matches!(status[0].body, EventBody::StatusChanged { .. }),
+            "{status:?}"
+        );
         h.key(KeyCode::Char('n'));
         h.typed("ctrl-s is just typing now");
         assert!(appended(h.ctrl('s')).is_empty());

@@ -180,7 +180,6 @@ pub struct Keymap {
     bindings: Vec<(KeySpec, Action)>,
 }
 
-
 impl Default for Keymap {
     fn default() -> Keymap {
         let bindings = Action::ALL
@@ -306,7 +305,9 @@ impl Keymap {
                     ));
                 }
                 let typed = matches!(key.code, KeyCode::Char(_))
-                    && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+                    && !key
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
                 if action.scope() == Scope::Editor && typed {
                     return Err(invalid(
                         name,
@@ -629,13 +630,21 @@ mod tests {
         assert_eq!(map.overlay_action(&ch('q'), Scope::Confirm), Some(Action::Close));
         assert_eq!(map.overlay_action(&ch('j'), Scope::Picker), Some(Action::Down));
         assert_eq!(map.overlay_action(&enter, Scope::Picker), Some(Action::Choose));
-        assert_eq!(map.overlay_action(&ch('n'), Scope::Picker), None, "no global non-move");
+        assert_eq!(
+            map.overlay_action(&ch('n'), Scope::Picker),
+            None,
+            "no global non-move"
+        );
         assert_eq!(map.action_only(&ctrl('s'), Scope::Editor), Some(Action::Save));
         assert_eq!(
             map.action_only(&press(KeyCode::Enter, KeyModifiers::ALT), Scope::Editor),
             Some(Action::Save)
         );
-        assert_eq!(map.action_only(&ch('q'), Scope::Editor), None, "typed, not closing");
+        assert_eq!(
+            map.action_only(&ch('q'), Scope::Editor),
+            None,
+            "typed, not closing"
+        );
         assert_eq!(map.action_only(&esc, Scope::Editor), Some(Action::CloseEditor));
 
         let map = remap("yes = \"o\"\nsave = [\"ctrl-o\", \"f2\"]\ndown = \"ctrl-n\"\n").expect("valid");
@@ -643,7 +652,11 @@ mod tests {
         assert_eq!(map.overlay_action(&ch('y'), Scope::Confirm), None);
         assert_eq!(map.action_only(&ctrl('o'), Scope::Editor), Some(Action::Save));
         assert_eq!(map.action_only(&ctrl('s'), Scope::Editor), None);
-        assert_eq!(map.overlay_action(&ctrl('n'), Scope::Picker), Some(Action::Down), "moves follow");
+        assert_eq!(
+            map.overlay_action(&ctrl('n'), Scope::Picker),
+            Some(Action::Down),
+            "moves follow"
+        );
         assert_eq!(map.overlay_action(&ch('j'), Scope::Picker), None);
         assert_eq!(map.action_for(&ch('o')), None, "a modal key is not a pane key");
         assert_eq!(map.hint(Action::Yes), "o");

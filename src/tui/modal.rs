@@ -11,7 +11,7 @@
 use super::input::LineInput;
 use super::sources_ui::{Detail, FindingRef};
 use crate::incident::Incident;
-use crate::timeline::{IncidentId, Role, Severity, Status};
+use crate::timeline::{EventBody, IncidentId, Role, Severity, Status};
 use ratatui_textarea::TextArea;
 
 pub enum Mode {
@@ -49,6 +49,9 @@ pub enum EditorKind {
     StatusUpdate,
     Handoff {
         to: String,
+        /// Who held command when the editor opened: the briefing is written as them, and the
+        /// handoff is refused when it commits if command has changed hands since.
+        from: String,
     },
     /// A note on a Security Hub finding, sent to the service (and recorded on the timeline).
     FindingNote {
@@ -64,7 +67,10 @@ impl EditorKind {
             EditorKind::Note => "Note".into(),
             EditorKind::Decision => "Decision (first line: the decision; the rest: why)".into(),
             EditorKind::StatusUpdate => "Status update".into(),
-            EditorKind::Handoff { to } => format!("Hand off command to {to}: briefing"),
+            EditorKind::Handoff { to, from } if from.is_empty() => {
+                format!("Hand off command to {to}: briefing")
+            }
+            EditorKind::Handoff { to, from } => format!("Hand off command {from} → {to}: briefing"),
             EditorKind::FindingNote { title, .. } => format!("Note on the finding “{title}”"),
         }
     }
@@ -79,6 +85,8 @@ pub struct Editor {
     pub template: Vec<String>,
     /// Esc (or ctrl-c) with text written: asking whether to keep it as a draft.
     pub closing: bool,
+    /// The last event the console had seen when the editor opened (what a handoff is decided on).
+    pub since: u64,
 }
 
 impl Editor {
@@ -126,6 +134,10 @@ pub enum Intent {
         role: Role,
         person: String,
     },
+    /// Give command to `to` while someone else holds it: a handoff (without a briefing).
+    TakeCommand {
+        to: String,
+    },
     EndDrill {
         reason: String,
     },
@@ -170,6 +182,11 @@ impl Intent {
                 seq: 0,
                 by: String::new(),
             }),
+            Intent::TakeCommand { .. } => Some(Seen {
+                value: inc.commander().unwrap_or_default().to_string(),
+                seq: 0,
+                by: String::new(),
+            }),
             Intent::EndDrill { .. } | Intent::UpdateFindings { .. } => None,
         }
     }
@@ -187,6 +204,10 @@ impl Intent {
             }
             (Intent::Status { to, .. }, Some(i)) => format!("Move status {} → {to}?", i.status()),
             (Intent::Release { role, person }, _) => format!("Release {role} from {person}?"),
+            (Intent::TakeCommand { to }, Some(i)) => match i.commander() {
+                Some(ic) => format!("{ic} is IC — hand command to {to}? (a handoff, without a briefing)"),
+                None => format!("Make {to} the incident commander?"),
+            },
             (Intent::EndDrill { .. }, _) => {
                 "End the drill now? Injects stop; the report scores what was done.".into()
             }
@@ -204,6 +225,7 @@ impl Intent {
             Intent::Severity(to) => inc.severity() == *to,
             Intent::Status { to, .. } => inc.status() == *to,
             Intent::Release { role, person } => inc.roles.get(role) != Some(person),
+            Intent::TakeCommand { to } => inc.commander() == Some(to.as_str()),
             _ => false,
         }
     }
@@ -238,10 +260,53 @@ impl Intent {
                     seen.value
                 )
             }
+            Intent::TakeCommand { to } if seen.value.is_empty() => {
+                format!("Nobody is IC now — still make {to} the incident commander?")
+            }
+            Intent::TakeCommand { to } => {
+                format!("{} is IC now — still hand command to {to}?", seen.value)
+            }
             other => other.question(Some(inc)),
         }
     }
+
+    /// The kinds of event that change what this intent is decided on: its append is refused
+    /// by the store if one of them reached the incident after the console's view.
+    pub fn depends_on(&self) -> &'static [&'static str] {
+        match self {
+            Intent::Severity(_) | Intent::SeverityStep { .. } => SEVERITY_KINDS,
+            Intent::Status { .. } => STATUS_KINDS,
+            Intent::Release { .. } | Intent::TakeCommand { .. } => ROLE_KINDS,
+            Intent::EndDrill { .. } | Intent::UpdateFindings { .. } => &[],
+        }
+    }
+
+    /// The intent behind an event the store refused (its condition failed), to ask it again.
+    pub fn of_refused(body: &EventBody) -> Option<Intent> {
+        match body {
+            EventBody::SeverityChanged { severity, .. } => Some(Intent::Severity(*severity)),
+            EventBody::StatusChanged { status, reason } => Some(Intent::Status {
+                to: *status,
+                reason: reason.clone(),
+            }),
+            EventBody::RoleReleased { role, person } => Some(Intent::Release {
+                role: role.clone(),
+                person: person.clone(),
+            }),
+            EventBody::Handoff { to, briefing, .. } if *briefing == Default::default() => {
+                Some(Intent::TakeCommand { to: to.clone() })
+            }
+            _ => None,
+        }
+    }
 }
+
+/// What a severity change is decided on (a retraction may undo a change).
+pub const SEVERITY_KINDS: &[&str] = &["severity.changed", "event.retracted"];
+/// What a status change is decided on.
+pub const STATUS_KINDS: &[&str] = &["status.changed", "event.retracted"];
+/// Who holds which role: what a release, an assignment of command or a handoff is decided on.
+pub const ROLE_KINDS: &[&str] = &["role.assigned", "role.released", "handoff", "event.retracted"];
 
 /// One step of severity: up is towards SEV1.
 pub fn step(sev: Severity, up: bool) -> Option<Severity> {

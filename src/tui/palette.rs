@@ -127,6 +127,23 @@ pub fn parse(line: &str) -> Result<Command, String> {
     let person = |s: &str| s.trim_start_matches('@').to_string();
     let need = |what: &str| format!("`{word}` needs {what}");
     let optional = |s: &str| (!s.is_empty()).then(|| person(s));
+    // Names are one word: `role commander a b c d` must not assign `a` and drop the rest.
+    let most = match word {
+        "add" | "ack" | "acknowledge" | "join" | "leave" | "handoff" => Some(1),
+        "role" | "assign-role" | "release" | "page" => Some(2),
+        _ => None,
+    };
+    if let Some(most) = most
+        && rest.split_whitespace().count() > most
+    {
+        let usage = COMMANDS
+            .iter()
+            .find(|(w, _, _)| *w == word)
+            .map_or("", |(_, a, _)| *a);
+        return Err(format!(
+            "`{word}` takes {usage}: `{rest}` is more than that (a name is one word, like priya or priya.k)"
+        ));
+    }
     let cmd = match word {
         "sev" | "severity" => Command::Severity(rest.parse()?),
         "status" => Command::Status(rest.parse()?),
@@ -349,6 +366,20 @@ mod tests {
         assert!(parse("sources alerts").unwrap_err().contains("not a view"));
         assert!(parse("finding closed").unwrap_err().contains("notified"));
         assert!(parse("finding note  ").unwrap_err().contains("note"));
+        // Issue 24, item 9: more names than a command takes, and signed severities.
+        for line in [
+            "role commander a b c d",
+            "page sam phone now",
+            "ack priya k",
+            "handoff sam lee",
+        ] {
+            let err = parse(line).expect_err(line);
+            assert!(err.contains("one word"), "{line}: {err}");
+        }
+        for line in ["sev +1", "sev SEV+1", "sev +2"] {
+            assert!(parse(line).expect_err(line).contains("1 to 5"), "{line}");
+        }
+        assert_eq!(parse("sev SEV-1"), Ok(Command::Severity(Severity::WORST)));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::terminal::TerminalGuard;
 use super::theme::Theme;
 use super::view;
 use crate::incident::runbook::Runbook;
-use crate::timeline::{NewEvent, Store};
+use crate::timeline::{NewEvent, Store, StoreError};
 use anyhow::{Context, Result};
 use futures::StreamExt;
 use ratatui::Terminal;
@@ -394,6 +394,18 @@ impl Appender {
                             Ok(_) => {
                                 left.fetch_sub(batch.len(), Ordering::SeqCst);
                                 let _ = tx.send(Msg::Saved(batch.len()));
+                                break;
+                            }
+                            // Decided on a state that changed: asked again, never retried.
+                            Err(StoreError::Conflict { seq, detail, .. }) => {
+                                tracing::info!(seq, %detail, "conditional append refused");
+                                left.fetch_sub(batch.len(), Ordering::SeqCst);
+                                let refused = Msg::Refused {
+                                    events: batch,
+                                    seq,
+                                    detail,
+                                };
+                                let _ = tx.send(refused);
                                 break;
                             }
                             Err(e) => {

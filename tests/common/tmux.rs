@@ -98,6 +98,13 @@ impl Tmux {
         self.socket.clone()
     }
 
+    /// Paste `text` as a terminal does (bracketed, each line break sent as CR).
+    #[allow(dead_code)] // not every test binary that includes this file asks
+    pub fn paste(&self, text: &str) {
+        self.tmux(&["set-buffer", "-b", "wr", "--", text]);
+        self.tmux(&["paste-buffer", "-p", "-d", "-b", "wr", "-t", &self.session]);
+    }
+
     /// A tmux format of the pane (`#{alternate_on}`, `#{mouse_any_flag}`, `#{cursor_flag}`).
     #[allow(dead_code)] // not every test binary that includes this file asks
     pub fn pane(&self, format: &str) -> String {
@@ -180,12 +187,14 @@ impl Tmux {
     }
 
     /// Whether the program has exited, and its status.
+    #[allow(dead_code)] // not every test binary that includes this file asks
     pub fn exit_status(&self) -> Option<i32> {
         let screen = self.screen();
         let line = screen.lines().find_map(|l| l.strip_prefix("warroom exited "))?;
         line.trim().parse().ok()
     }
 
+    #[allow(dead_code)] // not every test binary that includes this file asks
     pub fn wait_exit(&self) -> i32 {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {

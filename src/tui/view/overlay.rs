@@ -199,7 +199,10 @@ fn help(frame: &mut Frame, app: &App, area: Rect) {
                 if unavailable { t.muted } else { t.base },
             ),
             styled(
-                format!("{:<10}", action.command().map_or(String::new(), |w| format!(":{w}"))),
+                format!(
+                    "{:<10}",
+                    action.command().map_or(String::new(), |w| format!(":{w}"))
+                ),
                 t.key,
             ),
             styled(action.help().to_string(), t.muted),
@@ -223,16 +226,14 @@ fn help(frame: &mut Frame, app: &App, area: Rect) {
     let max_scroll = lines.len().saturating_sub(inner_height);
     let scroll = app.help_scroll.min(max_scroll) as u16;
     frame.render_widget(
-        Paragraph::new(lines)
-            .scroll((scroll, 0))
-            .block(popup(
-                app,
-                &format!(
-                    "Help · {}/{} scroll · any other key closes",
-                    app.keymap.hint(Action::Down),
-                    app.keymap.hint(Action::Up)
-                ),
-            )),
+        Paragraph::new(lines).scroll((scroll, 0)).block(popup(
+            app,
+            &format!(
+                "Help · {}/{} scroll · any other key closes",
+                app.keymap.hint(Action::Down),
+                app.keymap.hint(Action::Up)
+            ),
+        )),
         r,
     );
 }

@@ -1,0 +1,190 @@
+//! Issue 24: the last ways an action is lost, doubled or misapplied, through the real binary in
+//! tmux. Two consoles on one store answer `y` to changes decided on the same state — with the
+//! store busy (so both appends wait for the lock) and at the same moment — and the store, not
+//! the screen, decides: one change lands, the other console is asked again. Never a silent
+//! reopen. A handoff written for a commander who has left is refused and kept; a pasted block
+//! keeps its lines.
+
+mod common;
+
+#[path = "common/tmux.rs"]
+mod tmux;
+
+#[path = "common/lock.rs"]
+mod lock;
+
+use common::Sandbox;
+use lock::WriteLock;
+use std::path::Path;
+use tmux::Tmux;
+use warroom::timeline::{EventBody, Status};
+
+fn statuses(st: &Path) -> Vec<Status> {
+    common::bodies(st)
+        .into_iter()
+        .filter_map(|b| match b {
+            EventBody::StatusChanged { status, .. } => Some(status),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Two consoles on a fresh store whose incident is active.
+fn two_consoles_on_an_active_incident(title: &str) -> (Sandbox, std::path::PathBuf, Tmux, Tmux) {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, title);
+    let a = Tmux::start(&sb, &st, &[], 120, 36);
+    let b = Tmux::start(&sb, &st, &[], 120, 36);
+    a.wait_for(title);
+    b.wait_for(title);
+    a.keys(&[":"]);
+    a.type_text("status active");
+    a.keys(&["Enter"]);
+    a.wait_for("Move status triage → active?");
+    a.keys(&["y"]);
+    a.wait_for(" ACTIVE ");
+    b.wait_for(" ACTIVE ");
+    (sb, st, a, b)
+}
+
+#[test]
+fn two_consoles_answering_yes_together_never_reopen_silently() {
+    for round in 0..10 {
+        let title = format!("Race {round}");
+        let (_sb, st, a, b) = two_consoles_on_an_active_incident(&title);
+        a.keys(&["s"]);
+        a.wait_for("Move status active → mitigated?");
+        b.keys(&["R"]);
+        b.wait_for("status active → resolved?");
+        let locked = round % 2 == 0;
+        if locked {
+            // The store is busy: both yeses are answered before either append can commit.
+            let lock = WriteLock::hold(&st, 1.0);
+            b.keys(&["y"]);
+            a.keys(&["y"]);
+            lock.wait();
+        } else {
+            // At the same moment.
+            std::thread::scope(|s| {
+                s.spawn(|| b.keys(&["y"]));
+                s.spawn(|| a.keys(&["y"]));
+            });
+        }
+        let (loser, winner_status) = loop {
+            let now = statuses(&st);
+            match now.last() {
+                Some(Status::Resolved) => break (&a, "RESOLVED"),
+                Some(Status::Mitigated) => break (&b, "MITIGATED"),
+                _ => std::thread::sleep(std::time::Duration::from_millis(20)),
+            }
+        };
+        let asked = loser.wait_for(&format!("It is now {winner_status}"));
+        if winner_status == "RESOLVED" {
+            assert!(asked.contains("reopens"), "round {round}: {asked}");
+        }
+        assert_eq!(
+            statuses(&st).len(),
+            2,
+            "round {round} ({}): one change lands, the other is asked again: {:?}",
+            if locked { "locked" } else { "together" },
+            statuses(&st)
+        );
+        // Answering the question again applies it, on purpose this time.
+        loser.keys(&["y"]);
+        loser.wait_until("the change applied", |_| statuses(&st).len() == 3);
+    }
+}
+
+#[test]
+fn a_handoff_written_for_a_commander_who_left_is_refused_and_kept() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "Command race");
+    let a = Tmux::start(&sb, &st, &[], 120, 36);
+    let b = Tmux::start(&sb, &st, &[], 120, 36);
+    a.wait_for("Command race");
+    b.wait_for("Command race");
+    a.keys(&[":"]);
+    a.type_text("role commander alex");
+    a.keys(&["Enter"]);
+    b.wait_for("IC alex");
+    // B replaces the sitting commander: asked, then a handoff on the record.
+    b.keys(&[":"]);
+    b.type_text("role commander lena");
+    b.keys(&["Enter"]);
+    b.wait_for("alex is IC — hand command to lena?");
+    // Meanwhile A writes a briefing for alex's handoff to sam.
+    a.keys(&[":"]);
+    a.type_text("handoff sam");
+    a.keys(&["Enter"]);
+    a.wait_for("alex → sam");
+    a.type_text("db-02 is primary");
+    b.keys(&["y"]);
+    a.wait_for("IC lena");
+    a.keys(&["C-s"]);
+    a.wait_for("kept as a draft");
+    let handoffs: Vec<(String, String)> = common::bodies(&st)
+        .into_iter()
+        .filter_map(|b| match b {
+            EventBody::Handoff { from, to, .. } => Some((from, to)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        handoffs,
+        [("alex".to_string(), "lena".to_string())],
+        "nothing handed over on stale ground"
+    );
+    // Handing over again opens the briefing, now from lena.
+    a.keys(&[":"]);
+    a.type_text("handoff sam");
+    a.keys(&["Enter"]);
+    let screen = a.wait_for("lena → sam");
+    assert!(screen.contains("db-02 is primary"), "{screen}");
+    a.keys(&["C-s"]);
+    a.wait_for("IC sam");
+    let last = common::events(&st)
+        .into_iter()
+        .rev()
+        .find(|e| e.kind() == "handoff")
+        .expect("a handoff");
+    let EventBody::Handoff { from, to, briefing } = last.body else {
+        panic!("a handoff")
+    };
+    assert_eq!((from.as_str(), to.as_str()), ("lena", "sam"));
+    assert!(
+        briefing.next_steps.iter().any(|s| s.contains("db-02")),
+        "{briefing:?}"
+    );
+}
+
+#[test]
+fn a_pasted_block_keeps_its_lines() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "Paste");
+    let t = Tmux::start(&sb, &st, &[], 120, 36);
+    t.wait_for("Paste");
+    t.keys(&["n"]);
+    t.wait_for("ctrl-s");
+    t.paste("panic: index out of range\n  at checkout::cart (cart.rs:42)\n  at main");
+    t.wait_for("at main");
+    t.keys(&["C-s"]);
+    t.wait_until("the note is stored", |_| {
+        common::bodies(&st)
+            .iter()
+            .any(|b| matches!(b, EventBody::Note { .. }))
+    });
+    let notes: Vec<String> = common::bodies(&st)
+        .into_iter()
+        .filter_map(|b| match b {
+            EventBody::Note { text } => Some(text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        ["panic: index out of range\n  at checkout::cart (cart.rs:42)\n  at main"]
+    );
+}
