@@ -73,6 +73,7 @@ fn parts<'a>(
         appender,
         notifier: Notifier::new(NotifyConfig::default()),
         raw: Box::new(std::io::sink()),
+        suspend: None,
     }
 }
 

@@ -188,3 +188,57 @@ fn a_pasted_block_keeps_its_lines() {
         ["panic: index out of range\n  at checkout::cart (cart.rs:42)\n  at main"]
     );
 }
+
+/// The process's state letter in /proc (`T`: stopped).
+fn proc_state(pid: u32) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat.rsplit(')')
+        .next()
+        .and_then(|rest| rest.trim().chars().next())
+        .unwrap_or('?')
+}
+
+fn signal(pid: u32, name: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([&format!("-{name}"), &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(ok.success());
+}
+
+#[test]
+fn a_job_control_stop_gives_the_terminal_back_and_continue_takes_it_again() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "Suspended");
+    let t = Tmux::start(&sb, &st, &[], 120, 36);
+    t.wait_for("Suspended");
+    let pid = t.warroom_pid().expect("the console's pid");
+    assert_eq!(t.pane("#{alternate_on}"), "1");
+    signal(pid, "TSTP");
+    t.wait_until("the console stopped", |_| proc_state(pid) == 'T');
+    assert_eq!(
+        t.pane("#{alternate_on}"),
+        "0",
+        "the alternate screen left on while stopped"
+    );
+    assert_eq!(
+        t.pane("#{mouse_any_flag}"),
+        "0",
+        "mouse tracking left on while stopped"
+    );
+    assert_eq!(t.pane("#{cursor_flag}"), "1", "the cursor hidden while stopped");
+    signal(pid, "CONT");
+    t.wait_until("the console back", |_| t.pane("#{alternate_on}") == "1");
+    assert_eq!(t.pane("#{mouse_any_flag}"), "1");
+    t.wait_for("Suspended");
+    t.keys(&["n"]);
+    t.wait_for("ctrl-s");
+    t.type_text("back after fg");
+    t.keys(&["C-s"]);
+    t.wait_until("the note is stored", |_| {
+        common::bodies(&st)
+            .iter()
+            .any(|b| matches!(b, EventBody::Note { text } if text == "back after fg"))
+    });
+}

@@ -123,4 +123,7 @@ pub struct FindingUpdate {
     pub note: Option<String>,
     /// `UpdatedBy` on the note: who asked.
     pub by: String,
+    /// The incident it was decided on (none: no incident on screen), where its
+    /// `finding.updated` is recorded whatever is on screen when the service answers.
+    pub incident: Option<crate::timeline::IncidentId>,
 }

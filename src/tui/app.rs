@@ -13,7 +13,7 @@ use super::layout::{Pane, layout};
 pub use super::modal::{Confirm, Draft, Editor, EditorKind, Intent, Leaving, Mode, Seen};
 use super::notify::{Notification, NotifyConfig, notification_for};
 use super::palette::{self, Command, Vocabulary};
-use super::sources_ui::{Detail, SourceSettings, SourcesUi, note_problem};
+use super::sources_ui::{Detail, FindingRef, SourceSettings, SourcesUi, note_problem};
 use super::theme::Theme;
 use crate::export::Format;
 use crate::incident::runbook::{self, Runbook};
@@ -731,7 +731,8 @@ impl App {
                 self.mode = Mode::Editor(editor);
             } else {
                 let target = Some(finding.clone());
-                self.change_finding(None, Some(text.to_string()), target, now, fx);
+                let on = editor.incident.clone();
+                self.change_finding(None, Some(text.to_string()), target, on, now, fx);
             }
             return;
         }
@@ -757,6 +758,37 @@ impl App {
     /// A yes: check that what was asked about still holds, then act on the state as it is now.
     fn confirmed(&mut self, c: Confirm, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         if let Intent::UpdateFindings { source, update } = c.intent {
+            // Checked again as it is now: someone may have changed the finding meanwhile.
+            let finding = update.findings.first().map(|(id, arn)| FindingRef {
+                source: source.clone(),
+                id: id.clone(),
+                product_arn: arn.clone(),
+            });
+            let state = finding.as_ref().and_then(|f| self.find_finding(f));
+            let state = state.map(|f| f.workflow.as_str().to_string());
+            let asked = c.seen.as_ref().map(|s| s.value.clone());
+            if let (Some(state), Some(asked)) = (state, asked)
+                && state != asked
+            {
+                let wanted = update.workflow.as_ref().map_or("", |w| w.as_str());
+                if state == wanted {
+                    return self.say(format!("Nothing to do: the finding is {state} already."), now);
+                }
+                let prompt = format!("The finding is now {state} — still set it {wanted} in Security Hub?");
+                let seen = Some(Seen {
+                    value: state,
+                    seq: 0,
+                    by: String::new(),
+                });
+                let intent = Intent::UpdateFindings { source, update };
+                self.mode = Mode::Confirm(Confirm {
+                    prompt,
+                    seen,
+                    intent,
+                    ..c
+                });
+                return;
+            }
             return self.request_finding_update(&source, update, now, fx);
         }
         if let Intent::EndDrill { reason } = c.intent {
@@ -1432,7 +1464,7 @@ impl App {
                 return;
             }
             Command::Finding { workflow, note } => {
-                return self.change_finding(workflow, note, None, now, fx);
+                return self.change_finding(workflow, note, None, on, now, fx);
             }
             Command::Quit => return self.quit(fx),
         };
@@ -2391,6 +2423,79 @@ mod tests {
         assert_eq!(sent[0].1.workflow, None);
         assert_eq!(sent[0].1.findings[0].0, id);
         assert!(matches!(h.app.mode, Mode::Normal));
+    }
+
+    /// Issue 24, item 6: a finding change confirmed on incident A is filed on A when the
+    /// service answers, though B is on screen by then; and the yes re-checks the finding.
+    #[test]
+    fn a_finding_reply_after_a_switch_lands_on_the_confirmed_incident() {
+        let mut h = with_sources(false);
+        h.store(&[by(
+            "kenji",
+            "INC-2",
+            EventBody::IncidentDeclared {
+                title: "Second".into(),
+                severity: Severity::new(3).expect("valid"),
+                summary: None,
+                detected_at: None,
+                drill: false,
+            },
+        )]);
+        assert_eq!(h.app.current, Some(IncidentId("INC-1".into())));
+        h.key(KeyCode::Char('5'));
+        h.key(KeyCode::Char('j'));
+        h.key(KeyCode::Char('R'));
+        let sent = updates(h.key(KeyCode::Char('y')));
+        let [(source, update)] = sent.as_slice() else {
+            panic!("one update: {sent:?}")
+        };
+        assert_eq!(update.incident, Some(IncidentId("INC-1".into())));
+        h.palette("incident INC-2");
+        assert_eq!(h.app.current, Some(IncidentId("INC-2".into())));
+        let reply = crate::sources::Observation::Updated {
+            source: source.clone(),
+            at: now(),
+            update: update.clone(),
+            result: Ok(1),
+        };
+        let events = appended(h.app.update(Msg::Source(Box::new(reply)), at(3)));
+        assert_eq!(events.len(), 1);
+        assert!(matches!(events[0].body, EventBody::FindingUpdated { .. }));
+        assert_eq!(
+            events[0].incident,
+            IncidentId("INC-1".into()),
+            "filed where it was decided"
+        );
+
+        // Asked about a NEW finding; by the yes someone else has resolved it.
+        h.palette("incident INC-1");
+        h.key(KeyCode::Char('S'));
+        assert!(matches!(&h.app.mode, Mode::Confirm(c) if c.prompt.contains("SUPPRESSED")));
+        let mut page = crate::sources::securityhub::parse_findings(include_bytes!(
+            "../../tests/fixtures/securityhub/get_findings_page1.json"
+        ))
+        .expect("fixture");
+        for f in &mut page.findings {
+            f.workflow = Workflow::Resolved;
+        }
+        h.app.update(
+            Msg::Source(Box::new(crate::sources::Observation::Data {
+                source: "hub".into(),
+                at: now(),
+                snapshot: crate::sources::Snapshot::Findings(page.findings),
+                pages: 1,
+                bytes: 4096,
+                elapsed: std::time::Duration::from_millis(80),
+            })),
+            now(),
+        );
+        assert!(updates(h.key(KeyCode::Char('y'))).is_empty(), "asked again first");
+        assert!(
+            matches!(&h.app.mode, Mode::Confirm(c) if c.prompt.contains("now RESOLVED")),
+            "{:?}",
+            h.app.flash
+        );
+        assert_eq!(updates(h.key(KeyCode::Char('y'))).len(), 1);
     }
 
     #[test]

@@ -58,7 +58,8 @@ impl App {
                         workflow: update.workflow.as_ref().map(|w| w.as_str().to_string()),
                         note: update.note.clone(),
                     };
-                    let incident = self.current.clone().unwrap_or_else(|| self.signal_incident());
+                    // Filed on the incident it was decided on, whatever is on screen now.
+                    let incident = update.incident.clone().unwrap_or_else(|| self.signal_incident());
                     let event = self.event_on(&incident, body, now);
                     self.append(vec![event], fx);
                     self.say(format!("{source}: {n} finding(s) updated"), now);
@@ -90,7 +91,11 @@ impl App {
         // The sandbox: during a drill nothing reaches a real account. The change is recorded
         // on the timeline (where scoring finds it) and never sent.
         let drill_source = self.sources.get(source).is_some_and(|v| v.drill);
-        let in_drill = self.incident().is_some_and(|i| i.drill && i.is_open());
+        let on = update
+            .incident
+            .as_ref()
+            .and_then(|id| self.projection.incident(id));
+        let in_drill = on.is_some_and(|i| i.drill && i.is_open());
         if drill_source || in_drill {
             let body = EventBody::FindingUpdated {
                 source: source.to_string(),
@@ -98,7 +103,7 @@ impl App {
                 workflow: update.workflow.as_ref().map(|w| w.as_str().to_string()),
                 note: update.note.clone(),
             };
-            let incident = self.current.clone().unwrap_or_else(|| self.signal_incident());
+            let incident = update.incident.clone().unwrap_or_else(|| self.signal_incident());
             let event = self.event_on(&incident, body, now);
             self.append(vec![event], fx);
             self.say(

@@ -21,6 +21,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 /// Everything the console needs besides the store.
@@ -105,6 +106,7 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<Ending> {
     )?;
     let appender = Appender::spawn(store.clone(), tx.clone());
     let signals = Signals::new().context("listening for signals")?;
+    let suspend = signal(SignalKind::from_raw(libc::SIGTSTP)).context("listening for SIGTSTP")?;
 
     let guard = TerminalGuard::enter().context("setting up the terminal")?;
     let written = Arc::new(AtomicU64::new(0));
@@ -118,6 +120,7 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<Ending> {
         appender: &appender,
         notifier,
         raw: Box::new(CountingWriter::new(std::io::stdout(), written.clone())),
+        suspend: Some(suspend),
     };
     let (ending, frames) = parts
         .run(app, &mut terminal, EventStream::new(), signals.next())
@@ -167,6 +170,8 @@ pub struct Loop<'a> {
     /// The terminal's output for what is not a frame (synchronized-update markers, the bell
     /// and OSC notifications): the same stream the backend draws to.
     pub raw: Box<dyn Write + Send>,
+    /// SIGTSTP, in a real terminal: the console steps aside until continued.
+    pub suspend: Option<tokio::signal::unix::Signal>,
 }
 
 impl Loop<'_> {
@@ -212,6 +217,22 @@ impl Loop<'_> {
             });
             let msg = tokio::select! {
                 signal = &mut shutdown => return (Ending::Signal(signal), frames),
+                Some(()) = async { self.suspend.as_mut()?.recv().await } => {
+                    if let Err(e) = super::terminal::suspend() {
+                        tracing::info!(error = %e, "taking the terminal back after a stop failed");
+                        return (Ending::TerminalClosed, frames);
+                    }
+                    // The screen was the shell's meanwhile: clear it, and forget the last frame
+                    // (both buffers empty) so the next one is drawn whole. Not `Terminal::clear`,
+                    // which asks the terminal for the cursor while the input reader owns it.
+                    let clear = ratatui::crossterm::terminal::Clear(ratatui::crossterm::terminal::ClearType::All);
+                    if execute!(self.raw, clear).is_err() {
+                        return (Ending::TerminalClosed, frames);
+                    }
+                    terminal.swap_buffers();
+                    app.dirty = true; // continued: everything is drawn again
+                    continue;
+                }
                 ev = input.next() => match ev {
                     Some(Ok(ev)) => match terminal_msg(ev) { Some(m) => m, None => continue },
                     // Input that fails, or ends, is a terminal that went away: not a crash.
@@ -300,7 +321,6 @@ struct Signals(Vec<(i32, tokio::signal::unix::Signal)>);
 
 impl Signals {
     fn new() -> std::io::Result<Signals> {
-        use tokio::signal::unix::{SignalKind, signal};
         let kinds = [
             (libc::SIGTERM, SignalKind::terminate()),
             (libc::SIGHUP, SignalKind::hangup()),

@@ -42,6 +42,26 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// SIGTSTP (`kill -TSTP`, a job-control stop): give the terminal back to the shell, stop, and
+/// on SIGCONT (`fg`) take it again. The caller redraws everything after.
+pub fn suspend() -> std::io::Result<()> {
+    restore();
+    // SIGSTOP cannot be caught: the process stops here, and carries on from here when continued.
+    // SAFETY: kill(2) on our own pid with a signal number has no memory effects.
+    unsafe {
+        libc::kill(libc::getpid(), libc::SIGSTOP);
+    }
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    let mut out = std::io::stdout();
+    execute!(
+        out,
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    )
+}
+
 /// Put the terminal back as we found it. Safe to call twice.
 pub fn restore() {
     if !ACTIVE.swap(false, Ordering::SeqCst) {

@@ -7,9 +7,11 @@ use super::{
 use crate::sources::securityhub::Workflow;
 use crate::sources::{FindingUpdate, SourceKind};
 use crate::text::{clean_line, truncate};
+use crate::timeline::IncidentId;
 use crate::tui::action::Action;
 use crate::tui::app::{App, EditorKind, Effect, Intent, Mode};
 use crate::tui::layout::Pane;
+use crate::tui::modal::Seen;
 use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
 
@@ -99,7 +101,8 @@ impl App {
             Action::FindingSuppressed => Some(Workflow::Suppressed),
             _ => None,
         };
-        self.change_finding(workflow, None, target, now, fx);
+        let on = self.current.clone();
+        self.change_finding(workflow, None, target, on, now, fx);
     }
 
     /// Ask for a workflow status and/or a note on a finding: NOTIFIED and notes go at once,
@@ -109,6 +112,7 @@ impl App {
         workflow: Option<Workflow>,
         note: Option<String>,
         target: Option<FindingRef>,
+        on: Option<IncidentId>,
         now: DateTime<Utc>,
         fx: &mut Vec<Effect>,
     ) {
@@ -141,18 +145,31 @@ impl App {
             id,
             product_arn,
         } = finding;
+        let seen = self.find_finding(&FindingRef {
+            source: source.clone(),
+            id: id.clone(),
+            product_arn: product_arn.clone(),
+        });
+        let seen = seen.map(|f| f.workflow.as_str().to_string()).unwrap_or_default();
         let update = FindingUpdate {
             findings: vec![(id, product_arn)],
             workflow,
             note,
             by: format!("warroom/{}", self.opts.me),
+            incident: on.clone(),
         };
         if risky && !self.opts.read_only {
             let status = update.workflow.as_ref().map_or("", Workflow::as_str);
             let prompt = format!("Set “{title}” {status} in Security Hub?");
-            self.ask(Intent::UpdateFindings { source, update }, self.current.clone());
+            self.ask(Intent::UpdateFindings { source, update }, on);
+            // The finding's state as asked about: checked again at the yes.
             if let Mode::Confirm(c) = &mut self.mode {
                 c.prompt = prompt;
+                c.seen = Some(Seen {
+                    value: seen,
+                    seq: 0,
+                    by: String::new(),
+                });
             }
         } else {
             self.request_finding_update(&source, update, now, fx);
