@@ -56,6 +56,9 @@ pub enum Command {
     /// write a run's after-action report.
     #[command(subcommand)]
     Drill(DrillCommand),
+    /// Actions a console could not save (its store stayed busy or was replaced as it ended):
+    /// list them, or save them to the timeline, or discard them.
+    Unsaved(UnsavedArgs),
     /// Work on whole stores: `store copy --from X --to Y`.
     #[command(subcommand)]
     Store(StoreCommand),
@@ -71,6 +74,7 @@ impl Command {
             Command::Drill(DrillCommand::Run(_)) => Some("drill run"),
             Command::Drill(DrillCommand::Resume(_)) => Some("drill resume"),
             Command::Store(StoreCommand::Copy { .. }) => Some("store copy"),
+            Command::Unsaved(args) if args.save => Some("unsaved --save"),
             _ => None,
         }
     }
@@ -107,6 +111,16 @@ pub enum DrillCommand {
     Resume(DrillResumeArgs),
     /// The after-action report of a run (Markdown).
     Report(DrillReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UnsavedArgs {
+    /// Append them to the timeline (each once, by its id), then forget them.
+    #[arg(long, conflicts_with = "discard")]
+    pub save: bool,
+    /// Forget them without saving.
+    #[arg(long)]
+    pub discard: bool,
 }
 
 #[derive(Debug, Args)]

@@ -63,6 +63,7 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Store(warroom::cli::StoreCommand::Copy { from, to })) => {
             commands::store::copy(from, to).map(|()| 0)
         }
+        Some(Command::Unsaved(args)) => commands::unsaved::run(&*store()?, args).map(|()| 0),
         Some(Command::Watch) => {
             let store: std::sync::Arc<dyn warroom::timeline::Store> = store()?.into();
             commands::watch::run(store, &config).map(|()| 0)

@@ -127,7 +127,7 @@ fn keys_in_events_out_and_others_events_on_screen() {
         let parts = parts(&loop_store, tx, rx, &appender);
         let shutdown = async { ended.await.unwrap_or(0) };
         let (ending, frames) = parts.run(app, &mut terminal, input, shutdown).await;
-        let unsaved = appender.finish(Duration::from_secs(5));
+        let unsaved = appender.finish(Duration::from_secs(5)).events.len();
         let screen: String = terminal
             .backend()
             .buffer()

@@ -242,3 +242,52 @@ fn a_job_control_stop_gives_the_terminal_back_and_continue_takes_it_again() {
             .any(|b| matches!(b, EventBody::Note { text } if text == "back after fg"))
     });
 }
+
+/// Issue 24, item 3: a SIGHUP while the store stays busy past the console's patience keeps the
+/// action's text in the unsaved file, says where, and the next console offers it.
+#[test]
+fn an_action_unsaved_at_a_hangup_is_kept_and_offered_by_the_next_console() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "Hangup");
+    let a = Tmux::start_with_env(&sb, &st, &[], 120, 36, &[("WARROOM_SAVE_WAIT", "1")]);
+    a.wait_for("Hangup");
+    let lock = WriteLock::hold(&st, 8.0);
+    a.keys(&["n"]);
+    a.wait_for("ctrl-s");
+    a.type_text("rolled back checkout to v4.17.3");
+    a.keys(&["C-s"]);
+    a.wait_for("1 saving");
+    let pid = a.warroom_pid().expect("the console's pid");
+    signal(pid, "HUP");
+    assert_eq!(a.wait_exit(), 129);
+    let told = a.screen();
+    assert!(
+        told.contains("could not be saved") && told.contains("unsaved-"),
+        "{told}"
+    );
+    lock.wait();
+    let notes = |st: &Path| -> Vec<String> {
+        common::bodies(st)
+            .into_iter()
+            .filter_map(|b| match b {
+                EventBody::Note { text } => Some(text),
+                _ => None,
+            })
+            .collect()
+    };
+    assert!(notes(&st).is_empty(), "it was not saved");
+    let listed = sb.ok(&st, &["unsaved"]);
+    assert!(listed.contains("rolled back checkout to v4.17.3"), "{listed}");
+
+    let b = Tmux::start(&sb, &st, &[], 120, 36);
+    let offer = b.wait_for("unsaved action(s) from");
+    assert!(offer.contains("rolled back checkout to v4.17.3"), "{offer}");
+    b.keys(&["y"]);
+    b.wait_until("the note is saved", |_| notes(&st).len() == 1);
+    assert_eq!(notes(&st), ["rolled back checkout to v4.17.3"]);
+    b.wait_for("Saved 1 earlier action");
+    assert!(sb.ok(&st, &["unsaved"]).contains("no unsaved actions"));
+    let verify = sb.ok(&st, &["verify"]);
+    assert!(verify.starts_with("ok: "), "{verify}");
+}

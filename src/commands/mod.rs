@@ -12,6 +12,7 @@ pub mod log;
 pub mod out;
 pub mod status;
 pub mod store;
+pub mod unsaved;
 pub mod verify;
 pub mod watch;
 

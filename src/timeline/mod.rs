@@ -8,6 +8,7 @@ pub mod postgres;
 pub mod spool;
 pub mod sqlite;
 pub mod store;
+pub mod unsaved;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};

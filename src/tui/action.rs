@@ -120,6 +120,10 @@ actions! {
     LeaveNow = "leave-now", Leaving, ["L", "y"], N, None, false,
         "Leaving with saves failing or only spooled: leave anyway (says what is lost)";
     Stay = "stay", Leaving, ["esc", "n"], N, None, false, "Leaving: stay in the console";
+    SaveUnsaved = "save-unsaved", Unsaved, ["y", "s", "enter"], N, None, false,
+        "Unsaved actions from an earlier console: save them to the timeline now";
+    DiscardUnsaved = "discard-unsaved", Unsaved, ["d"], N, None, false,
+        "Unsaved actions from an earlier console: discard them";
 }
 
 /// Where an action's keys work. Keys route from the most specific scope out: in the findings
@@ -149,6 +153,8 @@ pub enum Scope {
     Draft,
     /// The wait for saves on the way out.
     Leaving,
+    /// The offer of an earlier console's unsaved actions.
+    Unsaved,
 }
 
 impl Scope {
@@ -165,6 +171,7 @@ impl Scope {
             Scope::Editor => "Editor",
             Scope::Draft => "Closing the editor",
             Scope::Leaving => "Leaving",
+            Scope::Unsaved => "Unsaved actions",
         }
     }
 

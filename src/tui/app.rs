@@ -54,6 +54,10 @@ pub enum Msg {
     Exported(Result<String, String>),
     /// A theme read for `:theme`, or why it could not be.
     Theme(Result<Box<Theme>, String>),
+    /// Unsaved actions an earlier console left for this store, to offer.
+    UnsavedFound(Vec<crate::timeline::unsaved::Unsaved>),
+    /// What became of them (a line to show).
+    UnsavedDone(Result<String, String>),
     /// What a source's poller saw (or failed to).
     Source(Box<crate::sources::Observation>),
 }
@@ -69,6 +73,10 @@ pub enum Effect {
     Notify(Notification),
     /// Read a theme (`:theme NAME`): built in, or from the config folder.
     LoadTheme(String),
+    /// An earlier console's unsaved actions: save them to the store (or discard them).
+    Unsaved {
+        save: bool,
+    },
     /// Ask a Security Hub source to change findings (BatchUpdateFindings).
     UpdateFindings {
         source: String,
@@ -328,6 +336,16 @@ impl App {
                 self.dirty = true;
             }
             Msg::Theme(Err(e)) => self.fail(e, now),
+            Msg::UnsavedFound(kept) if !kept.is_empty() => {
+                // Offered over whatever else is open only once the user is free to answer.
+                if self.mode.is_normal() {
+                    self.mode = Mode::Unsaved(kept);
+                    self.dirty = true;
+                }
+            }
+            Msg::UnsavedFound(_) => {}
+            Msg::UnsavedDone(Ok(line)) => self.say(line, now),
+            Msg::UnsavedDone(Err(e)) => self.fail(e, now),
             Msg::Source(o) => self.observe(*o, now, &mut fx),
         }
         if !self.refused.is_empty() {
@@ -558,6 +576,19 @@ impl App {
                 None => return false,
             },
             Mode::Leaving(leaving) => self.on_leaving_key(leaving, key, now, fx),
+            Mode::Unsaved(kept) => match self.keymap.overlay_action(&key, Scope::Unsaved) {
+                Some(Action::SaveUnsaved) if !self.opts.read_only => {
+                    self.say(format!("Saving {} action(s)…", kept.len()), now);
+                    fx.push(Effect::Unsaved { save: true });
+                }
+                Some(Action::DiscardUnsaved) => {
+                    self.say(format!("Discarded {} unsaved action(s).", kept.len()), now);
+                    fx.push(Effect::Unsaved { save: false });
+                }
+                Some(Action::Close) => self.say(UNSAVED_LATER.into(), now),
+                _ if ctrl_c => self.say(UNSAVED_LATER.into(), now),
+                _ => self.mode = Mode::Unsaved(kept),
+            },
             Mode::Editor(editor) => self.on_editor_key(editor, key, ctrl_c, now, fx),
             Mode::Help => {
                 let page = self.page();
@@ -1218,7 +1249,9 @@ impl App {
             | Action::KeepDraft
             | Action::DiscardDraft
             | Action::LeaveNow
-            | Action::Stay => {}
+            | Action::Stay
+            | Action::SaveUnsaved
+            | Action::DiscardUnsaved => {}
         }
     }
 
@@ -1521,6 +1554,8 @@ fn step(current: usize, delta: i64, len: usize) -> usize {
     }
     (current as i64 + delta).clamp(0, len as i64 - 1) as usize
 }
+
+const UNSAVED_LATER: &str = "Kept for later: the next console (or `warroom unsaved`) offers them again.";
 
 /// A briefing as the handoff editor's lines (what `parse_briefing` reads back).
 fn briefing_lines(b: &Briefing) -> Vec<String> {

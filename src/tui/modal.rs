@@ -34,6 +34,9 @@ pub enum Mode {
     Detail(Detail),
     /// `q` with saves still in flight: the console leaves when they are durable.
     Leaving(Leaving),
+    /// Actions an earlier console on this store could not save: save them, discard them, or
+    /// decide later.
+    Unsaved(Vec<crate::timeline::unsaved::Unsaved>),
 }
 
 impl Mode {

@@ -19,7 +19,7 @@ use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use std::io::Write;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
@@ -78,8 +78,15 @@ impl Ending {
 }
 
 /// How long a console ending on a signal or a lost terminal waits for its saves (a quit has
-/// already waited for them on screen).
-const SAVE_PATIENCE: Duration = Duration::from_secs(20);
+/// already waited for them on screen): 20 s, or `WARROOM_SAVE_WAIT` seconds (0 to 600). What
+/// is still not saved then is kept in the unsaved file.
+fn save_patience() -> Duration {
+    std::env::var("WARROOM_SAVE_WAIT")
+        .ok()
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map_or(Duration::from_secs(20), |s| Duration::from_secs_f64(s.min(600.0)))
+}
 
 /// Run the console until the user quits, a signal comes or the terminal goes away; every
 /// action confirmed before then is durable (or said on standard error not to be) when it
@@ -112,6 +119,7 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<Ending> {
     let written = Arc::new(AtomicU64::new(0));
     let out = CountingWriter::new(std::io::stdout(), written.clone());
     let mut terminal = Terminal::new(CrosstermBackend::new(out))?;
+    let store_name = store.describe();
     let parts = Loop {
         store,
         tx,
@@ -122,6 +130,14 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<Ending> {
         raw: Box::new(CountingWriter::new(std::io::stdout(), written.clone())),
         suspend: Some(suspend),
     };
+    // What an earlier console on this store could not save is offered first.
+    match crate::timeline::unsaved::read(&unsaved_path(&store_name)) {
+        Ok(kept) if !kept.is_empty() => {
+            let _ = parts.tx.send(Msg::UnsavedFound(kept));
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot read the unsaved actions"),
+    }
     let (ending, frames) = parts
         .run(app, &mut terminal, EventStream::new(), signals.next())
         .await;
@@ -138,7 +154,7 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<Ending> {
     let patience = if ending == Ending::Quit {
         Duration::from_secs(2) // only what `L` chose to leave behind can still be waiting
     } else {
-        SAVE_PATIENCE
+        save_patience()
     };
     let unsaved = appender.finish(patience);
     drop(guard);
@@ -146,17 +162,46 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<Ending> {
         frames,
         bytes_written = written.load(Ordering::Relaxed),
         ?ending,
-        unsaved,
+        unsaved = unsaved.events.len(),
         "console closed"
     );
-    if unsaved > 0 {
+    if !unsaved.events.is_empty() {
+        // Their text is kept, not only counted: on a dropped SSH session this line goes to a
+        // dead terminal, and the next console is what tells.
+        let why = if unsaved.why.is_empty() {
+            "the store did not answer in time"
+        } else {
+            &unsaved.why
+        };
+        let path = unsaved_path(&store_name);
+        let said = match crate::timeline::unsaved::keep(&path, &unsaved.events, why) {
+            Ok(()) => {
+                tracing::warn!(file = %path.display(), count = unsaved.events.len(), %why, "actions kept unsaved");
+                format!(
+                    "warroom: {} action(s) could not be saved ({why}); kept in {} — the next console on this store offers them (or `warroom unsaved`)",
+                    unsaved.events.len(),
+                    path.display()
+                )
+            }
+            Err(e) => {
+                tracing::error!(file = %path.display(), error = %e, events = ?unsaved.events, "unsaved actions could not be kept");
+                format!(
+                    "warroom: {} action(s) could not be saved ({why}), nor kept in {} ({e}); their text is in the log",
+                    unsaved.events.len(),
+                    path.display()
+                )
+            }
+        };
         // The terminal may be gone (SIGHUP): never panic for want of a stderr.
-        let _ = writeln!(
-            std::io::stderr(),
-            "warroom: {unsaved} action(s) could not be saved before leaving; see the log"
-        );
+        let _ = writeln!(std::io::stderr(), "{}", crate::text::clean_line(&said));
     }
     Ok(ending)
+}
+
+/// Where this console keeps what it could not save (the state directory, one file per store).
+pub fn unsaved_path(store: &str) -> std::path::PathBuf {
+    let dir = crate::config::state_dir().unwrap_or_else(std::env::temp_dir);
+    crate::timeline::unsaved::path_for(&dir.join("unsaved"), store)
 }
 
 /// What the loop talks to besides the terminal.
@@ -265,6 +310,12 @@ impl Loop<'_> {
                             let stopped = Msg::SaveFailed("the writer stopped; see the log".into());
                             app.update(stopped, chrono::Utc::now());
                         }
+                    }
+                    Effect::Unsaved { save } => {
+                        let (store, tx) = (self.store.clone(), self.tx.clone());
+                        tokio::task::spawn_blocking(move || {
+                            let _ = tx.send(Msg::UnsavedDone(settle_unsaved(store.as_ref(), save)));
+                        });
                     }
                     Effect::Export { incident, format } => {
                         let (store, tx) = (self.store.clone(), self.tx.clone());
@@ -392,18 +443,36 @@ fn next_second() -> tokio::time::Instant {
 pub struct Appender {
     send: std::sync::Mutex<Option<std::sync::mpsc::Sender<Vec<NewEvent>>>>,
     thread: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
-    /// Events sent to the thread and not yet durable.
-    unsaved: Arc<AtomicUsize>,
+    /// Events sent to the thread and not yet durable, in order, and the store's last word on
+    /// why: what goes to the unsaved file if the console cannot wait for them.
+    in_flight: Arc<std::sync::Mutex<InFlight>>,
     /// Set when the console can wait no longer: the thread stops retrying.
     give_up: Arc<AtomicBool>,
+}
+
+/// What the appender holds and has not made durable.
+#[derive(Debug, Default)]
+pub struct InFlight {
+    pub events: Vec<NewEvent>,
+    pub why: String,
+}
+
+fn hold(m: &std::sync::Mutex<InFlight>) -> std::sync::MutexGuard<'_, InFlight> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl InFlight {
+    fn done(&mut self, batch: &[NewEvent]) {
+        self.events.retain(|e| !batch.iter().any(|b| b.id == e.id));
+    }
 }
 
 impl Appender {
     pub fn spawn(store: Arc<dyn Store>, tx: UnboundedSender<Msg>) -> Appender {
         let (send, recv) = std::sync::mpsc::channel::<Vec<NewEvent>>();
-        let unsaved = Arc::new(AtomicUsize::new(0));
+        let in_flight = Arc::new(std::sync::Mutex::new(InFlight::default()));
         let give_up = Arc::new(AtomicBool::new(false));
-        let (left, stop) = (unsaved.clone(), give_up.clone());
+        let (held, stop) = (in_flight.clone(), give_up.clone());
         let thread = std::thread::Builder::new()
             .name("appender".into())
             .spawn(move || {
@@ -412,14 +481,14 @@ impl Appender {
                     loop {
                         match store.append_batch(&batch) {
                             Ok(_) => {
-                                left.fetch_sub(batch.len(), Ordering::SeqCst);
+                                hold(&held).done(&batch);
                                 let _ = tx.send(Msg::Saved(batch.len()));
                                 break;
                             }
                             // Decided on a state that changed: asked again, never retried.
                             Err(StoreError::Conflict { seq, detail, .. }) => {
                                 tracing::info!(seq, %detail, "conditional append refused");
-                                left.fetch_sub(batch.len(), Ordering::SeqCst);
+                                hold(&held).done(&batch);
                                 let refused = Msg::Refused {
                                     events: batch,
                                     seq,
@@ -430,6 +499,7 @@ impl Appender {
                             }
                             Err(e) => {
                                 tracing::warn!(error = %e, "append failed; retrying");
+                                hold(&held).why = e.to_string();
                                 let _ = tx.send(Msg::SaveFailed(e.to_string()));
                                 if stop.load(Ordering::SeqCst) {
                                     return;
@@ -445,45 +515,57 @@ impl Appender {
         Appender {
             send: std::sync::Mutex::new(Some(send)),
             thread: std::sync::Mutex::new(thread),
-            unsaved,
+            in_flight,
             give_up,
         }
     }
 
-    /// Hand a batch to the thread; false if it has stopped.
-    pub fn send(&self, events: Vec<NewEvent>) -> bool {
-        let n = events.len();
-        let Ok(guard) = self.send.lock() else { return false };
-        let Some(send) = guard.as_ref() else { return false };
-        self.unsaved.fetch_add(n, Ordering::SeqCst);
-        if send.send(events).is_err() {
-            self.unsaved.fetch_sub(n, Ordering::SeqCst);
-            return false;
-        }
-        true
+    fn held(&self) -> std::sync::MutexGuard<'_, InFlight> {
+        hold(&self.in_flight)
     }
 
-    /// Take no more, wait up to `patience` for what was sent to be durable, and say how many
-    /// events were not.
-    pub fn finish(&self, patience: Duration) -> usize {
+    /// Hand a batch to the thread; false if it has stopped (the batch then stays unsaved).
+    pub fn send(&self, events: Vec<NewEvent>) -> bool {
+        self.held().events.extend(events.iter().cloned());
+        let Ok(guard) = self.send.lock() else { return false };
+        let Some(send) = guard.as_ref() else { return false };
+        send.send(events).is_ok()
+    }
+
+    /// Take no more, wait up to `patience` for what was sent to be durable, and hand back what
+    /// was not (with the store's reason).
+    pub fn finish(&self, patience: Duration) -> InFlight {
         if let Ok(mut send) = self.send.lock() {
             send.take(); // the thread ends once it has written what it holds
         }
         let thread = self.thread.lock().ok().and_then(|mut t| t.take());
-        let Some(thread) = thread else {
-            return self.unsaved.load(Ordering::SeqCst);
-        };
-        let deadline = std::time::Instant::now() + patience;
-        while !thread.is_finished() && std::time::Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(5));
+        if let Some(thread) = thread {
+            let deadline = std::time::Instant::now() + patience;
+            while !thread.is_finished() && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if thread.is_finished() {
+                let _ = thread.join();
+            } else {
+                self.give_up.store(true, Ordering::SeqCst); // it stops at its next failure
+            }
         }
-        if thread.is_finished() {
-            let _ = thread.join();
-        } else {
-            self.give_up.store(true, Ordering::SeqCst); // it stops at its next failure
-        }
-        self.unsaved.load(Ordering::SeqCst)
+        // An event that commits after this snapshot is kept too: saving it later finds its id
+        // stored, so it is never doubled.
+        std::mem::take(&mut *self.held())
     }
+}
+
+/// Save (or discard) what an earlier console left unsaved for this store.
+fn settle_unsaved(store: &dyn Store, save: bool) -> Result<String, String> {
+    use crate::timeline::unsaved;
+    let path = unsaved_path(&store.describe());
+    if !save {
+        unsaved::discard(&path).map_err(|e| e.to_string())?;
+        return Ok("Discarded the unsaved actions.".into());
+    }
+    let new = unsaved::save(store, &path).map_err(|e| format!("Not saved: {e}"))?;
+    Ok(format!("Saved {new} earlier action(s) to the timeline."))
 }
 
 fn export_to_file(

@@ -68,7 +68,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
                             (
                                 Action::LeaveNow,
                                 if app.pending > 0 {
-                                    "leave and lose them"
+                                    "leave (they are kept for the next console)"
                                 } else {
                                     "leave"
                                 },
@@ -88,6 +88,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
             let p = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true });
             frame.render_widget(p.block(popup(app, title)), r);
         }
+        Mode::Unsaved(kept) => unsaved(frame, app, area, kept),
         Mode::Picker { selected } => picker(frame, app, area, *selected, now),
         Mode::Detail(detail) => super::sources::detail::draw(frame, app, area, detail, now),
         Mode::Palette { candidates, .. } if !candidates.is_empty() => {
@@ -127,6 +128,47 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         }
         _ => {}
     }
+}
+
+/// An earlier console's unsaved actions, each as it would be on the timeline, and why.
+fn unsaved(frame: &mut Frame, app: &App, area: Rect, kept: &[crate::timeline::unsaved::Unsaved]) {
+    let t = &app.theme;
+    let from = kept
+        .first()
+        .map_or(String::new(), |u| u.recorded_at.format("%H:%M").to_string());
+    let title = format!("{} unsaved action(s) from {from}Z — save them?", kept.len());
+    let height = (kept.len() as u16 + 6).min(area.height.saturating_sub(2));
+    let r = centered(area, 100, height);
+    frame.render_widget(Clear, r);
+    let mut lines = Vec::new();
+    for u in kept {
+        let e = u.event();
+        let what = crate::timeline::describe::describe(&e.body);
+        lines.push(Line::from(vec![
+            styled(format!("{} ", u.recorded_at.format("%H:%M:%SZ")), t.muted),
+            styled(format!("{} ", clean_line(&u.incident)), t.muted),
+            styled(format!("{:<10} ", clean_line(&u.kind)), t.key),
+            styled(clean_line(&what).into_owned(), t.base),
+        ]));
+    }
+    if let Some(why) = kept.last().map(|u| u.why.as_str()) {
+        lines.push(Line::from(styled(
+            format!("not saved: {}", clean_line(why)),
+            t.warn,
+        )));
+    }
+    lines.push(Line::from(""));
+    let mut keys = hints(
+        app,
+        &[
+            (Action::SaveUnsaved, "save them"),
+            (Action::DiscardUnsaved, "discard"),
+        ],
+    );
+    keys.extend(hints(app, &[(Action::Close, "later")]));
+    lines.push(Line::from(keys));
+    let p = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false });
+    frame.render_widget(p.block(popup(app, &title)), r);
 }
 
 /// Key hints for an overlay, each action's key as the keymap has it now.
