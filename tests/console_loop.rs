@@ -113,7 +113,7 @@ fn keys_in_events_out_and_others_events_on_screen() {
     let (end, ended) = tokio::sync::oneshot::channel::<i32>();
     let loop_store = store.clone();
     let finished = runtime.spawn(async move {
-        let app = load(loop_store.as_ref(), console()).expect("load");
+        let mut app = load(loop_store.as_ref(), console()).expect("load");
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let sub_tx = tx.clone();
         let _subscription = loop_store
@@ -126,7 +126,7 @@ fn keys_in_events_out_and_others_events_on_screen() {
         let mut terminal = Terminal::new(TestBackend::new(120, 36)).expect("terminal");
         let parts = parts(&loop_store, tx, rx, &appender);
         let shutdown = async { ended.await.unwrap_or(0) };
-        let (ending, frames) = parts.run(app, &mut terminal, input, shutdown).await;
+        let (ending, frames) = parts.run(&mut app, &mut terminal, input, shutdown).await;
         let unsaved = appender.finish(Duration::from_secs(5)).events.len();
         let screen: String = terminal
             .backend()
@@ -185,12 +185,12 @@ fn a_signal_ends_the_loop_with_its_number() {
         .expect("runtime");
     let (_keys, input) = unbounded::<std::io::Result<TermEvent>>();
     let (ending, _) = runtime.block_on(async {
-        let app = load(store.as_ref(), console()).expect("load");
+        let mut app = load(store.as_ref(), console()).expect("load");
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let appender = Appender::spawn(store.clone(), tx.clone());
         let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
         let parts = parts(&store, tx, rx, &appender);
-        parts.run(app, &mut terminal, input, async { 15 }).await
+        parts.run(&mut app, &mut terminal, input, async { 15 }).await
     });
     assert_eq!(ending, Ending::Signal(15));
     assert_eq!(ending.exit_code(), 143);

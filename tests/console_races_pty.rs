@@ -291,3 +291,47 @@ fn an_action_unsaved_at_a_hangup_is_kept_and_offered_by_the_next_console() {
     let verify = sb.ok(&st, &["verify"]);
     assert!(verify.starts_with("ok: "), "{verify}");
 }
+
+/// Issue 24, item 4: `q` with a kept draft says so before leaving; the draft, and an editor's
+/// text cut off by a hangup, are there in the next console on the store.
+#[test]
+fn drafts_outlive_the_console_on_q_and_on_a_hangup() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "Drafts");
+    let a = Tmux::start(&sb, &st, &[], 120, 36);
+    a.wait_for("Drafts");
+    a.keys(&["d"]);
+    a.wait_for("ctrl-s");
+    a.type_text("fail over to eu-central-1");
+    a.keys(&["Escape"]);
+    a.wait_for("Keep this as a draft?");
+    a.keys(&["y"]);
+    a.wait_for("Draft kept");
+    a.keys(&["q"]);
+    let asked = a.wait_for("draft(s) not posted");
+    assert!(asked.contains("decision on INC-"), "{asked}");
+    a.keys(&["L"]);
+    assert_eq!(a.wait_exit(), 0);
+
+    let b = Tmux::start(&sb, &st, &[], 120, 36);
+    b.wait_for("Drafts");
+    b.keys(&["d"]);
+    b.wait_for("fail over to eu-central-1");
+    // This one is cut off mid-sentence by a dropped SSH session.
+    b.type_text(" once the DNS TTL has passed");
+    let pid = b.warroom_pid().expect("the console's pid");
+    signal(pid, "HUP");
+    assert_eq!(b.wait_exit(), 129);
+
+    let c = Tmux::start(&sb, &st, &[], 120, 36);
+    c.wait_for("Drafts");
+    c.keys(&["d"]);
+    c.wait_for("fail over to eu-central-1 once the DNS TTL has passed");
+    c.keys(&["C-s"]);
+    c.wait_until("the decision is stored", |_| {
+        common::bodies(&st).iter().any(|b| {
+            matches!(b, EventBody::Decision { text, .. } if text == "fail over to eu-central-1 once the DNS TTL has passed")
+        })
+    });
+}

@@ -562,7 +562,44 @@ impl App {
             });
             return;
         }
+        if !self.drafts.is_empty() {
+            let on: Vec<String> = self.drafts.iter().map(draft_label).collect();
+            self.mode = Mode::Leaving(Leaving {
+                failing: Some(format!(
+                    "{} draft(s) not posted ({}): they are kept for your next console on this store",
+                    self.drafts.len(),
+                    on.join(", ")
+                )),
+            });
+            return;
+        }
         fx.push(Effect::Quit);
+    }
+
+    /// What to keep for the next console: the kept drafts, and the text of an editor still
+    /// open (a signal or a lost terminal ends the console mid-sentence).
+    pub fn drafts_to_keep(&self) -> Vec<Draft> {
+        let mut drafts = self.drafts.clone();
+        if let Mode::Editor(editor) = &self.mode
+            && editor.is_touched()
+            && !matches!(editor.kind, EditorKind::FindingNote { .. } if editor.incident.is_none())
+        {
+            drafts.push(Draft {
+                incident: editor.incident.clone(),
+                kind: editor.kind.clone(),
+                lines: editor.area.lines().to_vec(),
+            });
+        }
+        drafts
+    }
+
+    /// Drafts an earlier console kept: each opens again with its editor, on its incident.
+    pub fn restore_drafts(&mut self, drafts: Vec<Draft>) {
+        for d in drafts {
+            if !self.drafts.contains(&d) {
+                self.drafts.push(d);
+            }
+        }
     }
 
     /// Whether the key did anything (an unbound key leaves the screen as it was).
@@ -1553,6 +1590,21 @@ fn step(current: usize, delta: i64, len: usize) -> usize {
         return 0;
     }
     (current as i64 + delta).clamp(0, len as i64 - 1) as usize
+}
+
+/// A draft as the leaving question names it: `note on INC-…`.
+fn draft_label(d: &Draft) -> String {
+    let kind = match &d.kind {
+        EditorKind::Note => "note".to_string(),
+        EditorKind::Decision => "decision".to_string(),
+        EditorKind::StatusUpdate => "status update".to_string(),
+        EditorKind::Handoff { to, .. } => format!("handoff to {to}"),
+        EditorKind::FindingNote { .. } => "finding note".to_string(),
+    };
+    match &d.incident {
+        Some(id) => format!("{kind} on {id}"),
+        None => kind,
+    }
 }
 
 const UNSAVED_LATER: &str = "Kept for later: the next console (or `warroom unsaved`) offers them again.";

@@ -5,6 +5,7 @@
 
 pub mod action;
 pub mod app;
+pub mod drafts;
 mod drill_ui;
 pub mod feed;
 pub mod input;

@@ -45,7 +45,8 @@ impl Mode {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EditorKind {
     Note,
     Decision,
@@ -103,7 +104,8 @@ impl Editor {
 }
 
 /// A draft kept when its editor was closed with text in it; `n` (etc.) on the same incident
-/// opens it again.
+/// opens it again. Kept across consoles too (`src/tui/drafts.rs`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Draft {
     pub incident: Option<IncidentId>,
     pub kind: EditorKind,
@@ -321,9 +323,10 @@ pub fn step(sev: Severity, up: bool) -> Option<Severity> {
     Severity::new(level)
 }
 
-/// Quitting with saves in flight.
+/// Quitting with saves in flight, or with something to know first.
 #[derive(Debug, Clone, Default)]
 pub struct Leaving {
-    /// The store refused the last try: say why, and offer to leave anyway.
+    /// The store refused the last try, or there is something to know before leaving (spooled
+    /// actions, kept drafts): say it, and offer to leave anyway.
     pub failing: Option<String>,
 }

@@ -103,7 +103,7 @@ pub fn run(store: Arc<dyn Store>, console: Console) -> Result<Ending> {
 async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<Ending> {
     let notifier = Notifier::new(console.options.notify.clone());
     let sources = console.sources.clone();
-    let app = load(store.as_ref(), console)?;
+    let mut app = load(store.as_ref(), console)?;
     let (tx, rx) = unbounded_channel::<Msg>();
     let pollers = spawn_pollers(&sources, tx.clone());
     let sub_tx = tx.clone();
@@ -138,9 +138,18 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<Ending> {
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "cannot read the unsaved actions"),
     }
+    let drafts_file = super::drafts::path(&store_name);
+    match super::drafts::restore(&drafts_file) {
+        Ok(drafts) => app.restore_drafts(drafts),
+        Err(e) => tracing::warn!(file = %drafts_file.display(), error = %e, "cannot read the kept drafts"),
+    }
     let (ending, frames) = parts
-        .run(app, &mut terminal, EventStream::new(), signals.next())
+        .run(&mut app, &mut terminal, EventStream::new(), signals.next())
         .await;
+    // Drafts and an editor's text outlive the console, whichever way it ended.
+    if let Err(e) = super::drafts::keep(&drafts_file, &app.drafts_to_keep()) {
+        tracing::error!(file = %drafts_file.display(), error = %e, "cannot keep the drafts");
+    }
     // ratatui's Terminal shows the cursor when dropped and prints to stderr if it cannot,
     // which panics when the terminal is gone: show it here, and if that fails there is no
     // terminal left to restore, so the Terminal is not dropped at all.
@@ -224,7 +233,7 @@ impl Loop<'_> {
     /// ratatui's `TestBackend`). Returns how it ended and how many frames it drew.
     pub async fn run<B, I>(
         mut self,
-        mut app: App,
+        app: &mut App,
         terminal: &mut Terminal<B>,
         mut input: I,
         shutdown: impl std::future::Future<Output = i32>,
@@ -248,7 +257,7 @@ impl Loop<'_> {
             if app.dirty {
                 let now = chrono::Utc::now();
                 let _ = execute!(self.raw, BeginSynchronizedUpdate);
-                if terminal.draw(|f| view::draw(f, &app, now)).is_err() {
+                if terminal.draw(|f| view::draw(f, app, now)).is_err() {
                     return (Ending::TerminalClosed, frames);
                 }
                 let _ = execute!(self.raw, EndSynchronizedUpdate);

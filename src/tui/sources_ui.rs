@@ -190,7 +190,7 @@ pub struct SourcesUi {
 }
 
 /// A finding by identity: its source, and the keys `BatchUpdateFindings` takes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FindingRef {
     pub source: String,
     pub id: String,

@@ -56,7 +56,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
                     hints(app, &[(Action::Stay, "stay")]),
                 ),
                 Some(why) => (
-                    "Not saved yet",
+                    if app.pending > 0 {
+                        "Not saved yet"
+                    } else {
+                        "Before you leave"
+                    },
                     if app.pending > 0 {
                         format!("{} action(s) not saved: {}", app.pending, clean_line(why))
                     } else {
