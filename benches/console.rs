@@ -172,6 +172,7 @@ fn app_with(events: &[NewEvent]) -> App {
         Keymap::default(),
         theme::load("dark", None).expect("dark theme"),
         runbook::load_runbooks(None).expect("runbooks"),
+        Box::new(uuid::Uuid::now_v7),
     );
     let mut prev = Hash::GENESIS;
     let mut fx = Vec::new();

@@ -46,6 +46,7 @@ fn app() -> App {
         Keymap::default(),
         theme::load("dark", None).unwrap_or_else(|e| panic!("{e}")),
         runbook::load_runbooks(None).unwrap_or_else(|e| panic!("{e}")),
+        Box::new(uuid::Uuid::now_v7),
     );
     let (_, events) = warroom::demo::sample_incident(Utc::now());
     let mut prev = Hash::GENESIS;

@@ -35,6 +35,7 @@ fn app(read_only: bool) -> App {
         Keymap::default(),
         theme,
         load_runbooks(None).expect("runbooks"),
+        Box::new(uuid::Uuid::now_v7),
     );
     let mut prev = Hash::GENESIS;
     let mut fx = Vec::new();
@@ -800,6 +801,7 @@ fn facilitator_app() -> App {
         Keymap::default(),
         theme::load("dark", None).expect("dark"),
         runbooks,
+        Box::new(uuid::Uuid::now_v7),
     );
     app.drill = Some(f);
     let mut prev = Hash::GENESIS;

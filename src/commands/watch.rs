@@ -86,7 +86,7 @@ async fn watch(store: Arc<dyn Store>, config: &Config) -> Result<()> {
                 let signals = detector.observe(&observation);
                 if !signals.is_empty() {
                     let incident = target(&projection);
-                    waiting.extend(signals.into_iter().map(|s| s.into_event(incident.clone())));
+                    waiting.extend(signals.into_iter().map(|s| s.into_event(incident.clone(), chrono::Utc::now())));
                 }
             }
         }

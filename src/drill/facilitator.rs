@@ -208,7 +208,7 @@ impl Facilitator {
                     (true, state) => return Err(format!("inject {seq} is already {}", state_word(state))),
                 }
                 if matches!(control, Control::Skip(_)) {
-                    p.skip(*seq)
+                    p.skip(*seq, now)
                 } else {
                     p.inject_now(*seq, now)
                 }

@@ -66,7 +66,8 @@ impl Player {
         let (incident, mut events) = declaration.events(&author, runbook, now);
         let run = format!("{}-{}", scenario.name, now.format("%Y%m%dT%H%M%SZ"));
         let speed = speed.clamp(MIN_SPEED, MAX_SPEED);
-        events.push(NewEvent::new(
+        events.push(NewEvent::at(
+            now,
             incident.clone(),
             author.clone(),
             EventBody::DrillStarted {
@@ -148,8 +149,8 @@ impl Player {
         self.base_wall = now;
     }
 
-    fn event(&self, body: EventBody) -> NewEvent {
-        NewEvent::new(self.incident.clone(), self.author.clone(), body)
+    fn event(&self, body: EventBody, now: DateTime<Utc>) -> NewEvent {
+        NewEvent::at(now, self.incident.clone(), self.author.clone(), body)
     }
 
     pub fn pause(&mut self, now: DateTime<Utc>) -> Vec<NewEvent> {
@@ -158,9 +159,12 @@ impl Player {
         }
         self.rebase(now);
         self.paused = true;
-        vec![self.event(EventBody::DrillPaused {
-            run: self.run.clone(),
-        })]
+        vec![self.event(
+            EventBody::DrillPaused {
+                run: self.run.clone(),
+            },
+            now,
+        )]
     }
 
     pub fn resume(&mut self, now: DateTime<Utc>) -> Vec<NewEvent> {
@@ -169,9 +173,12 @@ impl Player {
         }
         self.base_wall = now;
         self.paused = false;
-        vec![self.event(EventBody::DrillResumed {
-            run: self.run.clone(),
-        })]
+        vec![self.event(
+            EventBody::DrillResumed {
+                run: self.run.clone(),
+            },
+            now,
+        )]
     }
 
     pub fn set_speed(&mut self, speed: f64, now: DateTime<Utc>) -> Vec<NewEvent> {
@@ -181,10 +188,13 @@ impl Player {
         }
         self.rebase(now);
         self.speed = speed;
-        vec![self.event(EventBody::DrillSpeed {
-            run: self.run.clone(),
-            speed,
-        })]
+        vec![self.event(
+            EventBody::DrillSpeed {
+                run: self.run.clone(),
+                speed,
+            },
+            now,
+        )]
     }
 
     pub fn state(&self, seq: u32) -> InjectState {
@@ -206,15 +216,18 @@ impl Player {
     }
 
     /// Skip an upcoming inject.
-    pub fn skip(&mut self, seq: u32) -> Vec<NewEvent> {
+    pub fn skip(&mut self, seq: u32, now: DateTime<Utc>) -> Vec<NewEvent> {
         if self.ended || self.state(seq) != InjectState::Upcoming {
             return vec![];
         }
         self.skipped.insert(seq);
-        vec![self.event(EventBody::DrillSkipped {
-            run: self.run.clone(),
-            seq,
-        })]
+        vec![self.event(
+            EventBody::DrillSkipped {
+                run: self.run.clone(),
+                seq,
+            },
+            now,
+        )]
     }
 
     /// Deliver an upcoming inject now, ahead of its time.
@@ -273,7 +286,7 @@ impl Player {
         let mut events = Vec::new();
         for inject in due {
             match &inject.contingency {
-                Some(objective) if met(objective) => events.extend(self.skip(inject.seq)),
+                Some(objective) if met(objective) => events.extend(self.skip(inject.seq, now)),
                 _ => events.extend(self.deliver(&inject, now)),
             }
         }
@@ -296,10 +309,13 @@ impl Player {
         }
         self.rebase(now);
         self.ended = true;
-        vec![self.event(EventBody::DrillEnded {
-            run: self.run.clone(),
-            reason: Some(reason.to_string()).filter(|r| !r.is_empty()),
-        })]
+        vec![self.event(
+            EventBody::DrillEnded {
+                run: self.run.clone(),
+                reason: Some(reason.to_string()).filter(|r| !r.is_empty()),
+            },
+            now,
+        )]
     }
 
     fn deliver(&mut self, inject: &Inject, now: DateTime<Utc>) -> Vec<NewEvent> {
@@ -315,20 +331,23 @@ impl Player {
             }
             _ => inject.payload.clone(),
         };
-        let mut inject_event = self.event(EventBody::DrillInject {
-            run: self.run.clone(),
-            seq: inject.seq,
-            scenario_at,
-            inject: inject.kind.as_str().to_string(),
-            target: inject.target.as_str().to_string(),
-            source: inject.source.clone(),
-            search: inject.search.clone(),
-            from: inject.from.clone(),
-            to: inject.to.clone(),
-            description: inject.description.clone(),
-            payload,
-            hidden: inject.hidden,
-        });
+        let mut inject_event = self.event(
+            EventBody::DrillInject {
+                run: self.run.clone(),
+                seq: inject.seq,
+                scenario_at,
+                inject: inject.kind.as_str().to_string(),
+                target: inject.target.as_str().to_string(),
+                source: inject.source.clone(),
+                search: inject.search.clone(),
+                from: inject.from.clone(),
+                to: inject.to.clone(),
+                description: inject.description.clone(),
+                payload,
+                hidden: inject.hidden,
+            },
+            now,
+        );
         if inject.seq > 0 {
             // Two facilitators on one run would still deliver each inject once.
             inject_event = inject_event.dedup_key(format!("drill/{}/inject/{}", self.run, inject.seq));
@@ -341,7 +360,7 @@ impl Player {
                 "available" => EventBody::ResponderJoined { person },
                 _ => EventBody::ResponderLeft { person },
             };
-            events.push(self.event(body));
+            events.push(self.event(body, now));
         }
         tracing::info!(run = %self.run, seq = inject.seq, at = %format_offset(Duration::from_secs(scenario_at)), "inject delivered");
         events
@@ -526,7 +545,7 @@ mod tests {
         use crate::timeline::store::RawEvent;
         let (mut p, mut events) = Player::start(scenario(), String::new(), 10.0, &[], t0());
         events.extend(p.due(at(6_100), NOT_MET)); // +00:01:01: injects 1 and 2
-        events.extend(p.skip(3));
+        events.extend(p.skip(3, t0()));
         events.extend(p.pause(at(7_000)));
         let mut prev = Hash::GENESIS;
         let stored: Vec<_> = events
@@ -553,8 +572,8 @@ mod tests {
     #[test]
     fn the_facilitator_skips_brings_forward_adds_and_ends() {
         let (mut p, _) = Player::start(scenario(), String::new(), 1.0, &[], t0());
-        assert_eq!(p.skip(2).len(), 1);
-        assert!(p.skip(2).is_empty());
+        assert_eq!(p.skip(2, t0()).len(), 1);
+        assert!(p.skip(2, t0()).is_empty());
         assert_eq!(seqs(&p.inject_now(3, at(1_000))), [3]);
         assert_eq!(
             seqs(&p.adhoc(Target::Timeline, "the CFO calls", "", at(2_000))),

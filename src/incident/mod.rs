@@ -32,7 +32,19 @@ impl Declaration {
         now: DateTime<Utc>,
     ) -> (IncidentId, Vec<NewEvent>) {
         let id = IncidentId::generate(now);
-        let mut events = vec![NewEvent::new(
+        (id.clone(), self.events_as(id, author, runbook, now))
+    }
+
+    /// [`Declaration::events`] for an id the caller made, recorded at `now`.
+    pub fn events_as(
+        self,
+        id: IncidentId,
+        author: &Author,
+        runbook: Option<&Runbook>,
+        now: DateTime<Utc>,
+    ) -> Vec<NewEvent> {
+        let mut events = vec![NewEvent::at(
+            now,
             id.clone(),
             author.clone(),
             EventBody::IncidentDeclared {
@@ -44,7 +56,8 @@ impl Declaration {
             },
         )];
         if let Some(rb) = runbook {
-            events.push(NewEvent::new(
+            events.push(NewEvent::at(
+                now,
                 id.clone(),
                 author.clone(),
                 EventBody::ChecklistAdded {
@@ -53,6 +66,6 @@ impl Declaration {
                 },
             ));
         }
-        (id, events)
+        events
     }
 }

@@ -33,8 +33,10 @@ pub struct Signal {
 }
 
 impl Signal {
-    pub fn into_event(self, incident: IncidentId) -> NewEvent {
-        let mut event = NewEvent::new(
+    /// The signal as an event on `incident`, recorded at `now`.
+    pub fn into_event(self, incident: IncidentId, now: DateTime<Utc>) -> NewEvent {
+        let mut event = NewEvent::at(
+            now,
             incident,
             Author::source(&self.source),
             EventBody::Signal {
@@ -497,7 +499,7 @@ mod tests {
             detail: json!({}),
             occurred_at: Some(at(0)),
         };
-        let e = s.into_event(IncidentId("INC-1".into()));
+        let e = s.into_event(IncidentId("INC-1".into()), chrono::Utc::now());
         assert_eq!(e.author.as_str(), "source:hub");
         assert_eq!(e.dedup_key.as_deref(), Some("k"));
         assert_eq!(e.occurred_at, Some(at(0)));

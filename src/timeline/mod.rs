@@ -33,8 +33,12 @@ impl IncidentId {
     /// A new id: the UTC date and four characters from a UUIDv7's random bits — readable on a
     /// call, and unique enough that two commanders declaring at the same minute do not collide.
     pub fn generate(now: DateTime<Utc>) -> IncidentId {
+        IncidentId::from_random(now, Uuid::now_v7())
+    }
+    /// The same, from the caller's randomness (the console's `IdSource`).
+    pub fn from_random(now: DateTime<Utc>, random: Uuid) -> IncidentId {
         const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford base32
-        let random = Uuid::now_v7().as_u128() as u64;
+        let random = random.as_u128() as u64;
         let suffix: String = (0..5)
             .map(|i| ALPHABET[((random >> (i * 5)) & 31) as usize] as char)
             .collect();
@@ -111,11 +115,18 @@ pub struct Unchanged {
 }
 
 impl NewEvent {
+    /// A new event recorded now, by the clock: for one-shot commands. Anything with a clock of
+    /// its own (the console's `update`, a drill's player) uses [`NewEvent::at`].
     pub fn new(incident: IncidentId, author: Author, body: EventBody) -> NewEvent {
+        NewEvent::at(Utc::now(), incident, author, body)
+    }
+    /// A new event recorded at `now`. Its id is a fresh UUIDv7; the console gives each event
+    /// an id of its own source when it appends it (`App::append`).
+    pub fn at(now: DateTime<Utc>, incident: IncidentId, author: Author, body: EventBody) -> NewEvent {
         NewEvent {
             id: Uuid::now_v7(),
             // Microseconds: what every back end stores exactly, so the hash survives a copy.
-            recorded_at: Utc::now().trunc_subsecs(6),
+            recorded_at: now.trunc_subsecs(6),
             occurred_at: None,
             author,
             incident,

@@ -179,7 +179,9 @@ pub struct App {
 pub type IdSource = Box<dyn FnMut() -> uuid::Uuid + Send>;
 
 impl App {
-    pub fn new(opts: Options, keymap: Keymap, theme: Theme, runbooks: Vec<Runbook>) -> App {
+    /// A console with nothing loaded yet; `ids` gives every event it appends its id (`update`
+    /// has no randomness of its own: tests give a counter).
+    pub fn new(opts: Options, keymap: Keymap, theme: Theme, runbooks: Vec<Runbook>, ids: IdSource) -> App {
         App {
             projection: Projection::new(),
             feeds: HashMap::new(),
@@ -216,14 +218,9 @@ impl App {
             drafts: Vec::new(),
             declared_here: Vec::new(),
             new_incidents: Vec::new(),
-            ids: Box::new(uuid::Uuid::now_v7),
+            ids,
             refused: Vec::new(),
         }
-    }
-
-    /// Where new events get their ids (tests give a deterministic source).
-    pub fn set_ids(&mut self, ids: IdSource) {
-        self.ids = ids;
     }
 
     /// The initial load is done: choose the incident to show, and let live events notify.
@@ -523,10 +520,7 @@ impl App {
         body: EventBody,
         now: DateTime<Utc>,
     ) -> NewEvent {
-        let mut e = NewEvent::new(incident.clone(), self.opts.me.clone(), body);
-        e.id = (self.ids)();
-        e.recorded_at = now.trunc_subsecs(6);
-        e
+        NewEvent::at(now, incident.clone(), self.opts.me.clone(), body)
     }
 
     /// A new event for the incident on screen.
@@ -535,9 +529,15 @@ impl App {
         Some(self.event_on(&id, body, now))
     }
 
-    pub(super) fn append(&mut self, events: Vec<NewEvent>, fx: &mut Vec<Effect>) {
+    /// Send events to the store: the one place an event leaves `update`, so the one place it
+    /// is stamped — an id from the caller's `IdSource` and `update`'s `now`, whoever built it.
+    pub(super) fn append(&mut self, mut events: Vec<NewEvent>, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         if events.is_empty() {
             return;
+        }
+        for e in &mut events {
+            e.id = (self.ids)();
+            e.recorded_at = now.trunc_subsecs(6);
         }
         self.pending += events.len();
         fx.push(Effect::Append(events));
@@ -805,7 +805,7 @@ impl App {
             return;
         }
         match self.editor_events(&editor, &text, now) {
-            Ok(events) => self.append(events, fx),
+            Ok(events) => self.append(events, now, fx),
             Err(e) => {
                 self.fail(e, now);
                 self.mode = Mode::Editor(editor);
@@ -931,7 +931,7 @@ impl App {
         let e = self
             .event_on(&id, body, now)
             .unless_changed(c.intent.depends_on(), since);
-        self.append(vec![e], fx);
+        self.append(vec![e], now, fx);
     }
 
     /// Ask before acting on `incident` (the one on screen unless a modal captured another).
@@ -1335,7 +1335,7 @@ impl App {
             EventBody::ChecklistChecked { item: id }
         };
         let events = self.event(body, now).into_iter().collect();
-        self.append(events, fx);
+        self.append(events, now, fx);
     }
 
     fn vocabulary(&self) -> Vocabulary {
@@ -1484,10 +1484,11 @@ impl App {
                     detected_at: None,
                     drill: false,
                 };
-                let (id, events) = declaration.events(&self.opts.me, rb, now);
+                let id = IncidentId::from_random(now, (self.ids)());
+                let events = declaration.events_as(id.clone(), &self.opts.me, rb, now);
                 // This console switches to it when it comes back from the store; no other does.
                 self.declared_here.push(id);
-                return self.append(events, fx);
+                return self.append(events, now, fx);
             }
             Command::Title(title) => EventBody::IncidentRetitled { title },
             // Ending a drill asks, as leaving it does.
@@ -1550,7 +1551,7 @@ impl App {
             // Two responders taking a vacant command at once: the second is asked.
             e = e.unless_changed(super::modal::ROLE_KINDS, self.projection.last_seq);
         }
-        self.append(vec![e], fx);
+        self.append(vec![e], now, fx);
     }
 }
 
@@ -1692,11 +1693,17 @@ mod tests {
                 notify: NotifyConfig::default(),
             };
             let theme = super::super::theme::load("dark", None).expect("theme");
+            let mut n = 0u128;
+            let ids = Box::new(move || {
+                n += 1;
+                uuid::Uuid::from_u128(n)
+            });
             let app = App::new(
                 opts,
                 Keymap::default(),
                 theme,
                 load_runbooks(None).expect("runbooks"),
+                ids,
             );
             Harness {
                 app,
@@ -1916,6 +1923,85 @@ mod tests {
         assert_eq!(events.len(), 1);
         assert!(matches!(events[0].body, EventBody::StatusChanged { status, .. } if status == to));
         assert_eq!(events[0].recorded_at, at(45), "stamped when confirmed");
+    }
+
+    /// Issue 25, step 1: whatever builds an event — a key, a palette command, a declaration,
+    /// a source's signal — it leaves `update` stamped with `update`'s now and an id of the
+    /// app's `IdSource`, never the clock's or a random one.
+    #[test]
+    fn every_appended_event_is_stamped_with_updates_now_and_the_id_source() {
+        let t = at(4242);
+        let mut h = with_sources(false);
+        let mut sent: Vec<NewEvent> = Vec::new();
+        let mut run = |h: &mut Harness, msg: Msg| sent.extend(appended(h.app.update(msg, t)));
+        let key = |c: char| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        for c in "ndb-02 is primary".chars() {
+            run(&mut h, key(c));
+        }
+        run(
+            &mut h,
+            Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)),
+        );
+        for line in [
+            "declare 2 Payments down",
+            "page sam phone",
+            "sev 3",
+            "status resolved",
+        ] {
+            run(&mut h, key(':'));
+            for c in line.chars() {
+                run(&mut h, key(c));
+            }
+            run(
+                &mut h,
+                Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+            );
+            if matches!(h.app.mode, Mode::Confirm(_)) {
+                run(&mut h, key('y'));
+            }
+        }
+        // A source's answer with findings the detector has not seen: signals.
+        let mut page = crate::sources::securityhub::parse_findings(include_bytes!(
+            "../../tests/fixtures/securityhub/get_findings_page1.json"
+        ))
+        .expect("fixture");
+        for f in &mut page.findings {
+            f.id.push_str("-new");
+        }
+        let observation = crate::sources::Observation::Data {
+            source: "hub".into(),
+            at: t,
+            snapshot: crate::sources::Snapshot::Findings(page.findings),
+            pages: 1,
+            bytes: 4096,
+            elapsed: std::time::Duration::from_millis(80),
+        };
+        run(&mut h, Msg::Source(Box::new(observation)));
+        let kinds: std::collections::BTreeSet<&str> = sent.iter().map(|e| e.body.kind()).collect();
+        for kind in [
+            "note",
+            "incident.declared",
+            "checklist.added",
+            "responder.paged",
+            "severity.changed",
+            "status.changed",
+            "signal",
+        ] {
+            assert!(kinds.contains(kind), "{kind} among {kinds:?}");
+        }
+        for e in &sent {
+            assert_eq!(e.recorded_at, t, "{} stamped by update", e.body.kind());
+            assert!(
+                e.id.as_u128() < 1_000,
+                "{} has an id of the IdSource: {}",
+                e.body.kind(),
+                e.id
+            );
+        }
+        let mut ids: Vec<u128> = sent.iter().map(|e| e.id.as_u128()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), sent.len(), "each its own id");
     }
 
     /// Issue 24, item 1: the yes carries what it was decided on, and the store's refusal

@@ -24,7 +24,7 @@ impl App {
         if f.finished(now) {
             events.extend(f.player.end("scenario time is up", now));
         }
-        self.append(events, fx);
+        self.append(events, now, fx);
     }
 
     /// When the loop should wake for the next inject.
@@ -52,7 +52,7 @@ impl App {
                         "Drill ended: `warroom drill report` writes the after-action report.".into()
                     }
                 };
-                self.append(events, fx);
+                self.append(events, now, fx);
                 self.say(done, now);
             }
             Err(e) => self.fail(e, now),

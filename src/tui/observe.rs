@@ -37,9 +37,9 @@ impl App {
                 let incident = self.signal_incident();
                 let events = signals
                     .into_iter()
-                    .map(|s| s.into_event(incident.clone()))
+                    .map(|s| s.into_event(incident.clone(), now))
                     .collect();
-                self.append(events, fx);
+                self.append(events, now, fx);
             }
         }
         if let Observation::Updated {
@@ -61,7 +61,7 @@ impl App {
                     // Filed on the incident it was decided on, whatever is on screen now.
                     let incident = update.incident.clone().unwrap_or_else(|| self.signal_incident());
                     let event = self.event_on(&incident, body, now);
-                    self.append(vec![event], fx);
+                    self.append(vec![event], now, fx);
                     self.say(format!("{source}: {n} finding(s) updated"), now);
                 }
                 Err(e) => self.fail(format!("{source}: update refused: {e}"), now),
@@ -105,7 +105,7 @@ impl App {
             };
             let incident = update.incident.clone().unwrap_or_else(|| self.signal_incident());
             let event = self.event_on(&incident, body, now);
-            self.append(vec![event], fx);
+            self.append(vec![event], now, fx);
             self.say(
                 format!("DRILL: recorded on the timeline, not sent to {source}"),
                 now,

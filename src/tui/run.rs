@@ -41,7 +41,14 @@ pub struct Console {
 
 /// Build the app from the store's whole timeline (the first frame shows everything).
 pub fn load(store: &dyn Store, console: Console) -> Result<App> {
-    let mut app = App::new(console.options, console.keymap, console.theme, console.runbooks);
+    let ids = Box::new(uuid::Uuid::now_v7);
+    let mut app = App::new(
+        console.options,
+        console.keymap,
+        console.theme,
+        console.runbooks,
+        ids,
+    );
     app.themes = console.themes;
     app.drill = console.drill;
     app.show_msel = console.show_msel;
