@@ -15,6 +15,7 @@ pub mod modal;
 pub mod notify;
 mod observe;
 pub mod palette;
+pub mod refs;
 pub mod run;
 pub mod sources_ui;
 pub mod terminal;

@@ -9,7 +9,7 @@
 //! someone else changed what it was about, it says so and asks again.
 
 use super::input::LineInput;
-use super::sources_ui::{Detail, FindingRef};
+use super::refs::{Detail, FindingRef};
 use crate::incident::Incident;
 use crate::timeline::{EventBody, IncidentId, Role, Severity, Status};
 use ratatui_textarea::TextArea;

@@ -1,6 +1,6 @@
 //! The `:` command palette: what can be typed, how it parses, and Tab completion.
 
-use super::sources_ui::SourceTab;
+use super::refs::SourceTab;
 use crate::export::Format;
 use crate::sources::securityhub::Workflow;
 use crate::timeline::{Role, Severity, Status};

@@ -13,6 +13,7 @@ pub use detail::{
 
 use super::action::Scope;
 use super::app::App;
+pub use super::refs::{Detail, FindingRef, SourceTab};
 use crate::sources::backup::{self, BackupJob, BackupQuery, Readiness};
 use crate::sources::securityhub::Finding;
 use crate::sources::splunk::SearchOutcome;
@@ -20,60 +21,6 @@ use crate::sources::view::SourceView;
 use crate::sources::{SourceConfig, SourceKind};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SourceTab {
-    Findings,
-    Searches,
-    Backups,
-    Health,
-}
-
-impl SourceTab {
-    pub const ALL: [SourceTab; 4] = [
-        SourceTab::Findings,
-        SourceTab::Searches,
-        SourceTab::Backups,
-        SourceTab::Health,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            SourceTab::Findings => "Findings",
-            SourceTab::Searches => "Searches",
-            SourceTab::Backups => "Backups",
-            SourceTab::Health => "Health",
-        }
-    }
-
-    /// The palette's word for it (`:sources findings`).
-    pub fn name(self) -> &'static str {
-        match self {
-            SourceTab::Findings => "findings",
-            SourceTab::Searches => "searches",
-            SourceTab::Backups => "backups",
-            SourceTab::Health => "health",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<SourceTab> {
-        Self::ALL.into_iter().find(|t| t.name() == s.trim())
-    }
-
-    /// The kind of source the view shows; health shows every source.
-    fn kind(self) -> Option<SourceKind> {
-        match self {
-            SourceTab::Findings => Some(SourceKind::Securityhub),
-            SourceTab::Searches => Some(SourceKind::Splunk),
-            SourceTab::Backups => Some(SourceKind::Backup),
-            SourceTab::Health => None,
-        }
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FindingSort {
@@ -187,39 +134,6 @@ pub struct SourcesUi {
     pub readiness: bool,
     selections: [Selection; 5],
     filters: [String; 4],
-}
-
-/// A finding by identity: its source, and the keys `BatchUpdateFindings` takes.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct FindingRef {
-    pub source: String,
-    pub id: String,
-    pub product_arn: String,
-}
-
-impl FindingRef {
-    pub fn of(source: &str, f: &Finding) -> FindingRef {
-        FindingRef {
-            source: source.to_string(),
-            id: f.id.clone(),
-            product_arn: f.product_arn.clone(),
-        }
-    }
-}
-
-/// A floating detail view over the panes, naming what it shows by identity.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Detail {
-    Finding {
-        finding: FindingRef,
-        scroll: usize,
-    },
-    Search {
-        source: String,
-        search: String,
-        /// The selected result row.
-        scroll: usize,
-    },
 }
 
 pub struct FindingRow<'a> {
