@@ -119,6 +119,13 @@ fn sev(level: u8) -> EventBody {
 fn status(status: Status) -> EventBody {
     EventBody::StatusChanged { status, reason: None }
 }
+fn update(text: &str) -> EventBody {
+    EventBody::StatusUpdatePosted {
+        text: text.into(),
+        audience: Default::default(),
+    }
+}
+
 fn note(text: &str) -> EventBody {
     EventBody::Note { text: text.into() }
 }
@@ -290,6 +297,8 @@ enum Fact {
     Closed(Option<i64>),
     TimeToResolve(Option<i64>),
     Reopened(usize),
+    /// When the last status update that stands was posted, in minutes.
+    LastUpdate(Option<i64>),
     Handoffs(Vec<(&'static str, &'static str)>),
     Events(u64),
     /// Folding the case without this event gives the same incident, but for its event count.
@@ -445,6 +454,13 @@ fn check_one(events: &[Event], inc: &Incident, fact: &Fact, at: &str, errs: &mut
             *want,
         ),
         Fact::Reopened(want) => same(errs, at, "reopened", inc.reopened(), *want),
+        Fact::LastUpdate(want) => same(
+            errs,
+            at,
+            "last status update",
+            minutes(inc.last_status_update_at()),
+            *want,
+        ),
         Fact::Handoffs(want) => {
             let got: Vec<_> = inc
                 .handoffs
@@ -513,6 +529,25 @@ fn cases() -> Vec<Case> {
         Active, Closed as StClosed, Mitigated as StMitigated, Resolved as StResolved, Triage,
     };
     vec![
+        Case {
+            name: "the last status update is kept by the fold, across late logging, amend and retract",
+            events: vec![
+                ev("maria", A, declare(2)),
+                ev("maria", A, update("investigating")),
+                ev("kenji", A, update("mitigating")),
+                ev("kenji", A, update("logged late")).at(1),
+                retract("kenji", A, 2),
+                amend("maria", A, 1, None, Some(0)),
+            ],
+            facts: vec![
+                After(1, vec![LastUpdate(None)]),
+                After(3, vec![LastUpdate(Some(2))]),
+                After(4, vec![LastUpdate(Some(2))]),
+                After(5, vec![LastUpdate(Some(1))]),
+                LastUpdate(Some(1)),
+                Notes(vec![]),
+            ],
+        },
         Case {
             name: "retract undoes a severity change; the record keeps both",
             events: vec![

@@ -2,8 +2,8 @@
 //! events always gives the same state, in a console, an export or a test.
 
 use crate::timeline::{
-    Audience, Author, Briefing, ChecklistItemSpec, Event, EventBody, IncidentId, Role, Severity, Status,
-    Store, StoreError,
+    Audience, Author, Briefing, ChecklistItemSpec, Event, EventBody, IncidentId, Phase, Role, Severity,
+    Status, Store, StoreError,
 };
 use chrono::{DateTime, TimeDelta, Utc};
 use rustc_hash::FxHashMap as HashMap;
@@ -98,6 +98,13 @@ pub struct HandoffRecord {
     pub briefing: Briefing,
 }
 
+/// What the fold keeps derived from an incident's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Derived {
+    milestones: Milestones,
+    last_status_update: Option<DateTime<Utc>>,
+}
+
 /// The moments an incident is measured by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Milestones {
@@ -147,6 +154,9 @@ pub struct Incident {
     pub first_seq: u64,
     pub last_seq: u64,
     pub last_event_at: Option<DateTime<Utc>>,
+    /// Kept by the fold, so that drawing never walks the entries: the milestones and when the
+    /// last status update (not retracted) was posted.
+    derived: Derived,
     checklist_index: HashMap<String, usize>,
     /// Each amendment that landed, and the event it corrects (never itself an amendment).
     amendments: Vec<(Uuid, Uuid)>,
@@ -168,6 +178,7 @@ impl Incident {
             roles: BTreeMap::new(),
             responders: BTreeMap::new(),
             entries: Vec::new(),
+            derived: Derived::default(),
             checklist: Vec::new(),
             runbooks: Vec::new(),
             handoffs: Vec::new(),
@@ -230,7 +241,25 @@ impl Incident {
     /// Milestones derived from the (corrected) history: the first acknowledgement or move to
     /// active, the first mitigation, and the resolution the history ends in, if it still stands
     /// (after a reopen, the last one: time to resolve counts to the final resolution).
+    /// The moments this incident is measured by (kept by the fold: cheap on every frame).
     pub fn milestones(&self) -> Milestones {
+        self.derived.milestones
+    }
+
+    /// When the last status update that stands was posted (kept by the fold).
+    pub fn last_status_update_at(&self) -> Option<DateTime<Utc>> {
+        self.derived.last_status_update
+    }
+
+    /// Work out again what the fold keeps: after an event that may change it.
+    fn refresh_derived(&mut self) {
+        self.derived = Derived {
+            milestones: self.compute_milestones(),
+            last_status_update: self.status_updates().filter(|e| !e.retracted).map(|e| e.at).max(),
+        };
+    }
+
+    fn compute_milestones(&self) -> Milestones {
         let live = || self.status_history.iter().filter(|c| !c.retracted);
         let first_at = |pred: &dyn Fn(Status) -> bool| live().filter(|c| pred(c.value)).map(|c| c.at).min();
         let first_ack = self.responders.values().filter_map(|r| r.acknowledged_at).min();
@@ -278,14 +307,22 @@ impl Incident {
             .filter(|e| matches!(e.kind, EntryKind::StatusUpdate(_)))
     }
 
-    pub fn last_status_update_at(&self) -> Option<DateTime<Utc>> {
-        self.status_updates().filter(|e| !e.retracted).map(|e| e.at).max()
-    }
-
     /// Checklist progress: (checked, total).
     pub fn checklist_progress(&self) -> (usize, usize) {
         let done = self.checklist.iter().filter(|i| i.checked.is_some()).count();
         (done, self.checklist.len())
+    }
+
+    /// Checklist progress of each phase, in `Phase::ALL` order: (checked, total), in one pass.
+    pub fn progress_by_phase(&self) -> [(usize, usize); Phase::ALL.len()] {
+        let mut out = [(0, 0); Phase::ALL.len()];
+        for item in &self.checklist {
+            if let Some(n) = Phase::ALL.iter().position(|p| *p == item.spec.phase) {
+                out[n].0 += usize::from(item.checked.is_some());
+                out[n].1 += 1;
+            }
+        }
+        out
     }
 
     pub fn checklist_item(&self, id: &str) -> Option<&ChecklistItem> {
@@ -425,6 +462,16 @@ impl Projection {
             original: None,
             retracted: false,
         };
+        // The events that can move a milestone or the last status update.
+        let derives = matches!(
+            e.body,
+            EventBody::IncidentDeclared { .. }
+                | EventBody::StatusChanged { .. }
+                | EventBody::ResponderAcknowledged { .. }
+                | EventBody::StatusUpdatePosted { .. }
+                | EventBody::Amended { .. }
+                | EventBody::Retracted { .. }
+        );
         match e.body {
             EventBody::IncidentDeclared {
                 title,
@@ -585,6 +632,9 @@ impl Projection {
             } => self.amend(stamp.event, t, idx, text.as_deref(), occurred_at),
             EventBody::Retracted { target: t, .. } => self.retract(t, idx),
             EventBody::Unrecognized { .. } => {}
+        }
+        if derives {
+            self.incidents[idx].refresh_derived();
         }
     }
 

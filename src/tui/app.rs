@@ -230,9 +230,14 @@ impl App {
         match open.as_slice() {
             [one] => self.current = Some(one.clone()),
             [] => self.current = None,
-            _ => self.mode = Mode::Picker { selected: 0 },
+            _ => self.open_picker(),
         }
         self.dirty = true;
+    }
+
+    fn open_picker(&mut self) {
+        let list = self.picker_incidents().iter().map(|i| i.id.clone()).collect();
+        self.mode = Mode::Picker { selected: 0, list };
     }
 
     pub fn incident(&self) -> Option<&Incident> {
@@ -708,9 +713,8 @@ impl App {
                 _ => self.mode = Mode::Confirm(c),
             },
             Mode::Picker { .. } if ctrl_c && self.current.is_some() => {}
-            Mode::Picker { mut selected } => {
-                let count = self.picker_incidents().len();
-                let last = count.saturating_sub(1);
+            Mode::Picker { mut selected, list } => {
+                let last = list.len().saturating_sub(1);
                 let global = self.keymap.action_for(&key);
                 match self.keymap.overlay_action(&key, Scope::Picker) {
                     Some(Action::Down) => selected = (selected + 1).min(last),
@@ -720,8 +724,8 @@ impl App {
                     Some(Action::Top) => selected = 0,
                     Some(Action::Bottom) => selected = last,
                     Some(Action::Choose) => {
-                        if let Some(id) = self.picker_incidents().get(selected).map(|i| i.id.clone()) {
-                            self.switch_to(id);
+                        if let Some(id) = list.get(selected) {
+                            self.switch_to(id.clone());
                         }
                         return true;
                     }
@@ -737,7 +741,7 @@ impl App {
                     }
                     _ => {}
                 }
-                self.mode = Mode::Picker { selected };
+                self.mode = Mode::Picker { selected, list };
             }
             Mode::Detail(_) if ctrl_c => {}
             Mode::Detail(detail) => self.on_detail_key(detail, key, now, fx),
@@ -1217,7 +1221,7 @@ impl App {
                     TimeMode::Offset => TimeMode::Utc,
                 }
             }
-            Action::PickIncident => self.mode = Mode::Picker { selected: 0 },
+            Action::PickIncident => self.open_picker(),
             Action::Note => self.open_editor(EditorKind::Note),
             Action::Decision => self.open_editor(EditorKind::Decision),
             Action::StatusUpdate => self.open_editor(EditorKind::StatusUpdate),

@@ -27,8 +27,11 @@ pub enum Mode {
     Filter(LineInput),
     Editor(Box<Editor>),
     Confirm(Confirm),
+    /// The incident picker, its list made when it opened (sorted once, not on every frame;
+    /// rows never move under the cursor).
     Picker {
         selected: usize,
+        list: Vec<IncidentId>,
     },
     /// A finding or a search's results, over the panes.
     Detail(Detail),

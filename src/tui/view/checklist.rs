@@ -2,6 +2,7 @@
 
 use super::{empty, pane_block, styled};
 use crate::text::clean_line;
+use crate::timeline::Phase;
 use crate::tui::app::App;
 use crate::tui::layout::Pane;
 use ratatui::Frame;
@@ -30,11 +31,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let mut lines: Vec<Line> = Vec::new();
     let mut selected_line = 0;
     let mut phase = None;
+    let progress = inc.progress_by_phase();
     for (n, item) in inc.checklist.iter().enumerate() {
         if phase != Some(item.spec.phase) {
             phase = Some(item.spec.phase);
-            let count = inc.checklist.iter().filter(|i| i.spec.phase == item.spec.phase);
-            let (d, a) = count.fold((0, 0), |(d, a), i| (d + usize::from(i.checked.is_some()), a + 1));
+            let at = Phase::ALL.iter().position(|p| *p == item.spec.phase);
+            let (d, a) = at.map_or((0, 0), |at| progress[at]);
             lines.push(Line::from(styled(
                 format!("{} {d}/{a}", item.spec.phase.as_str().to_uppercase()),
                 t.title,

@@ -88,13 +88,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         spark_area,
     );
     if chart_height > 0 {
+        let progress = inc.progress_by_phase();
         let bars: Vec<Bar> = Phase::ALL
             .iter()
-            .map(|p| {
-                let items = inc.checklist.iter().filter(|i| i.spec.phase == *p);
-                let (d, a) = items.fold((0u64, 0u64), |(d, a), i| {
-                    (d + u64::from(i.checked.is_some()), a + 1)
-                });
+            .zip(progress)
+            .map(|(p, (d, a))| {
+                let (d, a) = (d as u64, a as u64);
                 let label = match p {
                     Phase::PostIncident => "post".to_string(),
                     other => other.as_str().to_string(),

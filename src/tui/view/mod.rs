@@ -1,5 +1,8 @@
 //! Drawing: a pure function of the app's state and the time. Nothing here reads the store,
-//! the network or the disk, and nothing is aggregated: panes slice what ingest prepared.
+//! the network or the disk. Panes slice what ingest prepared: timeline rows, and the
+//! incident's milestones and last status update, kept by the fold; the checklist's per-phase
+//! counts take one pass; the picker's list was made when it opened. The sources pane still
+//! filters and sorts its rows while drawing (until it caches them per poll).
 
 mod checklist;
 mod footer;

@@ -93,7 +93,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
             frame.render_widget(p.block(popup(app, title)), r);
         }
         Mode::Unsaved(kept) => unsaved(frame, app, area, kept),
-        Mode::Picker { selected } => picker(frame, app, area, *selected, now),
+        Mode::Picker { selected, list } => picker(frame, app, area, list, *selected, now),
         Mode::Detail(detail) => super::sources::detail::draw(frame, app, area, detail, now),
         Mode::Palette { candidates, .. } if !candidates.is_empty() => {
             let height = (candidates.len() as u16).min(10) + 2;
@@ -284,8 +284,15 @@ fn help(frame: &mut Frame, app: &App, area: Rect) {
     );
 }
 
-fn picker(frame: &mut Frame, app: &App, area: Rect, selected: usize, now: DateTime<Utc>) {
-    let list = app.picker_incidents();
+fn picker(
+    frame: &mut Frame,
+    app: &App,
+    area: Rect,
+    list: &[crate::timeline::IncidentId],
+    selected: usize,
+    now: DateTime<Utc>,
+) {
+    let list: Vec<_> = list.iter().filter_map(|id| app.projection.incident(id)).collect();
     let r = centered(area, 90, (list.len() as u16 + 5).min(area.height));
     frame.render_widget(Clear, r);
     let t = &app.theme;
