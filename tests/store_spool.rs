@@ -94,6 +94,58 @@ fn actions_while_offline_wait_then_arrive_once_in_order() {
     assert!(!store.append(common::note("back")).expect("append").is_pending());
 }
 
+/// Issue 24, item 1: a change decided on the shared state is never spooled: the spool cannot
+/// check it, and sending it later would apply it to whatever the state is by then. While the
+/// server is away (or actions wait), it is refused at once and nothing is written; online, the
+/// server checks it.
+#[test]
+fn a_conditional_append_is_refused_while_offline_and_checked_once_online() {
+    use warroom::timeline::{EventBody, StoreError};
+    let db = PgDb::new();
+    let relay = Relay::new(&common::pg::host_port(&db.url));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spool = SpooledStore::path_for(dir.path(), &relay.url(&db.url));
+    let store = spooled(&relay.url(&db.url), &spool);
+    let seen = store.append(common::note("online")).expect("append").event.seq;
+    let resolve = || {
+        let mut e = common::note("x");
+        e.body = EventBody::StatusChanged {
+            status: warroom::timeline::Status::Resolved,
+            reason: None,
+        };
+        e.unless_changed(&["status.changed"], seen)
+    };
+    relay.vanish();
+    match store.append(resolve()) {
+        Err(StoreError::Conflict { seq: 0, detail, .. }) => {
+            assert!(detail.contains("cannot be reached"), "{detail}")
+        }
+        other => panic!("refused at once, not spooled: {other:?}"),
+    }
+    let a = store.append(common::note("offline")).expect("a note is spooled");
+    assert!(a.is_pending());
+    // Behind a waiting note it would overtake it: refused too.
+    assert!(matches!(
+        store.append(resolve()),
+        Err(StoreError::Conflict { seq: 0, .. })
+    ));
+    assert_eq!(store.health().pending, 1, "only the note waits");
+    relay.start();
+    wait_until("the spool drained", || store.health().pending == 0);
+    let done = store
+        .append(resolve())
+        .expect("online: checked by the server, and unchanged");
+    assert!(!done.is_pending());
+    let kinds: Vec<String> = PostgresStore::open(&db.url)
+        .expect("open")
+        .read_from(0, 10)
+        .expect("read")
+        .iter()
+        .map(|e| e.kind().to_string())
+        .collect();
+    assert_eq!(kinds, ["note", "note", "status.changed"]);
+}
+
 #[test]
 fn a_spool_left_by_a_closed_console_is_sent_once_when_the_server_returns() {
     let db = PgDb::new();
