@@ -1965,22 +1965,11 @@ mod tests {
             }
         }
         // A source's answer with findings the detector has not seen: signals.
-        let mut page = crate::sources::securityhub::parse_findings(include_bytes!(
-            "../../tests/fixtures/securityhub/get_findings_page1.json"
-        ))
-        .expect("fixture");
-        for f in &mut page.findings {
+        let mut findings = fixture_findings();
+        for f in &mut findings {
             f.id.push_str("-new");
         }
-        let observation = crate::sources::Observation::Data {
-            source: "hub".into(),
-            at: t,
-            snapshot: crate::sources::Snapshot::Findings(page.findings),
-            pages: 1,
-            bytes: 4096,
-            elapsed: std::time::Duration::from_millis(80),
-        };
-        run(&mut h, Msg::Source(Box::new(observation)));
+        run(&mut h, hub_answer(findings, t));
         let kinds: std::collections::BTreeSet<&str> = sent.iter().map(|e| e.body.kind()).collect();
         for kind in [
             "note",
@@ -2517,22 +2506,29 @@ mod tests {
         crate::sources::config::validate(&mut config.source, "t.toml", text).expect("valid");
         h.app.set_sources(&config.source);
         h.app.source_settings = SourceSettings::new(&config.source);
-        let page = crate::sources::securityhub::parse_findings(include_bytes!(
+        h.app.update(hub_answer(fixture_findings(), now()), now());
+        h
+    }
+
+    /// The fixture's page of Security Hub findings.
+    fn fixture_findings() -> Vec<crate::sources::securityhub::Finding> {
+        crate::sources::securityhub::parse_findings(include_bytes!(
             "../../tests/fixtures/securityhub/get_findings_page1.json"
         ))
-        .expect("fixture");
-        h.app.update(
-            Msg::Source(Box::new(crate::sources::Observation::Data {
-                source: "hub".into(),
-                at: now(),
-                snapshot: crate::sources::Snapshot::Findings(page.findings),
-                pages: 1,
-                bytes: 4096,
-                elapsed: std::time::Duration::from_millis(80),
-            })),
-            now(),
-        );
-        h
+        .expect("fixture")
+        .findings
+    }
+
+    /// The `hub` source's answer: these findings, at `at`.
+    fn hub_answer(findings: Vec<crate::sources::securityhub::Finding>, at: DateTime<Utc>) -> Msg {
+        Msg::Source(Box::new(crate::sources::Observation::Data {
+            source: "hub".into(),
+            at,
+            snapshot: crate::sources::Snapshot::Findings(findings),
+            pages: 1,
+            bytes: 4096,
+            elapsed: std::time::Duration::from_millis(80),
+        }))
     }
 
     const SG: &str = "arn:aws:securityhub:eu-west-1:123456789012:security-control/EC2.19/finding/5b6e2f10-7c3d-4a9e-8f21-0d4c6b8a9e13";
@@ -2648,24 +2644,11 @@ mod tests {
         h.palette("incident INC-1");
         h.key(KeyCode::Char('S'));
         assert!(matches!(&h.app.mode, Mode::Confirm(c) if c.prompt.contains("SUPPRESSED")));
-        let mut page = crate::sources::securityhub::parse_findings(include_bytes!(
-            "../../tests/fixtures/securityhub/get_findings_page1.json"
-        ))
-        .expect("fixture");
-        for f in &mut page.findings {
+        let mut findings = fixture_findings();
+        for f in &mut findings {
             f.workflow = Workflow::Resolved;
         }
-        h.app.update(
-            Msg::Source(Box::new(crate::sources::Observation::Data {
-                source: "hub".into(),
-                at: now(),
-                snapshot: crate::sources::Snapshot::Findings(page.findings),
-                pages: 1,
-                bytes: 4096,
-                elapsed: std::time::Duration::from_millis(80),
-            })),
-            now(),
-        );
+        h.app.update(hub_answer(findings, now()), now());
         assert!(updates(h.key(KeyCode::Char('y'))).is_empty(), "asked again first");
         assert!(
             matches!(&h.app.mode, Mode::Confirm(c) if c.prompt.contains("now RESOLVED")),
