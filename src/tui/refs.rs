@@ -6,7 +6,7 @@
 use crate::sources::SourceKind;
 use crate::sources::securityhub::Finding;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SourceTab {
     Findings,
     Searches,
@@ -53,10 +53,6 @@ impl SourceTab {
             SourceTab::Backups => Some(SourceKind::Backup),
             SourceTab::Health => None,
         }
-    }
-
-    pub(super) fn index(self) -> usize {
-        self as usize
     }
 }
 

@@ -90,7 +90,7 @@ impl SourceSettings {
 }
 
 /// The selectable lists of the pane.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum List {
     Findings,
     Searches,
@@ -132,8 +132,9 @@ pub struct SourcesUi {
     pub sort: FindingSort,
     /// Backups: readiness per resource instead of jobs.
     pub readiness: bool,
-    selections: [Selection; 5],
-    filters: [String; 4],
+    /// Keyed by list and by view, not by position: a new view or list needs no array resized.
+    selections: HashMap<List, Selection>,
+    filters: HashMap<SourceTab, String>,
 }
 
 pub struct FindingRow<'a> {
@@ -213,7 +214,7 @@ impl App {
 
     /// The filter typed for a view ("" for none).
     pub fn source_filter(&self, tab: SourceTab) -> &str {
-        &self.sources_ui.filters[tab.index()]
+        self.sources_ui.filters.get(&tab).map_or("", String::as_str)
     }
 
     /// Key scopes in force, most specific first (see [`Scope`]).
@@ -414,14 +415,22 @@ impl App {
 
     /// Where the selection of `list` is among `len` rows (None when there are none).
     pub fn source_selected(&self, list: List, now: DateTime<Utc>) -> Option<usize> {
-        self.sources_ui.selections[list as usize].resolve(&self.row_keys(list, now))
+        let keys = self.row_keys(list, now);
+        match self.sources_ui.selections.get(&list) {
+            Some(s) => s.resolve(&keys),
+            None => Selection::default().resolve(&keys),
+        }
     }
 
     /// Move the selection of the list on screen.
     pub(super) fn source_step(&mut self, delta: i64, now: DateTime<Utc>) {
         let list = self.source_list();
         let keys = self.row_keys(list, now);
-        self.sources_ui.selections[list as usize].step(&keys, delta);
+        self.sources_ui
+            .selections
+            .entry(list)
+            .or_default()
+            .step(&keys, delta);
     }
 
     /// The selected finding, and the source it came from.

@@ -41,7 +41,7 @@ impl App {
 
     pub(in crate::tui) fn set_source_filter(&mut self, text: &str) {
         let tab = self.source_tab();
-        self.sources_ui.filters[tab.index()] = text.to_string();
+        self.sources_ui.filters.insert(tab, text.to_string());
     }
 
     /// Enter on the sources pane: the selected finding or search in detail.
