@@ -383,6 +383,8 @@ impl App {
                 self.fail(format!("Not saved: {detail}"), now);
             } else if let Some(intent) = Intent::of_refused(&e.body) {
                 self.refused.push((e.incident, intent, seq));
+            } else {
+                self.fail(format!("Not saved: {detail}"), now);
             }
         }
         self.ask_refused_again(now);
@@ -1090,10 +1092,16 @@ impl App {
             }
             _ => vec![String::new()],
         };
+        // A handoff's draft is the handoff to the same person, whoever holds command now (a
+        // briefing refused because command moved is kept under the commander of that moment).
+        let same = |d: &EditorKind| match (d, &kind) {
+            (EditorKind::Handoff { to: a, .. }, EditorKind::Handoff { to: b, .. }) => a == b,
+            _ => *d == kind,
+        };
         let draft = self
             .drafts
             .iter()
-            .position(|d| d.incident == incident && d.kind == kind)
+            .position(|d| d.incident == incident && same(&d.kind))
             .map(|n| self.drafts.remove(n).lines);
         let mut area = TextArea::new(draft.unwrap_or_else(|| template.clone()));
         area.move_cursor(ratatui_textarea::CursorMove::Bottom);
@@ -2043,6 +2051,47 @@ mod tests {
         let yes = appended(h.key(KeyCode::Char('y')));
         assert_eq!(yes.len(), 1);
         assert_eq!(yes[0].unchanged.as_ref().map(|c| c.since), Some(seen + 1));
+    }
+
+    /// Two responders taking a vacant command at once: the one the store refuses is asked.
+    #[test]
+    fn taking_a_vacant_command_that_someone_took_first_asks_again() {
+        let mut h = Harness::with_sample();
+        let ic = h
+            .app
+            .incident()
+            .and_then(Incident::commander)
+            .expect("an IC")
+            .to_string();
+        let release = EventBody::RoleReleased {
+            role: Role::Commander,
+            person: ic,
+        };
+        h.store(&[by("kenji", "INC-1", release)]);
+        let events = appended(h.palette("role commander sam"));
+        assert_eq!(events.len(), 1, "vacant: taken without asking");
+        assert!(
+            events[0].unchanged.is_some(),
+            "but on the condition that it is still vacant"
+        );
+        let lena = EventBody::RoleAssigned {
+            role: Role::Commander,
+            person: "lena".into(),
+        };
+        h.store(&[by("priya", "INC-1", lena)]);
+        let seq = h.app.projection.last_seq;
+        h.app.update(
+            Msg::Refused {
+                events,
+                seq,
+                detail: "changed".into(),
+            },
+            at(2),
+        );
+        let Mode::Confirm(c) = &h.app.mode else {
+            panic!("asks again: {:?}", h.app.flash)
+        };
+        assert!(c.prompt.contains("lena is IC now"), "{}", c.prompt);
     }
 
     /// Issue 24, item 2: `:role commander X` over a sitting commander is a handoff, asked.

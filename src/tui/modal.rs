@@ -304,6 +304,11 @@ impl Intent {
             EventBody::Handoff { to, briefing, .. } if *briefing == Default::default() => {
                 Some(Intent::TakeCommand { to: to.clone() })
             }
+            // Taking a vacant command, beaten to it.
+            EventBody::RoleAssigned {
+                role: Role::Commander,
+                person,
+            } => Some(Intent::TakeCommand { to: person.clone() }),
             _ => None,
         }
     }
