@@ -171,6 +171,21 @@ pub fn state_dir() -> Option<PathBuf> {
     dirs().map(|d| d.state_dir().unwrap_or(d.data_local_dir()).to_path_buf())
 }
 
+/// A file of this user's that belongs to one store (its offline spool, its unsaved actions,
+/// its drafts): in `dir`, named `PREFIX-DIGEST.EXT`, the digest of the store's name — a file's
+/// canonical path, however it was typed; a URL as given (callers pass it masked).
+pub fn store_file(dir: &Path, prefix: &str, store: &str, ext: &str) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    let name = std::fs::canonicalize(store).map_or(store.to_string(), |p| p.display().to_string());
+    let digest = hex::encode(Sha256::digest(name.as_bytes()));
+    dir.join(format!("{prefix}-{}.{ext}", &digest[..16]))
+}
+
+/// The folder `name` of the state directory (a temporary folder if there is no home).
+pub fn state_folder(name: &str) -> PathBuf {
+    state_dir().unwrap_or_else(std::env::temp_dir).join(name)
+}
+
 pub fn default_store_path() -> PathBuf {
     state_dir()
         .unwrap_or_else(|| PathBuf::from("."))

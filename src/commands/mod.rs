@@ -49,10 +49,7 @@ pub fn open_console(cli_store: Option<&str>, config: &Config) -> Result<Box<dyn 
             let server = PostgresStore::open_with(&url, crate::timeline::open::pg_options())?;
             // From now on a call fails fast to the spool rather than waiting for the server.
             server.set_patience(std::time::Duration::ZERO);
-            let dir = crate::config::state_dir()
-                .unwrap_or_else(std::env::temp_dir)
-                .join("spool");
-            let path = SpooledStore::path_for(&dir, &url);
+            let path = SpooledStore::path_for(&crate::config::state_folder("spool"), &url);
             Ok(Box::new(SpooledStore::new(std::sync::Arc::new(server), &path)?))
         }
         spec => Ok(open_store(&spec)?),

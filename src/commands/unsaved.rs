@@ -8,7 +8,7 @@ use crate::timeline::{Store, describe::describe, unsaved};
 use anyhow::Result;
 
 pub fn run(store: &dyn Store, args: &UnsavedArgs) -> Result<()> {
-    let path = crate::tui::run::unsaved_path(&store.describe());
+    let path = unsaved::path(&store.describe());
     let kept = unsaved::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     if kept.is_empty() {
         outln!("no unsaved actions for {}", store.describe())?;

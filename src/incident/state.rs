@@ -238,9 +238,6 @@ impl Incident {
         .count()
     }
 
-    /// Milestones derived from the (corrected) history: the first acknowledgement or move to
-    /// active, the first mitigation, and the resolution the history ends in, if it still stands
-    /// (after a reopen, the last one: time to resolve counts to the final resolution).
     /// The moments this incident is measured by (kept by the fold: cheap on every frame).
     pub fn milestones(&self) -> Milestones {
         self.derived.milestones
@@ -259,6 +256,9 @@ impl Incident {
         };
     }
 
+    /// Milestones derived from the (corrected) history: the first acknowledgement or move to
+    /// active, the first mitigation, and the resolution the history ends in, if it still stands
+    /// (after a reopen, the last one: time to resolve counts to the final resolution).
     fn compute_milestones(&self) -> Milestones {
         let live = || self.status_history.iter().filter(|c| !c.retracted);
         let first_at = |pred: &dyn Fn(Status) -> bool| live().filter(|c| pred(c.value)).map(|c| c.at).min();

@@ -198,3 +198,13 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .ok()
         .map(|t| t.with_timezone(&Utc))
 }
+
+/// A note by ana on INC-1, for the timeline's unit tests.
+#[cfg(test)]
+pub(crate) fn test_note(text: &str) -> NewEvent {
+    NewEvent::new(
+        IncidentId("INC-1".into()),
+        Author("ana@host".into()),
+        EventBody::Note { text: text.into() },
+    )
+}

@@ -73,10 +73,7 @@ impl SpooledStore {
 
     /// The spool file for a server: one per URL, in `dir`.
     pub fn path_for(dir: &Path, url: &str) -> PathBuf {
-        use sha2::{Digest, Sha256};
-        let name = super::open::mask_password(url);
-        let digest = hex::encode(Sha256::digest(name.as_bytes()));
-        dir.join(format!("spool-{}.db", &digest[..16]))
+        crate::config::store_file(dir, "spool", &super::open::mask_password(url), "db")
     }
 
     pub fn spool_path(&self) -> &Path {
@@ -403,13 +400,7 @@ mod tests {
     use super::*;
     use crate::timeline::sqlite::SqliteStore;
 
-    fn note(text: &str) -> NewEvent {
-        NewEvent::new(
-            IncidentId("INC-1".into()),
-            Author("ana@host".into()),
-            EventBody::Note { text: text.into() },
-        )
-    }
+    use crate::timeline::test_note as note;
 
     /// The wrapped store's own trouble (a local file deleted under it) shows through the spool,
     /// and its appends fail rather than wait in the spool as if the link were only down.

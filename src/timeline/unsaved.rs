@@ -62,11 +62,12 @@ impl Unsaved {
 
 /// The unsaved file of the store named `store` (its path or masked URL), in `dir`.
 pub fn path_for(dir: &Path, store: &str) -> PathBuf {
-    use sha2::{Digest, Sha256};
-    // A file's path names it however it was typed.
-    let name = std::fs::canonicalize(store).map_or(store.to_string(), |p| p.display().to_string());
-    let digest = hex::encode(Sha256::digest(name.as_bytes()));
-    dir.join(format!("unsaved-{}.jsonl", &digest[..16]))
+    crate::config::store_file(dir, "unsaved", store, "jsonl")
+}
+
+/// Where this user's consoles keep what they could not save for `store`.
+pub fn path(store: &str) -> PathBuf {
+    path_for(&crate::config::state_folder("unsaved"), store)
 }
 
 /// Add `events` to the file (created mode 0600), flushed to disk before it returns.
@@ -87,6 +88,29 @@ pub fn keep(path: &Path, events: &[NewEvent], why: &str) -> std::io::Result<()> 
     }
     file.write_all(text.as_bytes())?;
     file.sync_all()
+}
+
+/// Keep what a console could not save for `store`, and the line that says so (for its standard
+/// error): where they are kept, or, if they cannot be, that their text is in the log.
+pub fn keep_and_tell(store: &str, events: &[NewEvent], why: &str) -> String {
+    let path = path(store);
+    let count = events.len();
+    match keep(&path, events, why) {
+        Ok(()) => {
+            tracing::warn!(file = %path.display(), count, %why, "actions kept unsaved");
+            format!(
+                "warroom: {count} action(s) could not be saved ({why}); kept in {} — the next console on this store offers them (or `warroom unsaved`)",
+                path.display()
+            )
+        }
+        Err(e) => {
+            tracing::error!(file = %path.display(), error = %e, ?events, "unsaved actions could not be kept");
+            format!(
+                "warroom: {count} action(s) could not be saved ({why}), nor kept in {} ({e}); their text is in the log",
+                path.display()
+            )
+        }
+    }
 }
 
 /// What the file holds (nothing if there is no file). A line that does not parse is skipped
@@ -151,13 +175,7 @@ mod tests {
     use super::*;
     use crate::timeline::sqlite::SqliteStore;
 
-    fn note(text: &str) -> NewEvent {
-        NewEvent::new(
-            IncidentId("INC-1".into()),
-            Author("ana@host".into()),
-            EventBody::Note { text: text.into() },
-        )
-    }
+    use crate::timeline::test_note as note;
 
     #[test]
     fn kept_actions_read_back_exactly_and_save_once() {

@@ -9,16 +9,12 @@ use std::path::{Path, PathBuf};
 
 /// The drafts file of the store named `store` (its path or masked URL), in `dir`.
 pub fn path_for(dir: &Path, store: &str) -> PathBuf {
-    use sha2::{Digest, Sha256};
-    let name = std::fs::canonicalize(store).map_or(store.to_string(), |p| p.display().to_string());
-    let digest = hex::encode(Sha256::digest(name.as_bytes()));
-    dir.join(format!("drafts-{}.json", &digest[..16]))
+    crate::config::store_file(dir, "drafts", store, "json")
 }
 
 /// Where this user's console keeps the drafts for `store`.
 pub fn path(store: &str) -> PathBuf {
-    let dir = crate::config::state_dir().unwrap_or_else(std::env::temp_dir);
-    path_for(&dir.join("drafts"), store)
+    path_for(&crate::config::state_folder("drafts"), store)
 }
 
 /// Replace the file with `drafts` (none: remove it). Written to a temporary file, flushed and

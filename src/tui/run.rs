@@ -138,7 +138,7 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<Ending> {
         suspend: Some(suspend),
     };
     // What an earlier console on this store could not save is offered first.
-    match crate::timeline::unsaved::read(&unsaved_path(&store_name)) {
+    match crate::timeline::unsaved::read(&crate::timeline::unsaved::path(&store_name)) {
         Ok(kept) if !kept.is_empty() => {
             let _ = parts.tx.send(Msg::UnsavedFound(kept));
         }
@@ -189,35 +189,11 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<Ending> {
         } else {
             &unsaved.why
         };
-        let path = unsaved_path(&store_name);
-        let said = match crate::timeline::unsaved::keep(&path, &unsaved.events, why) {
-            Ok(()) => {
-                tracing::warn!(file = %path.display(), count = unsaved.events.len(), %why, "actions kept unsaved");
-                format!(
-                    "warroom: {} action(s) could not be saved ({why}); kept in {} — the next console on this store offers them (or `warroom unsaved`)",
-                    unsaved.events.len(),
-                    path.display()
-                )
-            }
-            Err(e) => {
-                tracing::error!(file = %path.display(), error = %e, events = ?unsaved.events, "unsaved actions could not be kept");
-                format!(
-                    "warroom: {} action(s) could not be saved ({why}), nor kept in {} ({e}); their text is in the log",
-                    unsaved.events.len(),
-                    path.display()
-                )
-            }
-        };
+        let said = crate::timeline::unsaved::keep_and_tell(&store_name, &unsaved.events, why);
         // The terminal may be gone (SIGHUP): never panic for want of a stderr.
         let _ = writeln!(std::io::stderr(), "{}", crate::text::clean_line(&said));
     }
     Ok(ending)
-}
-
-/// Where this console keeps what it could not save (the state directory, one file per store).
-pub fn unsaved_path(store: &str) -> std::path::PathBuf {
-    let dir = crate::config::state_dir().unwrap_or_else(std::env::temp_dir);
-    crate::timeline::unsaved::path_for(&dir.join("unsaved"), store)
 }
 
 /// What the loop talks to besides the terminal.
@@ -575,7 +551,7 @@ impl Appender {
 /// Save (or discard) what an earlier console left unsaved for this store.
 fn settle_unsaved(store: &dyn Store, save: bool) -> Result<String, String> {
     use crate::timeline::unsaved;
-    let path = unsaved_path(&store.describe());
+    let path = unsaved::path(&store.describe());
     if !save {
         unsaved::discard(&path).map_err(|e| e.to_string())?;
         return Ok("Discarded the unsaved actions.".into());
