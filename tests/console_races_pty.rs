@@ -320,6 +320,8 @@ fn drafts_outlive_the_console_on_q_and_on_a_hangup() {
     b.wait_for("fail over to eu-central-1");
     // This one is cut off mid-sentence by a dropped SSH session.
     b.type_text(" once the DNS TTL has passed");
+    // The keys must reach the console before the hangup does.
+    b.wait_for("once the DNS TTL has passed");
     let pid = b.warroom_pid().expect("the console's pid");
     signal(pid, "HUP");
     assert_eq!(b.wait_exit(), 129);

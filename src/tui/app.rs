@@ -1809,6 +1809,11 @@ mod tests {
         now() + Duration::seconds(seconds)
     }
 
+    /// `who` moved INC-1 to `status`.
+    fn status_by(who: &str, status: Status) -> NewEvent {
+        by(who, "INC-1", EventBody::StatusChanged { status, reason: None })
+    }
+
     fn by(who: &str, incident: &str, body: EventBody) -> NewEvent {
         NewEvent::new(
             IncidentId(incident.into()),
@@ -1896,14 +1901,7 @@ mod tests {
     #[test]
     fn a_confirmation_answered_after_someone_else_changed_the_state_asks_again() {
         let mut h = Harness::with_sample();
-        h.store(&[by(
-            "kenji",
-            "INC-1",
-            EventBody::StatusChanged {
-                status: Status::Active,
-                reason: None,
-            },
-        )]);
+        h.store(&[status_by("kenji", Status::Active)]);
         let before = h.app.incident().map(Incident::status).expect("an incident");
         h.key(KeyCode::Char('s')); // active → mitigated?
         let Mode::Confirm(c) = &h.app.mode else {
@@ -1913,14 +1911,7 @@ mod tests {
             panic!("a status")
         };
         assert_ne!(to, before);
-        h.store(&[by(
-            "priya",
-            "INC-1",
-            EventBody::StatusChanged {
-                status: Status::Resolved,
-                reason: None,
-            },
-        )]);
+        h.store(&[status_by("priya", Status::Resolved)]);
         let yes = KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE);
         assert!(
             appended(h.app.update(Msg::Key(yes), at(30))).is_empty(),
@@ -2010,14 +2001,7 @@ mod tests {
     #[test]
     fn a_change_refused_by_the_store_is_asked_again_once_the_winner_is_seen() {
         let mut h = Harness::with_sample();
-        h.store(&[by(
-            "kenji",
-            "INC-1",
-            EventBody::StatusChanged {
-                status: Status::Active,
-                reason: None,
-            },
-        )]);
+        h.store(&[status_by("kenji", Status::Active)]);
         let seen = h.app.projection.last_seq;
         h.key(KeyCode::Char('s'));
         let events = appended(h.key(KeyCode::Char('y')));
@@ -2026,14 +2010,7 @@ mod tests {
         assert_eq!(cond.since, seen);
         assert!(cond.kinds.contains(&"status.changed"));
         // Meanwhile priya resolved it; her event won the lock, ours is refused.
-        let priya = by(
-            "priya",
-            "INC-1",
-            EventBody::StatusChanged {
-                status: Status::Resolved,
-                reason: None,
-            },
-        );
+        let priya = status_by("priya", Status::Resolved);
         let refused = Msg::Refused {
             events: events.clone(),
             seq: seen + 1,
