@@ -251,7 +251,6 @@ fn app_ingest(
 
 use warroom::sources::splunk::{self, ExportParser, SearchConfig, SearchOutcome};
 use warroom::sources::{Observation, Snapshot, SourceConfig, SourceError, backup, securityhub};
-use warroom::tui::sources_ui::SourceSettings;
 
 const SOURCES: &str = r#"
 [[source]]
@@ -377,7 +376,6 @@ fn app_with_sources(read_only: bool) -> App {
     let mut a = app(read_only);
     let configs = source_configs(SOURCES);
     a.set_sources(&configs);
-    a.source_settings = SourceSettings::new(&configs);
     let searches = &configs[1].search;
     let mut seq = 500;
     // A few polls, so the metrics have a history.
@@ -613,7 +611,6 @@ fn hostile_source_text_never_reaches_the_screen() {
     let mut a = app(false);
     let configs = source_configs(SOURCES);
     a.set_sources(&configs);
-    a.source_settings = SourceSettings::new(&configs);
     let mut seq = 500;
     observe(
         &mut a,
@@ -662,7 +659,7 @@ fn hostile_source_text_never_reaches_the_screen() {
     insta::assert_snapshot!("hostile_search_detail_160x48", screen);
     key(&mut a, KeyCode::Esc);
     keys(&mut a, "]");
-    if a.sources_ui.readiness {
+    if a.sources_ui.readiness_shown() {
         keys(&mut a, "r");
     }
     let screen = text(&draw(&a, 160, 48));
@@ -850,4 +847,44 @@ fn the_facilitators_msel_at_160x48_and_80x24() {
         metrics.contains("Metrics") && !metrics.contains("MSEL"),
         "{metrics}"
     );
+}
+
+#[test]
+fn a_long_findings_list_keeps_the_selection_in_view() {
+    let mut a = app(false);
+    a.set_sources(&source_configs(SOURCES));
+    let one = findings(&["securityhub/get_findings_page1.json"])
+        .into_iter()
+        .next()
+        .expect("a finding in the fixture");
+    // Same severity and age: they keep this order.
+    let many: Vec<securityhub::Finding> = (0..300)
+        .map(|n| {
+            let mut f = one.clone();
+            f.id = format!("{}-{n:03}", one.id);
+            f.title = format!("finding {n:03}");
+            f
+        })
+        .collect();
+    let mut seq = 500;
+    observe(&mut a, data("hub", 5, Snapshot::Findings(many)), &mut seq);
+    a.size = (160, 48);
+    key(&mut a, KeyCode::Char('5'));
+    let selected = |a: &App| -> String {
+        let screen = text(&draw(a, 160, 48));
+        let marked: Vec<&str> = screen.lines().filter(|l| l.contains('›')).collect();
+        assert_eq!(marked.len(), 1, "one row is marked:\n{screen}");
+        marked[0].to_string()
+    };
+    assert!(selected(&a).contains("finding 000"));
+    keys(&mut a, "G");
+    let screen = text(&draw(&a, 160, 48));
+    assert!(selected(&a).contains("finding 299"), "{screen}");
+    assert!(screen.contains("finding 290") && !screen.contains("finding 000"), "{screen}");
+    keys(&mut a, "kkk");
+    assert!(selected(&a).contains("finding 296"));
+    keys(&mut a, "g");
+    let screen = text(&draw(&a, 160, 48));
+    assert!(selected(&a).contains("finding 000"), "{screen}");
+    assert!(screen.contains("finding 001") && !screen.contains("finding 299"), "{screen}");
 }

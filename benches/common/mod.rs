@@ -2,6 +2,8 @@
 //! vocabulary of a realistic incident.
 #![allow(dead_code)]
 
+pub mod findings;
+
 use std::path::{Path, PathBuf};
 
 /// Where the cached stores live: `target/bench-data/` of this package.

@@ -13,7 +13,7 @@ use super::layout::{Pane, layout};
 pub use super::modal::{Confirm, Draft, Editor, EditorKind, Intent, Leaving, Mode, Seen};
 use super::notify::{Notification, NotifyConfig, notification_for};
 use super::palette::{self, Command, Vocabulary};
-use super::sources_ui::{Detail, FindingRef, SourceSettings, SourcesUi, note_problem};
+use super::sources_ui::{Detail, FindingRef, SourcesPane, note_problem};
 use super::theme::Theme;
 use crate::export::Format;
 use crate::incident::runbook::{self, Runbook};
@@ -151,10 +151,8 @@ pub struct App {
     pub sources: crate::sources::view::SourceViews,
     /// Turns observations into signals (none until sources are set).
     pub(super) detector: Option<crate::sources::signals::Detector>,
-    /// The sources pane: view, selections, sort, filters.
-    pub sources_ui: SourcesUi,
-    /// What the sources pane needs from the configuration (thresholds, backup staleness).
-    pub source_settings: SourceSettings,
+    /// The sources pane: view, selections, sort, filters, and its rows.
+    pub sources_ui: SourcesPane,
     /// The filter being typed applies to the sources pane, not the timeline.
     filter_sources: bool,
     /// In the facilitator's console (`warroom drill run`): the drill being played.
@@ -210,8 +208,7 @@ impl App {
             dirty: true,
             sources: Default::default(),
             detector: None,
-            sources_ui: SourcesUi::default(),
-            source_settings: SourceSettings::default(),
+            sources_ui: SourcesPane::default(),
             filter_sources: false,
             drill: None,
             show_msel: true,
@@ -283,7 +280,7 @@ impl App {
                 }
             }
             Msg::Key(_) => {}
-            Msg::Mouse(m) => self.on_mouse(m, now),
+            Msg::Mouse(m) => self.on_mouse(m),
             Msg::Paste(s) => {
                 self.on_paste(&s);
                 self.dirty = true;
@@ -297,6 +294,7 @@ impl App {
                     self.flash = None;
                 }
                 self.drill_tick(now, &mut fx);
+                self.sources_ui.clock_moved();
                 self.dirty = true; // the clocks moved
             }
             Msg::DrillDue => self.drill_tick(now, &mut fx),
@@ -353,6 +351,7 @@ impl App {
         if !self.refused.is_empty() {
             self.ask_refused_again(now);
         }
+        self.sources_ui.refresh(&self.sources, now);
         fx
     }
 
@@ -447,8 +446,8 @@ impl App {
                 findings,
                 workflow: Some(workflow),
                 ..
-            } if open_drill => {
-                self.sources.apply_drill_workflow(source, findings, workflow);
+            } if open_drill && self.sources.apply_drill_workflow(source, findings, workflow) => {
+                self.sources_ui.sources_changed();
             }
             _ => {}
         }
@@ -1004,7 +1003,7 @@ impl App {
         }
     }
 
-    fn on_mouse(&mut self, m: MouseEvent, now: DateTime<Utc>) {
+    fn on_mouse(&mut self, m: MouseEvent) {
         let area = Rect::new(0, 0, self.size.0, self.size.1);
         let Some(areas) = layout(area, self.focus, self.zoomed, !self.sources.is_empty()) else {
             return;
@@ -1024,7 +1023,7 @@ impl App {
                     self.focus = p;
                 }
                 let down = matches!(m.kind, MouseEventKind::ScrollDown);
-                self.scroll_by(if down { 3 } else { -3 }, now);
+                self.scroll_by(if down { 3 } else { -3 });
                 self.dirty = true;
             }
             _ => {}
@@ -1034,7 +1033,7 @@ impl App {
     /// The filter being typed, to the pane it was opened on.
     fn apply_filter(&mut self, text: &str) {
         if self.filter_sources {
-            self.set_source_filter(text);
+            self.sources_ui.set_filter(text);
         } else {
             self.set_filter(Filter::parse(text));
         }
@@ -1188,7 +1187,7 @@ impl App {
             Action::Filter => {
                 self.filter_sources = self.focus == Pane::Sources;
                 let current = if self.filter_sources {
-                    self.source_filter(self.source_tab()).to_string()
+                    self.sources_ui.filter(self.sources_ui.tab()).to_string()
                 } else {
                     (self.feed().and_then(Feed::filter))
                         .map(|f| f.source.clone())
@@ -1204,13 +1203,13 @@ impl App {
             Action::FocusMetrics => self.focus = Pane::Metrics,
             Action::FocusSources => self.focus = Pane::Sources,
             Action::Zoom => self.zoomed = !self.zoomed,
-            Action::Up => self.scroll_by(-1, now),
-            Action::Down => self.scroll_by(1, now),
-            Action::PageUp => self.scroll_by(-(self.page() as i64), now),
-            Action::PageDown => self.scroll_by(self.page() as i64, now),
-            Action::Top => self.scroll_by(i64::MIN / 2, now),
+            Action::Up => self.scroll_by(-1),
+            Action::Down => self.scroll_by(1),
+            Action::PageUp => self.scroll_by(-(self.page() as i64)),
+            Action::PageDown => self.scroll_by(self.page() as i64),
+            Action::Top => self.scroll_by(i64::MIN / 2),
             Action::Bottom => {
-                self.scroll_by(i64::MAX / 2, now);
+                self.scroll_by(i64::MAX / 2);
                 if self.focus == Pane::Timeline {
                     self.follow = true;
                 }
@@ -1273,21 +1272,18 @@ impl App {
             Action::AssignRole => self.open_palette("role "),
             Action::Declare => self.open_palette("declare "),
             Action::Export => self.run_command(Command::Export(Format::Md), self.current.clone(), now, fx),
-            Action::SourceViewNext => self.cycle_source_tab(1),
-            Action::SourceViewPrev => self.cycle_source_tab(-1),
-            Action::Open => self.open_source_detail(now),
+            Action::SourceViewNext => self.sources_ui.cycle(1),
+            Action::SourceViewPrev => self.sources_ui.cycle(-1),
+            Action::Open => self.open_source_detail(),
             Action::SortFindings => {
-                self.sources_ui.sort = self.sources_ui.sort.next();
-                self.say(
-                    format!("Findings sorted by {}", self.sources_ui.sort.label()),
-                    now,
-                );
+                let sort = self.sources_ui.next_sort();
+                self.say(format!("Findings sorted by {}", sort.label()), now);
             }
             Action::FindingNotified
             | Action::FindingResolved
             | Action::FindingSuppressed
             | Action::FindingNote => self.finding_action(action, None, now, fx),
-            Action::BackupReadiness => self.sources_ui.readiness = !self.sources_ui.readiness,
+            Action::BackupReadiness => self.sources_ui.toggle_readiness(),
             // The overlays' and the editor's own keys: they mean nothing on the panes.
             Action::Close
             | Action::Choose
@@ -1304,11 +1300,19 @@ impl App {
         }
     }
 
+    /// Key scopes in force, most specific first (see [`Scope`]).
+    fn key_scopes(&self) -> Vec<super::action::Scope> {
+        if self.focus != Pane::Sources {
+            return Vec::new();
+        }
+        self.sources_ui.scopes()
+    }
+
     fn page(&self) -> usize {
         (self.size.1 as usize).saturating_sub(8).max(1)
     }
 
-    fn scroll_by(&mut self, delta: i64, now: DateTime<Utc>) {
+    fn scroll_by(&mut self, delta: i64) {
         match self.focus {
             Pane::Timeline => {
                 let len = self.feed().map_or(0, Feed::len);
@@ -1324,7 +1328,7 @@ impl App {
                 let len = self.incident().map_or(0, |i| i.responders.len());
                 self.roster_selected = step(self.roster_selected, delta, len);
             }
-            Pane::Sources => self.source_step(delta, now),
+            Pane::Sources => self.sources_ui.step(delta, &self.sources),
             Pane::Metrics => {}
         }
     }
@@ -2531,7 +2535,6 @@ mod tests {
         let mut config: crate::config::Config = crate::config::parse_toml("t.toml", text).expect("config");
         crate::sources::config::validate(&mut config.source, "t.toml", text).expect("valid");
         h.app.set_sources(&config.source);
-        h.app.source_settings = SourceSettings::new(&config.source);
         h.app.update(hub_answer(fixture_findings(), now()), now());
         h
     }
@@ -2569,14 +2572,17 @@ mod tests {
     }
 
     fn selected_id(h: &Harness) -> Option<String> {
-        h.app.selected_finding(now()).map(|(_, f)| f.id.clone())
+        h.app
+            .sources_ui
+            .selected_finding(&h.app.sources)
+            .map(|(_, f)| f.id.clone())
     }
 
     #[test]
     fn finding_keys_send_the_selected_finding_and_risky_ones_ask_first() {
         let mut h = with_sources(false);
         h.key(KeyCode::Char('5'));
-        assert_eq!(h.app.source_tab(), SourceTab::Findings);
+        assert_eq!(h.app.sources_ui.tab(), SourceTab::Findings);
         h.key(KeyCode::Char('j')); // CRITICAL first, then the HIGH security-group finding
         let id = selected_id(&h).expect("a finding is selected");
         assert_eq!(id, SG);
@@ -2739,9 +2745,9 @@ mod tests {
     fn sorting_keeps_the_selected_finding_and_s_elsewhere_still_changes_status() {
         let mut h = with_sources(false);
         let titles = |h: &Harness| -> Vec<String> {
-            h.app
-                .finding_rows()
-                .iter()
+            let pane = &h.app.sources_ui;
+            (0..pane.len(List::Findings))
+                .filter_map(|i| pane.finding(&h.app.sources, i))
                 .map(|r| r.finding.severity.label().to_string())
                 .collect()
         };
@@ -2751,16 +2757,16 @@ mod tests {
         let medium = selected_id(&h);
         assert_eq!(medium.as_deref(), Some("inspector-legacy-0042"));
         h.key(KeyCode::Char('s'));
-        assert_eq!(h.app.sources_ui.sort, FindingSort::Age);
+        assert_eq!(h.app.sources_ui.sort(), FindingSort::Age);
         // newest update first: the CRITICAL (09:20Z), the HIGH (07:00Z), the legacy one
         assert_eq!(titles(&h), ["CRITICAL", "HIGH", "MEDIUM"]);
         h.key(KeyCode::Char('s'));
-        assert_eq!(h.app.sources_ui.sort, FindingSort::Title);
+        assert_eq!(h.app.sources_ui.sort(), FindingSort::Title);
         assert_eq!(titles(&h)[0], "MEDIUM", "its title is empty, so first");
         assert_eq!(selected_id(&h), medium, "the selection follows the finding");
-        assert_eq!(h.app.source_selected(List::Findings, now()), Some(0));
+        assert_eq!(h.app.sources_ui.selected(List::Findings), Some(0));
         h.key(KeyCode::Char('s'));
-        assert_eq!(h.app.sources_ui.sort, FindingSort::Severity);
+        assert_eq!(h.app.sources_ui.sort(), FindingSort::Severity);
         // outside the sources pane, s is the status key again
         h.key(KeyCode::Char('1'));
         h.key(KeyCode::Char('s'));
@@ -2774,27 +2780,27 @@ mod tests {
         h.key(KeyCode::Char('5'));
         h.key(KeyCode::Char('/'));
         h.typed("security GROUPS");
-        assert_eq!(h.app.finding_rows().len(), 1);
+        assert_eq!(h.app.sources_ui.len(List::Findings), 1);
         assert_eq!(
             h.app.feed().map(Feed::len),
             events,
             "the timeline is not filtered"
         );
         h.key(KeyCode::Enter);
-        assert_eq!(h.app.source_filter(SourceTab::Findings), "security GROUPS");
+        assert_eq!(h.app.sources_ui.filter(SourceTab::Findings), "security GROUPS");
         // each view has its own
         h.key(KeyCode::Char(']'));
-        assert_eq!(h.app.source_filter(h.app.source_tab()), "");
+        assert_eq!(h.app.sources_ui.filter(h.app.sources_ui.tab()), "");
         h.key(KeyCode::Char('['));
         h.key(KeyCode::Char('/'));
         h.key(KeyCode::Esc);
-        assert_eq!(h.app.finding_rows().len(), 3);
+        assert_eq!(h.app.sources_ui.len(List::Findings), 3);
         // on the timeline, the timeline's filter
         h.key(KeyCode::Char('1'));
         h.key(KeyCode::Char('/'));
         h.typed("kind:decision");
         assert_eq!(h.app.feed().map(Feed::len), Some(1));
-        assert_eq!(h.app.finding_rows().len(), 3);
+        assert_eq!(h.app.sources_ui.len(List::Findings), 3);
     }
 
     #[test]
@@ -2802,7 +2808,7 @@ mod tests {
         let mut h = with_sources(false);
         h.key(KeyCode::Char(']'));
         assert_eq!(
-            h.app.source_tab(),
+            h.app.sources_ui.tab(),
             SourceTab::Findings,
             "] needs the sources pane"
         );
@@ -2810,26 +2816,26 @@ mod tests {
         let mut seen = Vec::new();
         for _ in 0..3 {
             h.key(KeyCode::Char(']'));
-            seen.push(h.app.source_tab());
+            seen.push(h.app.sources_ui.tab());
         }
         assert_eq!(seen, [SourceTab::Backups, SourceTab::Health, SourceTab::Findings]);
         h.key(KeyCode::Char('['));
-        assert_eq!(h.app.source_tab(), SourceTab::Health);
+        assert_eq!(h.app.sources_ui.tab(), SourceTab::Health);
         h.key(KeyCode::Char('1'));
         h.palette("sources backups");
         assert_eq!(
-            (h.app.focus, h.app.source_tab()),
+            (h.app.focus, h.app.sources_ui.tab()),
             (Pane::Sources, SourceTab::Backups)
         );
         h.palette("sources searches");
-        assert_eq!(h.app.source_tab(), SourceTab::Backups, "no Splunk source");
+        assert_eq!(h.app.sources_ui.tab(), SourceTab::Backups, "no Splunk source");
         assert!(h.app.flash.as_ref().is_some_and(|f| f.text.contains("searches")));
-        assert!(!h.app.sources_ui.readiness);
+        assert!(!h.app.sources_ui.readiness_shown());
         h.key(KeyCode::Char('r'));
-        assert!(h.app.sources_ui.readiness, "r in the backups view");
+        assert!(h.app.sources_ui.readiness_shown(), "r in the backups view");
         // without sources, health is all there is
         let bare = Harness::with_sample();
-        assert_eq!(bare.app.source_tabs(), [SourceTab::Health]);
+        assert_eq!(bare.app.sources_ui.tabs(), [SourceTab::Health]);
     }
 
     #[test]

@@ -13,7 +13,8 @@ impl App {
     /// Watch these sources (their observations arrive as `Msg::Source`).
     pub fn set_sources(&mut self, sources: &[SourceConfig]) {
         self.sources = SourceViews::new(sources);
-        self.source_settings = crate::tui::sources_ui::SourceSettings::new(sources);
+        let settings = crate::tui::sources_ui::SourceSettings::new(sources);
+        self.sources_ui = crate::tui::sources_ui::SourcesPane::new(settings, &self.sources);
         self.detector = Some(Detector::new(sources));
         self.dirty = true;
     }
@@ -68,6 +69,7 @@ impl App {
             }
         }
         if self.sources.apply(observation) {
+            self.sources_ui.sources_changed();
             self.dirty = true;
         }
     }
@@ -137,6 +139,7 @@ impl App {
             Ok(Some((kind, snapshot))) => {
                 let name = source.clone().unwrap_or_else(|| target.clone());
                 self.sources.apply_drill(&name, kind, snapshot, e.recorded_at);
+                self.sources_ui.sources_changed();
                 self.dirty = true;
             }
             Ok(None) => {}

@@ -21,8 +21,7 @@ const NOTE_MAX: usize = 512;
 impl App {
     /// Show another view (`:sources NAME`, `[` and `]`).
     pub(in crate::tui) fn show_source_tab(&mut self, tab: SourceTab, now: DateTime<Utc>) {
-        if self.source_tabs().contains(&tab) {
-            self.sources_ui.tab = Some(tab);
+        if self.sources_ui.show(tab) {
             self.focus = Pane::Sources;
         } else {
             self.fail(
@@ -32,39 +31,42 @@ impl App {
         }
     }
 
-    pub(in crate::tui) fn cycle_source_tab(&mut self, delta: isize) {
-        let tabs = self.source_tabs();
-        let at = tabs.iter().position(|t| *t == self.source_tab()).unwrap_or(0);
-        let next = (at as isize + delta).rem_euclid(tabs.len().max(1) as isize) as usize;
-        self.sources_ui.tab = tabs.get(next).copied();
-    }
-
-    pub(in crate::tui) fn set_source_filter(&mut self, text: &str) {
-        let tab = self.source_tab();
-        self.sources_ui.filters.insert(tab, text.to_string());
-    }
-
     /// Enter on the sources pane: the selected finding or search in detail.
-    pub(in crate::tui) fn open_source_detail(&mut self, now: DateTime<Utc>) {
-        let detail = match self.source_tab() {
-            SourceTab::Findings => self.selected_finding(now).map(|(source, f)| Detail::Finding {
-                finding: FindingRef::of(source, f),
-                scroll: 0,
-            }),
-            SourceTab::Searches => {
-                let index = self.source_selected(List::Searches, now);
-                let rows = self.search_rows();
-                index.and_then(|i| rows.get(i)).map(|r| Detail::Search {
-                    source: r.view.name.clone(),
-                    search: r.search.name.clone(),
+    pub(in crate::tui) fn open_source_detail(&mut self) {
+        let pane = &self.sources_ui;
+        let detail = match pane.tab() {
+            SourceTab::Findings => pane
+                .selected_finding(&self.sources)
+                .map(|(source, f)| Detail::Finding {
+                    finding: FindingRef::of(source, f),
                     scroll: 0,
-                })
+                }),
+            SourceTab::Searches => {
+                let index = pane.selected(List::Searches);
+                index
+                    .and_then(|i| pane.search(&self.sources, i))
+                    .map(|r| Detail::Search {
+                        source: r.view.name.clone(),
+                        search: r.search.name.clone(),
+                        scroll: 0,
+                    })
             }
             SourceTab::Backups | SourceTab::Health => None,
         };
         if let Some(d) = detail {
             self.mode = Mode::Detail(d);
         }
+    }
+
+    /// The finding as the latest poll has it (none if it is gone).
+    pub fn find_finding(&self, r: &FindingRef) -> Option<&crate::sources::securityhub::Finding> {
+        let view = self.sources.get(&r.source)?;
+        (view.findings().iter()).find(|f| f.id == r.id && f.product_arn == r.product_arn)
+    }
+
+    pub fn find_search(&self, source: &str, search: &str) -> Option<&crate::sources::splunk::SearchOutcome> {
+        let view = self.sources.get(source)?;
+        view.searches().iter().find(|s| s.name == search)
     }
 
     /// How far a detail view can scroll.
@@ -119,7 +121,8 @@ impl App {
         if !self.sources.has_kind(SourceKind::Securityhub) {
             return self.fail("No Security Hub source is configured.".into(), now);
         }
-        let target = target.or_else(|| self.selected_finding(now).map(|(s, f)| FindingRef::of(s, f)));
+        let selected = self.sources_ui.selected_finding(&self.sources);
+        let target = target.or_else(|| selected.map(|(s, f)| FindingRef::of(s, f)));
         let Some(finding) = target else {
             return self.fail(
                 "No finding selected: pick one in the sources pane's findings.".into(),

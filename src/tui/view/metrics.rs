@@ -186,7 +186,7 @@ fn source_series(app: &App) -> Vec<SeriesLine> {
         let (source, search) = key.split_once('/').unwrap_or(("", key));
         let name = if several { key.as_str() } else { search };
         let over = (series.latest().and_then(|v| v.first()))
-            .zip(app.source_settings.threshold(source, search))
+            .zip(app.sources_ui.settings().threshold(source, search))
             .is_some_and(|(c, th)| *c > th);
         out.push(SeriesLine {
             label: vec![

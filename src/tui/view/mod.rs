@@ -1,8 +1,9 @@
 //! Drawing: a pure function of the app's state and the time. Nothing here reads the store,
 //! the network or the disk. Panes slice what ingest prepared: timeline rows, and the
 //! incident's milestones and last status update, kept by the fold; the checklist's per-phase
-//! counts take one pass; the picker's list was made when it opened. The sources pane still
-//! filters and sorts its rows while drawing (until it caches them per poll).
+//! counts take one pass; the picker's list was made when it opened. The sources pane's rows
+//! are worked out when a poll, the filter, the sort or the clock changes them, and a table
+//! builds only the rows in view.
 
 mod checklist;
 mod footer;

@@ -9,7 +9,6 @@ mod health;
 mod searches;
 
 use super::{empty, pane_block, styled};
-use crate::sources::view::Health;
 use crate::text::clean_line;
 use crate::tui::app::App;
 use crate::tui::layout::Pane;
@@ -35,8 +34,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         );
         return;
     }
-    let tab = app.source_tab();
-    let block = pane_block(app, Pane::Sources, title(app, tab, now));
+    let tab = app.sources_ui.tab();
+    let block = pane_block(app, Pane::Sources, title(app, tab));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {
@@ -52,11 +51,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
 
 /// `[Findings 12] Searches Backups Health!`: the views, the current one bracketed with its row
 /// count, `!` on health when a source is in trouble, then the filter if any.
-fn title(app: &App, current: SourceTab, now: DateTime<Utc>) -> String {
-    let trouble =
-        (app.sources.list.iter()).any(|v| matches!(v.health(now), Health::Failing | Health::Unauthorized));
+fn title(app: &App, current: SourceTab) -> String {
+    let pane = &app.sources_ui;
+    let trouble = pane.trouble();
     let mut parts = Vec::new();
-    for tab in app.source_tabs() {
+    for &tab in pane.tabs() {
         let mark = if tab == SourceTab::Health && trouble {
             "!"
         } else {
@@ -66,7 +65,7 @@ fn title(app: &App, current: SourceTab, now: DateTime<Utc>) -> String {
             parts.push(format!("{}{mark}", tab.label()));
             continue;
         }
-        let (shown, total) = counts(app, tab, now);
+        let (shown, total) = (pane.len(pane.list()), pane.total(pane.list()));
         let count = if shown == total {
             total.to_string()
         } else {
@@ -74,34 +73,12 @@ fn title(app: &App, current: SourceTab, now: DateTime<Utc>) -> String {
         };
         parts.push(format!("[{}{mark} {count}]", tab.label()));
     }
-    let filter = app.source_filter(current);
+    let filter = pane.filter(current);
     if !filter.is_empty() {
         let filter = fit(filter, 20);
         parts.push(format!("· filter “{filter}”"));
     }
     parts.join(" ")
-}
-
-/// Rows shown and rows there are, in a view.
-fn counts(app: &App, tab: SourceTab, now: DateTime<Utc>) -> (usize, usize) {
-    let kind = |k| app.sources.list.iter().filter(move |v| v.kind == k);
-    use crate::sources::SourceKind::*;
-    match tab {
-        SourceTab::Findings => (
-            app.finding_rows().len(),
-            kind(Securityhub).map(|v| v.findings().len()).sum(),
-        ),
-        SourceTab::Searches => (
-            app.search_rows().len(),
-            kind(Splunk).map(|v| v.searches().len()).sum(),
-        ),
-        SourceTab::Backups if app.sources_ui.readiness => (
-            app.readiness_rows(now).len(),
-            app.readiness_summary(now).resources,
-        ),
-        SourceTab::Backups => (app.job_rows().len(), kind(Backup).map(|v| v.jobs().len()).sum()),
-        SourceTab::Health => (app.health_rows(now).len(), app.sources.list.len()),
-    }
 }
 
 /// A column: its heading and width; `fill` columns share what the fixed ones leave.
@@ -154,18 +131,29 @@ fn cell(text: &str, width: u16, style: Style) -> Cell<'static> {
     Cell::from(Span::styled(fit(text, usize::from(width)), style))
 }
 
-/// A table of `rows` (cells already fitted to `widths`), scrolled to keep the selection in
-/// view and, while the pane has focus, marking it with `›` and the selection style (so it
-/// never depends on colour alone). The first column is the marker's: see [`table_width`].
-fn table(
+/// A table of `len` rows (`row(i)` gives row `i`, its cells already fitted to `widths`),
+/// scrolled to keep the selection in view and, while the pane has focus, marking it with `›`
+/// and the selection style (so it never depends on colour alone). Only the rows in view are
+/// built, whatever `len` is. The first column is the marker's: see [`table_width`].
+#[allow(clippy::too_many_arguments)]
+fn table<'a>(
     frame: &mut Frame,
     app: &App,
     area: Rect,
     columns: &[Column],
     widths: &[u16],
-    rows: Vec<Row<'static>>,
+    len: usize,
     selected: Option<usize>,
+    row: impl FnMut(usize) -> Option<Row<'a>>,
 ) {
+    // Where ratatui would scroll to from the top: the selection on the last row in view.
+    let height = usize::from(area.height.saturating_sub(1));
+    let first = match selected {
+        Some(s) if height > 0 && s >= height => s + 1 - height,
+        _ => 0,
+    };
+    let rows: Vec<Row> = (first..len.min(first + height)).filter_map(row).collect();
+    let selected = selected.map(|s| s - first);
     let t = &app.theme;
     let header = (columns.iter().zip(widths))
         .map(|(c, w)| cell(&c.heading, *w, t.muted))

@@ -21,7 +21,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
     if body.height == 0 {
         return;
     }
-    if app.sources_ui.readiness {
+    if app.sources_ui.readiness_shown() {
         readiness(frame, app, body, now);
     } else {
         jobs(frame, app, body, now);
@@ -30,11 +30,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
 
 fn summary(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
     let t = &app.theme;
-    let s = app.readiness_summary(now);
+    let s = app.sources_ui.readiness_summary();
     let last = s
         .last_completed
         .map_or("never".to_string(), |at| format!("{} ago", ago(now - at)));
-    let (other, label) = if app.sources_ui.readiness {
+    let (other, label) = if app.sources_ui.readiness_shown() {
         ("jobs", "readiness")
     } else {
         ("readiness", "jobs")
@@ -68,8 +68,9 @@ fn summary(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
 
 fn jobs(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
     let t = &app.theme;
-    let rows = app.job_rows();
-    if rows.is_empty() {
+    let pane = &app.sources_ui;
+    let len = pane.len(List::Jobs);
+    if len == 0 {
         return empty(frame, app, area, "No backup jobs in the window.");
     }
     let medium = area.width >= 70;
@@ -93,9 +94,8 @@ fn jobs(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         columns.push(fill("message"));
     }
     let w = widths(&columns, table_width(area));
-    let body = rows
-        .iter()
-        .map(|r| {
+    let row = |i| {
+        pane.job(&app.sources, i).map(|r| {
             let j = r.job;
             let name = if j.resource_name.is_empty() {
                 fit_left(&j.resource_arn, usize::from(w[1]))
@@ -129,15 +129,16 @@ fn jobs(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
             }
             Row::new(cells)
         })
-        .collect();
-    let selected = app.source_selected(List::Jobs, now);
-    table(frame, app, area, &columns, &w, body, selected);
+    };
+    let selected = pane.selected(List::Jobs);
+    table(frame, app, area, &columns, &w, len, selected, row);
 }
 
 fn readiness(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
     let t = &app.theme;
-    let rows = app.readiness_rows(now);
-    if rows.is_empty() {
+    let pane = &app.sources_ui;
+    let len = pane.len(List::Readiness);
+    if len == 0 {
         return empty(frame, app, area, "No resource has a backup job in the window.");
     }
     let columns = [
@@ -148,10 +149,9 @@ fn readiness(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         col("stale", 5),
     ];
     let w = widths(&columns, table_width(area));
-    let body = rows
-        .iter()
-        .map(|r| {
-            let x = &r.readiness;
+    let row = |i| {
+        pane.readiness_row(&app.sources, i).map(|r| {
+            let x = r.readiness;
             let name = if x.resource_name.is_empty() {
                 fit_left(&x.resource_arn, usize::from(w[0]))
             } else {
@@ -171,13 +171,13 @@ fn readiness(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
                 cell(stale, w[4], stale_style),
             ])
         })
-        .collect();
-    let selected = app.source_selected(List::Readiness, now);
-    table(frame, app, area, &columns, &w, body, selected);
+    };
+    let selected = pane.selected(List::Readiness);
+    table(frame, app, area, &columns, &w, len, selected, row);
 }
 
 fn empty(frame: &mut Frame, app: &App, area: Rect, text: &str) {
-    if app.source_filter(SourceTab::Backups).is_empty() {
+    if app.sources_ui.filter(SourceTab::Backups).is_empty() {
         note(frame, app, area, text);
     } else {
         note(frame, app, area, "Nothing matches the filter.");

@@ -163,7 +163,7 @@ fn search_keys(app: &App) -> Line<'static> {
 /// What the search said, then its rows as a table.
 fn results(frame: &mut Frame, app: &App, area: Rect, source: &str, outcome: &SearchOutcome, selected: usize) {
     let t = &app.theme;
-    let threshold = app.source_settings.threshold(source, &outcome.name);
+    let threshold = app.sources_ui.settings().threshold(source, &outcome.name);
     let count = outcome.count.map_or("—".to_string(), |c| c.to_string());
     let over = matches!((outcome.count, threshold), (Some(c), Some(th)) if c > th);
     let mut summary = vec![

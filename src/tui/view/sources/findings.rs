@@ -4,7 +4,7 @@ use super::{Column, cell, col, fill, fit_left, note, table, table_width, widths}
 use crate::sources::securityhub::FindingSeverity;
 use crate::sources::view::severity_index;
 use crate::tui::app::App;
-use crate::tui::sources_ui::{FindingSort, List, ago};
+use crate::tui::sources_ui::{FindingSort, List, SourceTab, ago};
 use crate::tui::theme::Theme;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -14,12 +14,10 @@ use ratatui::widgets::{Cell, Row};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
     let t = &app.theme;
-    let rows = app.finding_rows();
-    if rows.is_empty() {
-        let text = if app
-            .source_filter(crate::tui::sources_ui::SourceTab::Findings)
-            .is_empty()
-        {
+    let pane = &app.sources_ui;
+    let len = pane.len(List::Findings);
+    if len == 0 {
+        let text = if pane.filter(SourceTab::Findings).is_empty() {
             "No findings (yet): the first poll may still be running; see Health."
         } else {
             "No finding matches the filter (/ to change it, Esc in it to clear)."
@@ -30,7 +28,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         .filter(|v| v.kind == crate::sources::SourceKind::Securityhub)
         .count()
         > 1;
-    let sort = app.sources_ui.sort;
+    let sort = pane.sort();
     let marked = |name: &str, by: FindingSort| {
         if sort == by {
             format!("{name}▼")
@@ -60,9 +58,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
     let resource_width = (columns.iter().zip(&w))
         .find(|(c, _)| c.heading == "resource")
         .map_or(0, |(_, w)| usize::from(*w));
-    let body = rows
-        .iter()
-        .map(|r| {
+    let row = |i| {
+        pane.finding(&app.sources, i).map(|r| {
             let f = r.finding;
             let mut texts: Vec<(String, Style)> =
                 vec![(short_label(f.severity).to_string(), severity_style(t, f.severity))];
@@ -99,16 +96,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
             let cells = (texts.iter().zip(&w)).map(|((text, style), w)| cell(text, *w, *style));
             Row::new(cells.collect::<Vec<Cell>>())
         })
-        .collect();
-    table(
-        frame,
-        app,
-        area,
-        &columns,
-        &w,
-        body,
-        app.source_selected(List::Findings, now),
-    );
+    };
+    let selected = pane.selected(List::Findings);
+    table(frame, app, area, &columns, &w, len, selected, row);
 }
 
 /// The label, short enough for its column: INFORMATIONAL is INFO.

@@ -16,11 +16,14 @@ use ratatui::widgets::{Paragraph, Row};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
     let t = &app.theme;
-    let rows = app.health_rows(now);
+    let pane = &app.sources_ui;
+    let rows: Vec<&SourceView> = (0..pane.len(List::Health))
+        .filter_map(|i| pane.health_row(&app.sources, i))
+        .collect();
     if rows.is_empty() {
         return note(frame, app, area, "No source matches the filter.");
     }
-    let selected = app.source_selected(List::Health, now);
+    let selected = pane.selected(List::Health);
     // Under the table, when there is room: the whole error of the selected source, or else
     // of the source in trouble that failed last.
     let failed = |v: &SourceView| v.last_error.is_some();
@@ -64,9 +67,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
     }
     columns.push(fill("last error"));
     let w = widths(&columns, width);
-    let body = rows
-        .iter()
-        .map(|v| {
+    let row = |i: usize| {
+        rows.get(i).map(|v| {
             let health = v.health(now);
             let name = if v.insecure {
                 format!("⚠ {}", v.name)
@@ -106,8 +108,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
             push(&error, if health == Health::Ok { t.muted } else { t.fail });
             Row::new(cells)
         })
-        .collect();
-    table(frame, app, table_area, &columns, &w, body, selected);
+    };
+    table(frame, app, table_area, &columns, &w, rows.len(), selected, row);
     let lines: Vec<Line> = (error_lines.into_iter())
         .map(|l| Line::from(styled(l, t.fail)))
         .collect();

@@ -3,7 +3,7 @@
 
 use super::{Column, cell, col, fill, note, table, table_width, widths};
 use crate::tui::app::App;
-use crate::tui::sources_ui::{List, SearchRow, ago};
+use crate::tui::sources_ui::{List, SearchRow, SourceTab, ago};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,12 +12,13 @@ use ratatui::widgets::Row;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
     let t = &app.theme;
-    let rows = app.search_rows();
+    let pane = &app.sources_ui;
+    // A few searches a source: all of them, for the widest count of rows kept.
+    let rows: Vec<SearchRow> = (0..pane.len(List::Searches))
+        .filter_map(|i| pane.search(&app.sources, i))
+        .collect();
     if rows.is_empty() {
-        let text = if app
-            .source_filter(crate::tui::sources_ui::SourceTab::Searches)
-            .is_empty()
-        {
+        let text = if pane.filter(SourceTab::Searches).is_empty() {
             "No search has run yet; see Health."
         } else {
             "No search matches the filter."
@@ -43,9 +44,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         .filter(|v| v.kind == crate::sources::SourceKind::Splunk)
         .count()
         > 1;
-    let body = rows
-        .iter()
-        .map(|r| {
+    let row = |i: usize| {
+        rows.get(i).map(|r| {
             let name = if several {
                 format!("{}/{}", r.view.name, r.search.name)
             } else {
@@ -94,16 +94,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
             }
             Row::new(cells)
         })
-        .collect();
-    table(
-        frame,
-        app,
-        area,
-        &columns,
-        &w,
-        body,
-        app.source_selected(List::Searches, now),
-    );
+    };
+    let selected = pane.selected(List::Searches);
+    table(frame, app, area, &columns, &w, rows.len(), selected, row);
 }
 
 /// Rows kept, and whether more came than were kept.
