@@ -880,11 +880,17 @@ fn a_long_findings_list_keeps_the_selection_in_view() {
     keys(&mut a, "G");
     let screen = text(&draw(&a, 160, 48));
     assert!(selected(&a).contains("finding 299"), "{screen}");
-    assert!(screen.contains("finding 290") && !screen.contains("finding 000"), "{screen}");
+    assert!(
+        screen.contains("finding 290") && !screen.contains("finding 000"),
+        "{screen}"
+    );
     keys(&mut a, "kkk");
     assert!(selected(&a).contains("finding 296"));
     keys(&mut a, "g");
     let screen = text(&draw(&a, 160, 48));
     assert!(selected(&a).contains("finding 000"), "{screen}");
-    assert!(screen.contains("finding 001") && !screen.contains("finding 299"), "{screen}");
+    assert!(
+        screen.contains("finding 001") && !screen.contains("finding 299"),
+        "{screen}"
+    );
 }

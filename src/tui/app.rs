@@ -10,10 +10,11 @@ use super::feed::{Feed, Filter, Interner, Row};
 use super::input::LineInput;
 use super::keymap::Keymap;
 use super::layout::{Pane, layout};
+use super::modal::keys::{self, Outcome, Step};
 pub use super::modal::{Confirm, Draft, Editor, EditorKind, Intent, Leaving, Mode, Seen};
 use super::notify::{Notification, NotifyConfig, notification_for};
-use super::palette::{self, Command, Vocabulary};
-use super::sources_ui::{Detail, FindingRef, SourcesPane, note_problem};
+use super::palette::{Command, Vocabulary};
+use super::sources_ui::SourcesPane;
 use super::theme::Theme;
 use crate::export::Format;
 use crate::incident::runbook::{self, Runbook};
@@ -130,7 +131,6 @@ pub struct App {
     pub scroll: usize,
     pub roster_selected: usize,
     pub checklist_selected: usize,
-    pub help_scroll: usize,
     pub keymap: Keymap,
     pub theme: Theme,
     pub themes: Vec<String>,
@@ -153,8 +153,6 @@ pub struct App {
     pub(super) detector: Option<crate::sources::signals::Detector>,
     /// The sources pane: view, selections, sort, filters, and its rows.
     pub sources_ui: SourcesPane,
-    /// The filter being typed applies to the sources pane, not the timeline.
-    filter_sources: bool,
     /// In the facilitator's console (`warroom drill run`): the drill being played.
     pub drill: Option<crate::drill::facilitator::Facilitator>,
     /// The facilitator sees the MSEL where the metrics would be (`:msel` switches).
@@ -193,7 +191,6 @@ impl App {
             scroll: 0,
             roster_selected: 0,
             checklist_selected: 0,
-            help_scroll: 0,
             keymap,
             theme,
             themes: Vec::new(),
@@ -209,7 +206,6 @@ impl App {
             sources: Default::default(),
             detector: None,
             sources_ui: SourcesPane::default(),
-            filter_sources: false,
             drill: None,
             show_msel: true,
             drafts: Vec::new(),
@@ -234,7 +230,7 @@ impl App {
 
     fn open_picker(&mut self) {
         let list = self.picker_incidents().iter().map(|i| i.id.clone()).collect();
-        self.mode = Mode::Picker { selected: 0, list };
+        self.set_mode(Mode::Picker { selected: 0, list });
     }
 
     pub fn incident(&self) -> Option<&Incident> {
@@ -305,7 +301,7 @@ impl App {
                 if let Mode::Leaving(leaving) = &mut self.mode {
                     leaving.failing = None;
                     if self.pending == 0 {
-                        self.mode = Mode::Normal;
+                        self.set_mode(Mode::Normal);
                         self.quit(&mut fx);
                     }
                 }
@@ -339,7 +335,7 @@ impl App {
             Msg::UnsavedFound(kept) if !kept.is_empty() => {
                 // Offered over whatever else is open only once the user is free to answer.
                 if self.mode.is_normal() {
-                    self.mode = Mode::Unsaved(kept);
+                    self.set_mode(Mode::Unsaved(kept));
                     self.dirty = true;
                 }
             }
@@ -416,12 +412,12 @@ impl App {
             );
         }
         let prompt = intent.asked_again(inc, &seen);
-        self.mode = Mode::Confirm(Confirm {
+        self.set_mode(Mode::Confirm(Confirm {
             prompt,
             incident: Some(incident),
             intent,
             seen: Some(seen),
-        });
+        }));
     }
 
     /// Fold a stored event into every view.
@@ -492,7 +488,7 @@ impl App {
         self.checklist_selected = 0;
         self.roster_selected = 0;
         if matches!(self.mode, Mode::Picker { .. }) {
-            self.mode = Mode::Normal;
+            self.set_mode(Mode::Normal);
         }
     }
 
@@ -553,30 +549,30 @@ impl App {
     /// for them (and says how many); with actions only spooled on this host, it asks.
     fn quit(&mut self, fx: &mut Vec<Effect>) {
         if self.pending > 0 {
-            self.mode = Mode::Leaving(Leaving {
+            self.set_mode(Mode::Leaving(Leaving {
                 failing: self.save_error.clone(),
-            });
+            }));
             return;
         }
         let spooled = self.store_health.pending;
         if spooled > 0 {
-            self.mode = Mode::Leaving(Leaving {
+            self.set_mode(Mode::Leaving(Leaving {
                 failing: Some(format!(
                     "{spooled} action(s) are spooled on this host, not yet on the server; \
                      the next console here sends them"
                 )),
-            });
+            }));
             return;
         }
         if !self.drafts.is_empty() {
             let on: Vec<String> = self.drafts.iter().map(draft_label).collect();
-            self.mode = Mode::Leaving(Leaving {
+            self.set_mode(Mode::Leaving(Leaving {
                 failing: Some(format!(
                     "{} draft(s) not posted ({}): they are kept for your next console on this store",
                     self.drafts.len(),
                     on.join(", ")
                 )),
-            });
+            }));
             return;
         }
         fx.push(Effect::Quit);
@@ -611,209 +607,85 @@ impl App {
     /// Whether the key did anything (an unbound key leaves the screen as it was).
     fn on_key(&mut self, key: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) -> bool {
         let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-        match std::mem::replace(&mut self.mode, Mode::Normal) {
+        if self.mode.is_normal() {
             // ctrl-c leaves from the panes (with the same care as q); in a modal it cancels it.
-            Mode::Normal if ctrl_c => self.quit(fx),
-            Mode::Normal => match self.keymap.action_in(&key, &self.key_scopes()) {
+            if ctrl_c {
+                self.quit(fx);
+                return true;
+            }
+            match self.keymap.action_in(&key, &self.key_scopes()) {
                 Some(action) => self.perform(action, now, fx),
                 None => return false,
-            },
-            Mode::Leaving(leaving) => self.on_leaving_key(leaving, key, now, fx),
-            Mode::Unsaved(kept) => match self.keymap.overlay_action(&key, Scope::Unsaved) {
-                Some(Action::SaveUnsaved) if !self.opts.read_only => {
-                    self.say(format!("Saving {} action(s)…", kept.len()), now);
-                    fx.push(Effect::Unsaved { save: true });
-                }
-                Some(Action::DiscardUnsaved) => {
-                    self.say(format!("Discarded {} unsaved action(s).", kept.len()), now);
-                    fx.push(Effect::Unsaved { save: false });
-                }
-                Some(Action::Close) => self.say(UNSAVED_LATER.into(), now),
-                _ if ctrl_c => self.say(UNSAVED_LATER.into(), now),
-                _ => self.mode = Mode::Unsaved(kept),
-            },
-            Mode::Editor(editor) => self.on_editor_key(editor, key, ctrl_c, now, fx),
-            Mode::Help => {
-                let page = self.page();
-                let scroll = &mut self.help_scroll;
-                match self.keymap.overlay_action(&key, Scope::Overlay) {
-                    Some(Action::Down) => *scroll += 1,
-                    Some(Action::Up) => *scroll = scroll.saturating_sub(1),
-                    Some(Action::PageDown) => *scroll += page,
-                    Some(Action::PageUp) => *scroll = scroll.saturating_sub(page),
-                    Some(Action::Top) => *scroll = 0,
-                    Some(Action::Bottom) => *scroll = usize::MAX / 2, // the overlay clamps it
-                    _ => return true,                                 // any other key closes help
-                }
-                self.mode = Mode::Help;
             }
-            Mode::Palette { .. } if ctrl_c => {}
-            Mode::Palette {
-                mut input,
-                candidates,
-                error,
-                incident,
-            } => match key.code {
-                KeyCode::Esc => {}
-                KeyCode::Enter => match palette::parse(input.text()) {
-                    Ok(cmd) => self.run_command(cmd, incident, now, fx),
-                    Err(e) => {
-                        self.mode = Mode::Palette {
-                            input,
-                            candidates: Vec::new(),
-                            error: Some(e),
-                            incident,
-                        }
-                    }
-                },
-                KeyCode::Tab => {
-                    let options = palette::complete(input.text(), &self.vocabulary());
-                    match options.as_slice() {
-                        [one] => input.set(one),
-                        [] => {}
-                        many => {
-                            if let Some(p) = palette::common_prefix(many)
-                                && p.len() > input.text().len()
-                            {
-                                input.set(&p);
-                            }
-                        }
-                    }
-                    let candidates = if options.len() > 1 { options } else { Vec::new() };
-                    self.mode = Mode::Palette {
-                        input,
-                        candidates,
-                        error: None,
-                        incident,
-                    };
-                }
-                _ => {
-                    let changed = input.edit(&key);
-                    self.mode = Mode::Palette {
-                        input,
-                        candidates: if changed { Vec::new() } else { candidates },
-                        error: if changed { None } else { error },
-                        incident,
-                    };
-                }
+            return true;
+        }
+        let tab_in_palette = key.code == KeyCode::Tab && matches!(self.mode, Mode::Palette { .. });
+        let cx = keys::Context {
+            keymap: &self.keymap,
+            page: self.page(),
+            read_only: self.opts.read_only,
+            has_incident: self.current.is_some(),
+            vocabulary: tab_in_palette.then(|| self.vocabulary()),
+            detail_max: match &self.mode {
+                Mode::Detail(d) => self.detail_max_scroll(d, now),
+                _ => 0,
             },
-            Mode::Filter(_) if ctrl_c => self.apply_filter(""),
-            Mode::Filter(mut input) => match key.code {
-                KeyCode::Esc => self.apply_filter(""),
-                KeyCode::Enter => {}
-                _ => {
-                    input.edit(&key);
-                    self.apply_filter(input.text());
-                    self.mode = Mode::Filter(input);
-                }
-            },
-            Mode::Confirm(_) if ctrl_c => self.say("Cancelled.".into(), now),
-            Mode::Confirm(c) => match self.keymap.overlay_action(&key, Scope::Confirm) {
-                Some(Action::Yes) => self.confirmed(c, now, fx),
-                Some(Action::No | Action::Close) => self.say("Cancelled.".into(), now),
-                _ => self.mode = Mode::Confirm(c),
-            },
-            Mode::Picker { .. } if ctrl_c && self.current.is_some() => {}
-            Mode::Picker { mut selected, list } => {
-                let last = list.len().saturating_sub(1);
-                let global = self.keymap.action_for(&key);
-                match self.keymap.overlay_action(&key, Scope::Picker) {
-                    Some(Action::Down) => selected = (selected + 1).min(last),
-                    Some(Action::Up) => selected = selected.saturating_sub(1),
-                    Some(Action::PageDown) => selected = (selected + self.page()).min(last),
-                    Some(Action::PageUp) => selected = selected.saturating_sub(self.page()),
-                    Some(Action::Top) => selected = 0,
-                    Some(Action::Bottom) => selected = last,
-                    Some(Action::Choose) => {
-                        if let Some(id) = list.get(selected) {
-                            self.switch_to(id.clone());
-                        }
-                        return true;
-                    }
-                    Some(Action::Close) if self.current.is_some() => return true,
-                    // With no incident to go back to, the picker is the console: its quit key quits.
-                    _ if global == Some(Action::Quit) && !ctrl_c => {
-                        self.quit(fx);
-                        return true;
-                    }
-                    _ if global == Some(Action::Declare) && !self.opts.read_only => {
-                        self.open_palette("declare ");
-                        return true;
-                    }
-                    _ => {}
-                }
-                self.mode = Mode::Picker { selected, list };
+        };
+        match self.mode.on_key(key, ctrl_c, &cx) {
+            Outcome::Stay => {}
+            Outcome::StayAnd(steps) => self.steps(steps, now, fx),
+            Outcome::Close => self.set_mode(Mode::Normal),
+            Outcome::Then(steps) => {
+                self.set_mode(Mode::Normal);
+                self.steps(steps, now, fx);
             }
-            Mode::Detail(_) if ctrl_c => {}
-            Mode::Detail(detail) => self.on_detail_key(detail, key, now, fx),
         }
         true
     }
 
-    /// Keys while waiting to leave: the console leaves by itself once the saves are durable.
-    fn on_leaving_key(&mut self, leaving: Leaving, key: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
-        match self.keymap.action_only(&key, Scope::Leaving) {
-            // Leave now, knowing what is lost (or only spooled): said on the screen first.
-            Some(Action::LeaveNow) if leaving.failing.is_some() => fx.push(Effect::Quit),
-            Some(Action::Stay) => self.say("Staying.".into(), now),
-            _ => self.mode = Mode::Leaving(leaving),
-        }
+    /// The one place the mode changes: every modal opens and closes here.
+    pub(in crate::tui) fn set_mode(&mut self, mode: Mode) {
+        self.mode = mode;
+        self.dirty = true;
     }
 
-    /// Keys in the editor. Esc (or ctrl-c) with something written asks whether to keep it as a
-    /// draft; a reflexive second Esc goes back to writing, so nothing is lost to a reflex.
-    fn on_editor_key(
-        &mut self,
-        mut editor: Box<Editor>,
-        key: KeyEvent,
-        ctrl_c: bool,
-        now: DateTime<Utc>,
-        fx: &mut Vec<Effect>,
-    ) {
-        if editor.closing {
-            editor.closing = false;
-            match self.keymap.action_only(&key, Scope::Draft) {
-                Some(Action::KeepDraft) => {
-                    self.keep_draft(&editor);
-                    self.say("Draft kept: open the editor again to go on.".into(), now);
+    /// What a modal asked for, with what it captured.
+    fn steps(&mut self, steps: Vec<Step>, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+        for step in steps {
+            match step {
+                Step::Say(text) => self.say(text, now),
+                Step::Fail(text) => self.fail(text, now),
+                Step::Run { command, incident } => self.run_command(command, incident, now, fx),
+                Step::Confirmed(c) => self.confirmed(c, now, fx),
+                Step::Save(editor) => match self.editor_events(&editor, &editor.text(), now) {
+                    Ok(events) => self.append(events, now, fx),
+                    Err(e) => {
+                        self.fail(e, now);
+                        self.set_mode(Mode::Editor(editor));
+                    }
+                },
+                Step::FindingNote {
+                    finding,
+                    incident,
+                    text,
+                } => self.change_finding(None, Some(text), Some(finding), incident, now, fx),
+                Step::KeepDraft(editor) => self.keep_draft(&editor),
+                Step::Switch(id) => self.switch_to(id),
+                Step::Quit => self.quit(fx),
+                Step::LeaveNow => fx.push(Effect::Quit),
+                Step::Unsaved { save } => fx.push(Effect::Unsaved { save }),
+                Step::Palette(text) => self.open_palette(&text),
+                Step::Filter { sources, text } => self.apply_filter(sources, &text),
+                Step::FindingAction {
+                    action,
+                    finding,
+                    back,
+                } => {
+                    self.finding_action(action, Some(finding), now, fx);
+                    if self.mode.is_normal() {
+                        self.set_mode(Mode::Detail(back));
+                    }
                 }
-                Some(Action::DiscardDraft) => self.say("Discarded.".into(), now),
-                _ => self.mode = Mode::Editor(editor), // back to writing
-            }
-            return;
-        }
-        let action = self.keymap.action_only(&key, Scope::Editor);
-        let submit = action == Some(Action::Save);
-        if action == Some(Action::CloseEditor) || ctrl_c {
-            if editor.is_touched() {
-                editor.closing = true;
-                self.mode = Mode::Editor(editor);
-            }
-            return;
-        }
-        if !submit {
-            editor.area.input(key);
-            self.mode = Mode::Editor(editor);
-            return;
-        }
-        let text = editor.text();
-        if let EditorKind::FindingNote { finding, .. } = &editor.kind {
-            let text = text.trim();
-            if let Some(problem) = note_problem(text) {
-                self.fail(problem, now);
-                self.mode = Mode::Editor(editor);
-            } else {
-                let target = Some(finding.clone());
-                let on = editor.incident.clone();
-                self.change_finding(None, Some(text.to_string()), target, on, now, fx);
-            }
-            return;
-        }
-        match self.editor_events(&editor, &text, now) {
-            Ok(events) => self.append(events, now, fx),
-            Err(e) => {
-                self.fail(e, now);
-                self.mode = Mode::Editor(editor);
             }
         }
     }
@@ -830,38 +702,22 @@ impl App {
 
     /// A yes: check that what was asked about still holds, then act on the state as it is now.
     fn confirmed(&mut self, c: Confirm, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
-        if let Intent::UpdateFindings { source, update } = c.intent {
+        if let Intent::UpdateFindings { source, update, .. } = &c.intent {
             // Checked again as it is now: someone may have changed the finding meanwhile.
-            let finding = update.findings.first().map(|(id, arn)| FindingRef {
-                source: source.clone(),
-                id: id.clone(),
-                product_arn: arn.clone(),
-            });
-            let state = finding.as_ref().and_then(|f| self.find_finding(f));
-            let state = state.map(|f| f.workflow.as_str().to_string());
-            let asked = c.seen.as_ref().map(|s| s.value.clone());
-            if let (Some(state), Some(asked)) = (state, asked)
-                && state != asked
+            let seen = self.finding_seen(source, update);
+            if let (Some(state), Some(asked)) = (&seen, &c.seen)
+                && !state.value.is_empty()
+                && state.value != asked.value
             {
                 let wanted = update.workflow.as_ref().map_or("", |w| w.as_str());
-                if state == wanted {
-                    return self.say(format!("Nothing to do: the finding is {state} already."), now);
+                if state.value == wanted {
+                    let said = format!("Nothing to do: the finding is {} already.", state.value);
+                    return self.say(said, now);
                 }
-                let prompt = format!("The finding is now {state} — still set it {wanted} in Security Hub?");
-                let seen = Some(Seen {
-                    value: state,
-                    seq: 0,
-                    by: String::new(),
-                });
-                let intent = Intent::UpdateFindings { source, update };
-                self.mode = Mode::Confirm(Confirm {
-                    prompt,
-                    seen,
-                    intent,
-                    ..c
-                });
-                return;
+                let prompt = c.intent.finding_asked_again(&state.value);
+                return self.set_mode(Mode::Confirm(Confirm { prompt, seen, ..c }));
             }
+            let (source, update) = (source.clone(), update.clone());
             return self.request_finding_update(&source, update, now, fx);
         }
         if let Intent::EndDrill { reason } = c.intent {
@@ -886,7 +742,7 @@ impl App {
                 return self.say(format!("Nothing to do: it is now {}{by}.", s.value), now);
             }
             let prompt = c.intent.asked_again(inc, s);
-            self.mode = Mode::Confirm(Confirm { prompt, seen, ..c });
+            self.set_mode(Mode::Confirm(Confirm { prompt, seen, ..c }));
             return;
         }
         let body = match &c.intent {
@@ -942,59 +798,26 @@ impl App {
     /// Ask before acting on `incident` (the one on screen unless a modal captured another).
     pub(super) fn ask(&mut self, intent: Intent, incident: Option<IncidentId>) {
         let inc = incident.as_ref().and_then(|id| self.projection.incident(id));
-        let seen = inc.and_then(|i| intent.seen(i));
+        let seen = match &intent {
+            Intent::UpdateFindings { source, update, .. } => self.finding_seen(source, update),
+            _ => inc.and_then(|i| intent.seen(i)),
+        };
         let prompt = intent.question(inc);
-        self.mode = Mode::Confirm(Confirm {
+        self.set_mode(Mode::Confirm(Confirm {
             prompt,
             incident,
             intent,
             seen,
-        });
-    }
-
-    /// Keys over a detail view: scroll, close, and on a finding its actions.
-    fn on_detail_key(&mut self, mut detail: Detail, key: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
-        let max = self.detail_max_scroll(&detail, now);
-        let (Detail::Finding { scroll, .. } | Detail::Search { scroll, .. }) = &mut detail;
-        let page = self.page();
-        let open = self.keymap.action_in(&key, &[Scope::Sources]) == Some(Action::Open);
-        match self.keymap.overlay_action(&key, Scope::Overlay) {
-            Some(Action::Close) => return,
-            _ if open => return, // the key that opened it closes it
-            Some(Action::Down) => *scroll = (*scroll + 1).min(max),
-            Some(Action::Up) => *scroll = scroll.saturating_sub(1).min(max),
-            Some(Action::PageDown) => *scroll = (*scroll + page).min(max),
-            Some(Action::PageUp) => *scroll = scroll.saturating_sub(page).min(max),
-            Some(Action::Top) => *scroll = 0,
-            Some(Action::Bottom) => *scroll = max,
-            _ => {
-                let action = self.keymap.action_in(&key, &[Scope::Findings]);
-                if let (Detail::Finding { finding, .. }, Some(action)) = (&detail, action)
-                    && action.scope() == Scope::Findings
-                    && action != Action::SortFindings
-                {
-                    let target = Some(finding.clone());
-                    if action.writes() && self.opts.read_only {
-                        self.fail(format!("Read-only console: `{action}` is not available."), now);
-                    } else {
-                        self.finding_action(action, target, now, fx);
-                    }
-                    if !matches!(self.mode, Mode::Normal) {
-                        return; // a confirmation or the note editor took over
-                    }
-                }
-            }
-        }
-        self.mode = Mode::Detail(detail);
+        }));
     }
 
     fn on_paste(&mut self, s: &str) {
         match &mut self.mode {
             Mode::Palette { input, .. } => input.paste(s),
-            Mode::Filter(input) => {
+            Mode::Filter { input, sources } => {
                 input.paste(s);
-                let text = input.text().to_string();
-                self.apply_filter(&text);
+                let (sources, text) = (*sources, input.text().to_string());
+                self.apply_filter(sources, &text);
             }
             Mode::Editor(editor) => {
                 editor.area.insert_str(crate::text::clean_text(s));
@@ -1031,8 +854,8 @@ impl App {
     }
 
     /// The filter being typed, to the pane it was opened on.
-    fn apply_filter(&mut self, text: &str) {
-        if self.filter_sources {
+    fn apply_filter(&mut self, sources: bool, text: &str) {
+        if sources {
             self.sources_ui.set_filter(text);
         } else {
             self.set_filter(Filter::parse(text));
@@ -1049,12 +872,12 @@ impl App {
     }
 
     fn open_palette(&mut self, text: &str) {
-        self.mode = Mode::Palette {
+        self.set_mode(Mode::Palette {
             input: LineInput::new(text),
             candidates: Vec::new(),
             error: None,
             incident: self.current.clone(),
-        };
+        });
     }
 
     /// Open the editor on the incident on screen: with the draft kept for it, or its template.
@@ -1105,14 +928,14 @@ impl App {
         let mut area = TextArea::new(draft.unwrap_or_else(|| template.clone()));
         area.move_cursor(ratatui_textarea::CursorMove::Bottom);
         area.move_cursor(ratatui_textarea::CursorMove::End);
-        self.mode = Mode::Editor(Box::new(Editor {
+        self.set_mode(Mode::Editor(Box::new(Editor {
             kind,
             incident,
             area,
             template,
             closing: false,
             since: self.projection.last_seq,
-        }));
+        })));
     }
 
     /// Turn what was written in the editor into events for the incident it was opened on.
@@ -1179,21 +1002,21 @@ impl App {
         }
         match action {
             Action::Quit => self.quit(fx),
-            Action::Help => {
-                self.help_scroll = 0;
-                self.mode = Mode::Help;
-            }
+            Action::Help => self.set_mode(Mode::Help { scroll: 0 }),
             Action::Palette => self.open_palette(""),
             Action::Filter => {
-                self.filter_sources = self.focus == Pane::Sources;
-                let current = if self.filter_sources {
+                let sources = self.focus == Pane::Sources;
+                let current = if sources {
                     self.sources_ui.filter(self.sources_ui.tab()).to_string()
                 } else {
                     (self.feed().and_then(Feed::filter))
                         .map(|f| f.source.clone())
                         .unwrap_or_default()
                 };
-                self.mode = Mode::Filter(LineInput::new(&current));
+                self.set_mode(Mode::Filter {
+                    input: LineInput::new(&current),
+                    sources,
+                });
             }
             Action::FocusNext => self.focus = self.focus.next(),
             Action::FocusPrev => self.focus = self.focus.prev(),
@@ -1541,10 +1364,7 @@ impl App {
             }
             // Reading the theme's file is the loop's job; the answer comes back as a message.
             Command::Theme(name) => return fx.push(Effect::LoadTheme(name)),
-            Command::Help => {
-                self.mode = Mode::Help;
-                return;
-            }
+            Command::Help => return self.set_mode(Mode::Help { scroll: 0 }),
             Command::Sources(Some(tab)) => return self.show_source_tab(tab, now),
             Command::Sources(None) => {
                 self.focus = Pane::Sources;
@@ -1624,8 +1444,6 @@ fn draft_label(d: &Draft) -> String {
     }
 }
 
-const UNSAVED_LATER: &str = "Kept for later: the next console (or `warroom unsaved`) offers them again.";
-
 /// A briefing as the handoff editor's lines (what `parse_briefing` reads back).
 fn briefing_lines(b: &Briefing) -> Vec<String> {
     let list = |items: &[String]| -> Vec<String> {
@@ -1685,6 +1503,7 @@ mod tests {
     use crate::timeline::Hash;
     use crate::timeline::Severity;
     use crate::timeline::store::RawEvent;
+    use crate::tui::refs::Detail;
     use crate::tui::sources_ui::{FindingSort, List, SourceTab};
     use chrono::TimeZone;
 

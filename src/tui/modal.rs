@@ -8,6 +8,8 @@
 //! the incident it was opened on. A confirmation is checked again when it is answered: if
 //! someone else changed what it was about, it says so and asks again.
 
+pub mod keys;
+
 use super::input::LineInput;
 use super::refs::{Detail, FindingRef};
 use crate::incident::Incident;
@@ -16,7 +18,10 @@ use ratatui_textarea::TextArea;
 
 pub enum Mode {
     Normal,
-    Help,
+    /// Help, scrolled this far.
+    Help {
+        scroll: usize,
+    },
     Palette {
         input: LineInput,
         candidates: Vec<String>,
@@ -24,7 +29,11 @@ pub enum Mode {
         /// The incident on screen when `:` was pressed: the command acts on it.
         incident: Option<IncidentId>,
     },
-    Filter(LineInput),
+    /// The filter being typed: the timeline's, or (`sources`) the sources pane's view's.
+    Filter {
+        input: LineInput,
+        sources: bool,
+    },
     Editor(Box<Editor>),
     Confirm(Confirm),
     /// The incident picker, its list made when it opened (sorted once, not on every frame;
@@ -83,6 +92,7 @@ impl EditorKind {
     }
 }
 
+#[derive(Clone)]
 pub struct Editor {
     pub kind: EditorKind,
     /// The incident the draft belongs to (none only for a finding note with no incident).
@@ -152,6 +162,8 @@ pub enum Intent {
     UpdateFindings {
         source: String,
         update: crate::sources::FindingUpdate,
+        /// The finding's title, cleaned and short, for the question.
+        title: String,
     },
 }
 
@@ -219,9 +231,9 @@ impl Intent {
             (Intent::EndDrill { .. }, _) => {
                 "End the drill now? Injects stop; the report scores what was done.".into()
             }
-            (Intent::UpdateFindings { update, .. }, _) => {
+            (Intent::UpdateFindings { update, title, .. }, _) => {
                 let status = update.workflow.as_ref().map_or("", |w| w.as_str());
-                format!("Set the finding {status} in Security Hub?")
+                format!("Set “{title}” {status} in Security Hub?")
             }
             (_, None) => "The incident is gone.".into(),
         }
@@ -236,6 +248,15 @@ impl Intent {
             Intent::TakeCommand { to } => inc.commander() == Some(to.as_str()),
             _ => false,
         }
+    }
+
+    /// A finding change asked again: the finding is now `state`, changed meanwhile.
+    pub fn finding_asked_again(&self, state: &str) -> String {
+        let wanted = match self {
+            Intent::UpdateFindings { update, .. } => update.workflow.as_ref().map_or("", |w| w.as_str()),
+            _ => "",
+        };
+        format!("The finding is now {state} — still set it {wanted} in Security Hub?")
     }
 
     /// The question again, after someone else changed what it depends on.

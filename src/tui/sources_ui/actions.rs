@@ -54,7 +54,7 @@ impl App {
             SourceTab::Backups | SourceTab::Health => None,
         };
         if let Some(d) = detail {
-            self.mode = Mode::Detail(d);
+            self.set_mode(Mode::Detail(d));
         }
     }
 
@@ -143,40 +143,45 @@ impl App {
             return self.fail(problem, now);
         }
         let risky = matches!(workflow, Some(Workflow::Resolved | Workflow::Suppressed));
-        let FindingRef {
-            source,
-            id,
-            product_arn,
-        } = finding;
-        let seen = self.find_finding(&FindingRef {
-            source: source.clone(),
-            id: id.clone(),
-            product_arn: product_arn.clone(),
-        });
-        let seen = seen.map(|f| f.workflow.as_str().to_string()).unwrap_or_default();
         let update = FindingUpdate {
-            findings: vec![(id, product_arn)],
+            findings: vec![(finding.id, finding.product_arn)],
             workflow,
             note,
             by: format!("warroom/{}", self.opts.me),
             incident: on.clone(),
         };
+        let source = finding.source;
         if risky && !self.opts.read_only {
-            let status = update.workflow.as_ref().map_or("", Workflow::as_str);
-            let prompt = format!("Set “{title}” {status} in Security Hub?");
-            self.ask(Intent::UpdateFindings { source, update }, on);
-            // The finding's state as asked about: checked again at the yes.
-            if let Mode::Confirm(c) = &mut self.mode {
-                c.prompt = prompt;
-                c.seen = Some(Seen {
-                    value: seen,
-                    seq: 0,
-                    by: String::new(),
-                });
-            }
+            self.ask(
+                Intent::UpdateFindings {
+                    source,
+                    update,
+                    title,
+                },
+                on,
+            );
         } else {
             self.request_finding_update(&source, update, now, fx);
         }
+    }
+
+    /// A finding change's state as asked about: the finding's workflow status now (checked
+    /// again at the yes).
+    pub(in crate::tui) fn finding_seen(&self, source: &str, update: &FindingUpdate) -> Option<Seen> {
+        let (id, product_arn) = update.findings.first()?;
+        let finding = FindingRef {
+            source: source.to_string(),
+            id: id.clone(),
+            product_arn: product_arn.clone(),
+        };
+        let state = self
+            .find_finding(&finding)
+            .map(|f| f.workflow.as_str().to_string());
+        Some(Seen {
+            value: state.unwrap_or_default(),
+            seq: 0,
+            by: String::new(),
+        })
     }
 }
 

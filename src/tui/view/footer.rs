@@ -20,7 +20,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
             Line::from(spans)
         }
-        Mode::Filter(input) => {
+        Mode::Filter { input, .. } => {
             let x = area.x + 1 + input.cursor() as u16;
             frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
             Line::from(vec![

@@ -14,7 +14,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
     match &app.mode {
-        Mode::Help => help(frame, app, area),
+        Mode::Help { scroll } => help(frame, app, area, *scroll),
         Mode::Editor(editor) => {
             let r = centered(area, 76, 14);
             frame.render_widget(Clear, r);
@@ -205,7 +205,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 /// Every binding, generated from the keymap, then the palette's commands.
-fn help(frame: &mut Frame, app: &App, area: Rect) {
+fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
     let r = centered(area, 100, area.height.saturating_sub(2));
     frame.render_widget(Clear, r);
     let t = &app.theme;
@@ -270,7 +270,7 @@ fn help(frame: &mut Frame, app: &App, area: Rect) {
     }
     let inner_height = r.height.saturating_sub(2) as usize;
     let max_scroll = lines.len().saturating_sub(inner_height);
-    let scroll = app.help_scroll.min(max_scroll) as u16;
+    let scroll = scroll.min(max_scroll) as u16;
     frame.render_widget(
         Paragraph::new(lines).scroll((scroll, 0)).block(popup(
             app,
