@@ -1,0 +1,1198 @@
+//! The console's update, key by key: `App` driven by messages, its effects checked.
+
+use super::*;
+use crate::incident::runbook::load_runbooks;
+use crate::sources::securityhub::Workflow;
+use crate::timeline::Hash;
+use crate::timeline::Severity;
+use crate::timeline::store::RawEvent;
+use crate::tui::refs::Detail;
+use crate::tui::sources_ui::{FindingSort, List, SourceTab};
+use chrono::TimeZone;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 28, 14, 0, 0)
+        .single()
+        .expect("valid")
+}
+
+struct Harness {
+    app: App,
+    seq: u64,
+    prev: Hash,
+}
+
+impl Harness {
+    fn new(read_only: bool) -> Harness {
+        let opts = Options {
+            me: Author("maria@jump-01".into()),
+            read_only,
+            store_name: "test.db".into(),
+            notify: NotifyConfig::default(),
+        };
+        let theme = super::super::theme::load("dark", None).expect("theme");
+        let mut n = 0u128;
+        let ids = Box::new(move || {
+            n += 1;
+            uuid::Uuid::from_u128(n)
+        });
+        let app = App::new(
+            opts,
+            Keymap::default(),
+            theme,
+            load_runbooks(None).expect("runbooks"),
+            ids,
+        );
+        Harness {
+            app,
+            seq: 0,
+            prev: Hash::GENESIS,
+        }
+    }
+
+    /// What the store would send back for these events.
+    fn store(&mut self, events: &[NewEvent]) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        for e in events {
+            self.seq += 1;
+            let raw = RawEvent::place(e, self.seq, self.prev);
+            self.prev = raw.hash;
+            fx.extend(self.app.update(Msg::Stored(Box::new(raw.decode())), now()));
+        }
+        fx
+    }
+
+    fn with_sample() -> Harness {
+        let mut h = Harness::new(false);
+        let id = IncidentId("INC-1".into());
+        let events = crate::demo::sample_events(&id, now());
+        h.store(&events);
+        h.app.start();
+        h
+    }
+
+    fn key(&mut self, code: KeyCode) -> Vec<Effect> {
+        self.app
+            .update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)), now())
+    }
+
+    fn ctrl(&mut self, c: char) -> Vec<Effect> {
+        self.app.update(
+            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
+            now(),
+        )
+    }
+
+    fn typed(&mut self, s: &str) -> Vec<Effect> {
+        s.chars().flat_map(|c| self.key(KeyCode::Char(c))).collect()
+    }
+
+    fn palette(&mut self, line: &str) -> Vec<Effect> {
+        self.key(KeyCode::Char(':'));
+        self.typed(line);
+        self.key(KeyCode::Enter)
+    }
+}
+
+fn appended(fx: Vec<Effect>) -> Vec<NewEvent> {
+    fx.into_iter()
+        .flat_map(|f| match f {
+            Effect::Append(e) => e,
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+#[test]
+fn a_note_is_appended_and_shows_only_when_the_store_returns_it() {
+    let mut h = Harness::with_sample();
+    let notes_before = h.app.incident().map(|i| i.notes().count());
+    h.key(KeyCode::Char('n'));
+    assert!(matches!(h.app.mode, Mode::Editor(_)));
+    h.typed("db-02 is primary now");
+    let events = appended(h.ctrl('s'));
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0].body,
+        EventBody::Note {
+            text: "db-02 is primary now".into()
+        }
+    );
+    assert_eq!(events[0].author, Author("maria@jump-01".into()));
+    assert_eq!(h.app.pending, 1);
+    // not yet on screen: the state is what the store holds
+    assert_eq!(h.app.incident().map(|i| i.notes().count()), notes_before);
+    h.store(&events);
+    h.app.update(Msg::Saved(1), now());
+    assert_eq!(
+        h.app.incident().map(|i| i.notes().count()),
+        notes_before.map(|n| n + 1)
+    );
+    assert_eq!(h.app.pending, 0);
+}
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    now() + Duration::seconds(seconds)
+}
+
+/// `who` moved INC-1 to `status`.
+fn status_by(who: &str, status: Status) -> NewEvent {
+    by(who, "INC-1", EventBody::StatusChanged { status, reason: None })
+}
+
+fn by(who: &str, incident: &str, body: EventBody) -> NewEvent {
+    NewEvent::new(
+        IncidentId(incident.into()),
+        Author(format!("{who}@jump-02")),
+        body,
+    )
+}
+
+/// Another process declares an incident: as the same Unix user (same author), or not.
+fn declared_elsewhere(h: &mut Harness, id: &str, severity: u8, author: &str) {
+    let e = NewEvent::new(
+        IncidentId(id.into()),
+        Author(author.into()),
+        EventBody::IncidentDeclared {
+            title: format!("{id} elsewhere"),
+            severity: Severity::new(severity).expect("valid"),
+            summary: None,
+            detected_at: None,
+            drill: false,
+        },
+    );
+    h.store(&[e]);
+}
+
+#[test]
+fn a_draft_stays_with_its_incident_when_the_same_user_declares_another_elsewhere() {
+    let mut h = Harness::with_sample();
+    h.key(KeyCode::Char('n'));
+    h.typed("pool size raised on db-02");
+    // the same Unix user, in another process: the same author as this console
+    declared_elsewhere(&mut h, "INC-2", 1, "maria@jump-01");
+    assert_eq!(
+        h.app.current,
+        Some(IncidentId("INC-1".into())),
+        "no switch under a modal"
+    );
+    assert!(matches!(h.app.mode, Mode::Editor(_)), "the editor is still open");
+    let events = appended(h.ctrl('s'));
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0].incident,
+        IncidentId("INC-1".into()),
+        "filed where it was written"
+    );
+    // and with no modal open, still no switch: only the declaring console switches
+    declared_elsewhere(&mut h, "INC-3", 2, "maria@jump-01");
+    assert_eq!(h.app.current, Some(IncidentId("INC-1".into())));
+    let badge = h.app.new_incident_badge().map(|i| i.id.to_string());
+    assert_eq!(
+        badge.as_deref(),
+        Some("INC-2"),
+        "the worst new one is on the badge"
+    );
+    // the picker: worst severity first, then the newest
+    h.key(KeyCode::Char('i'));
+    let order: Vec<String> = h
+        .app
+        .picker_incidents()
+        .iter()
+        .map(|i| i.id.to_string())
+        .collect();
+    assert_eq!(order[0], "INC-2", "{order:?}");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.current, Some(IncidentId("INC-2".into())));
+    assert_eq!(
+        h.app.new_incident_badge().map(|i| i.id.to_string()).as_deref(),
+        Some("INC-3")
+    );
+}
+
+#[test]
+fn the_console_that_declares_switches_to_its_incident() {
+    let mut h = Harness::with_sample();
+    let events = appended(h.palette("declare 2 Card auth failing"));
+    let mut other = Harness::with_sample(); // the same user's second console
+    other.seq = h.seq;
+    other.prev = h.prev;
+    h.store(&events);
+    other.store(&events);
+    assert_eq!(h.app.current.as_ref(), Some(&events[0].incident));
+    assert_eq!(other.app.current, Some(IncidentId("INC-1".into())));
+    assert!(other.app.new_incident_badge().is_some());
+}
+
+#[test]
+fn a_confirmation_answered_after_someone_else_changed_the_state_asks_again() {
+    let mut h = Harness::with_sample();
+    h.store(&[status_by("kenji", Status::Active)]);
+    let before = h.app.incident().map(Incident::status).expect("an incident");
+    h.key(KeyCode::Char('s')); // active → mitigated?
+    let Mode::Confirm(c) = &h.app.mode else {
+        panic!("asks")
+    };
+    let Intent::Status { to, .. } = c.intent.clone() else {
+        panic!("a status")
+    };
+    assert_ne!(to, before);
+    h.store(&[status_by("priya", Status::Resolved)]);
+    let yes = KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE);
+    assert!(
+        appended(h.app.update(Msg::Key(yes), at(30))).is_empty(),
+        "no silent reopen"
+    );
+    let Mode::Confirm(again) = &h.app.mode else {
+        panic!("asks again")
+    };
+    assert!(again.prompt.contains("RESOLVED by priya"), "{}", again.prompt);
+    assert!(again.prompt.contains("reopens"), "{}", again.prompt);
+    let events = appended(h.app.update(Msg::Key(yes), at(45)));
+    assert_eq!(events.len(), 1);
+    assert!(matches!(events[0].body, EventBody::StatusChanged { status, .. } if status == to));
+    assert_eq!(events[0].recorded_at, at(45), "stamped when confirmed");
+}
+
+/// Issue 25, step 1: whatever builds an event — a key, a palette command, a declaration,
+/// a source's signal — it leaves `update` stamped with `update`'s now and an id of the
+/// app's `IdSource`, never the clock's or a random one.
+#[test]
+fn every_appended_event_is_stamped_with_updates_now_and_the_id_source() {
+    let t = at(4242);
+    let mut h = with_sources(false);
+    let mut sent: Vec<NewEvent> = Vec::new();
+    let mut run = |h: &mut Harness, msg: Msg| sent.extend(appended(h.app.update(msg, t)));
+    let key = |c: char| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    for c in "ndb-02 is primary".chars() {
+        run(&mut h, key(c));
+    }
+    run(
+        &mut h,
+        Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)),
+    );
+    for line in [
+        "declare 2 Payments down",
+        "page sam phone",
+        "sev 3",
+        "status resolved",
+    ] {
+        run(&mut h, key(':'));
+        for c in line.chars() {
+            run(&mut h, key(c));
+        }
+        run(
+            &mut h,
+            Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
+        if matches!(h.app.mode, Mode::Confirm(_)) {
+            run(&mut h, key('y'));
+        }
+    }
+    // A source's answer with findings the detector has not seen: signals.
+    let mut findings = fixture_findings();
+    for f in &mut findings {
+        f.id.push_str("-new");
+    }
+    run(&mut h, hub_answer(findings, t));
+    let kinds: std::collections::BTreeSet<&str> = sent.iter().map(|e| e.body.kind()).collect();
+    for kind in [
+        "note",
+        "incident.declared",
+        "checklist.added",
+        "responder.paged",
+        "severity.changed",
+        "status.changed",
+        "signal",
+    ] {
+        assert!(kinds.contains(kind), "{kind} among {kinds:?}");
+    }
+    for e in &sent {
+        assert_eq!(e.recorded_at, t, "{} stamped by update", e.body.kind());
+        assert!(
+            e.id.as_u128() < 1_000,
+            "{} has an id of the IdSource: {}",
+            e.body.kind(),
+            e.id
+        );
+    }
+    let mut ids: Vec<u128> = sent.iter().map(|e| e.id.as_u128()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), sent.len(), "each its own id");
+}
+
+/// Issue 24, item 1: the yes carries what it was decided on, and the store's refusal
+/// (another console's change committed first) comes back as the question asked again.
+#[test]
+fn a_change_refused_by_the_store_is_asked_again_once_the_winner_is_seen() {
+    let mut h = Harness::with_sample();
+    h.store(&[status_by("kenji", Status::Active)]);
+    let seen = h.app.projection.last_seq;
+    h.key(KeyCode::Char('s'));
+    let events = appended(h.key(KeyCode::Char('y')));
+    assert_eq!(events.len(), 1);
+    let cond = events[0].unchanged.clone().expect("conditional");
+    assert_eq!(cond.since, seen);
+    assert!(cond.kinds.contains(&"status.changed"));
+    // Meanwhile priya resolved it; her event won the lock, ours is refused.
+    let priya = status_by("priya", Status::Resolved);
+    let refused = Msg::Refused {
+        events: events.clone(),
+        seq: seen + 1,
+        detail: "changed".into(),
+    };
+    h.app.update(refused, at(5));
+    assert_eq!(h.app.pending, 0);
+    assert!(h.app.mode.is_normal(), "waits until it has seen the change");
+    h.store(&[priya]);
+    let Mode::Confirm(again) = &h.app.mode else {
+        panic!("asks again")
+    };
+    assert!(again.prompt.contains("RESOLVED by priya"), "{}", again.prompt);
+    assert!(again.prompt.contains("reopens"), "{}", again.prompt);
+    let yes = appended(h.key(KeyCode::Char('y')));
+    assert_eq!(yes.len(), 1);
+    assert_eq!(yes[0].unchanged.as_ref().map(|c| c.since), Some(seen + 1));
+}
+
+/// Two responders taking a vacant command at once: the one the store refuses is asked.
+#[test]
+fn taking_a_vacant_command_that_someone_took_first_asks_again() {
+    let mut h = Harness::with_sample();
+    let ic = h
+        .app
+        .incident()
+        .and_then(Incident::commander)
+        .expect("an IC")
+        .to_string();
+    let release = EventBody::RoleReleased {
+        role: Role::Commander,
+        person: ic,
+    };
+    h.store(&[by("kenji", "INC-1", release)]);
+    let events = appended(h.palette("role commander sam"));
+    assert_eq!(events.len(), 1, "vacant: taken without asking");
+    assert!(
+        events[0].unchanged.is_some(),
+        "but on the condition that it is still vacant"
+    );
+    let lena = EventBody::RoleAssigned {
+        role: Role::Commander,
+        person: "lena".into(),
+    };
+    h.store(&[by("priya", "INC-1", lena)]);
+    let seq = h.app.projection.last_seq;
+    h.app.update(
+        Msg::Refused {
+            events,
+            seq,
+            detail: "changed".into(),
+        },
+        at(2),
+    );
+    let Mode::Confirm(c) = &h.app.mode else {
+        panic!("asks again: {:?}", h.app.flash)
+    };
+    assert!(c.prompt.contains("lena is IC now"), "{}", c.prompt);
+}
+
+/// Issue 24, item 2: `:role commander X` over a sitting commander is a handoff, asked.
+#[test]
+fn replacing_the_commander_asks_and_records_a_handoff() {
+    let mut h = Harness::with_sample();
+    let ic = h
+        .app
+        .incident()
+        .and_then(Incident::commander)
+        .expect("an IC")
+        .to_string();
+    let fx = h.palette("role commander sam");
+    assert!(appended(fx).is_empty(), "asks first");
+    let Mode::Confirm(c) = &h.app.mode else {
+        panic!("asks")
+    };
+    assert!(c.prompt.contains(&format!("{ic} is IC")), "{}", c.prompt);
+    let events = appended(h.key(KeyCode::Char('y')));
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0].body,
+        EventBody::Handoff {
+            from: ic.clone(),
+            to: "sam".into(),
+            briefing: Briefing::default()
+        }
+    );
+    assert!(
+        events[0]
+            .unchanged
+            .as_ref()
+            .is_some_and(|c| c.kinds.contains(&"handoff"))
+    );
+    // A handoff's briefing is written for the commander when the editor opened; if command
+    // moves meanwhile, the store refuses it and the briefing is kept as a draft.
+    h.palette("handoff lena");
+    assert!(
+        matches!(&h.app.mode, Mode::Editor(e) if e.kind == EditorKind::Handoff { to: "lena".into(), from: ic.clone() })
+    );
+    h.typed("check the db");
+    let events = appended(h.ctrl('s'));
+    assert_eq!(events.len(), 1);
+    assert!(matches!(&events[0].body, EventBody::Handoff { from, .. } if *from == ic));
+    h.store(&[by(
+        "alex",
+        "INC-1",
+        EventBody::Handoff {
+            from: ic.clone(),
+            to: "alex".into(),
+            briefing: Briefing::default(),
+        },
+    )]);
+    let seq = h.app.projection.last_seq;
+    h.app.update(
+        Msg::Refused {
+            events,
+            seq,
+            detail: "changed".into(),
+        },
+        at(5),
+    );
+    assert!(
+        h.app
+            .flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("kept as a draft"))
+    );
+    h.palette("handoff lena");
+    let Mode::Editor(e) = &h.app.mode else {
+        panic!("the editor")
+    };
+    assert_eq!(
+        e.kind,
+        EditorKind::Handoff {
+            to: "lena".into(),
+            from: "alex".into()
+        }
+    );
+    assert!(e.text().contains("check the db"), "{}", e.text());
+}
+
+#[test]
+fn plus_and_minus_apply_to_the_severity_at_confirmation() {
+    let mut h = Harness::with_sample();
+    h.store(&[by(
+        "kenji",
+        "INC-1",
+        EventBody::SeverityChanged {
+            severity: Severity::new(3).expect("valid"),
+            reason: None,
+        },
+    )]);
+    h.key(KeyCode::Char('+')); // SEV3 → SEV2?
+    h.store(&[by(
+        "kenji",
+        "INC-1",
+        EventBody::SeverityChanged {
+            severity: Severity::new(1).expect("valid"),
+            reason: None,
+        },
+    )]);
+    assert!(appended(h.key(KeyCode::Char('y'))).is_empty());
+    let Mode::Confirm(c) = &h.app.mode else {
+        panic!("asks again")
+    };
+    assert!(c.prompt.contains("SEV1 by kenji"), "{}", c.prompt);
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('-')); // SEV1 → SEV2?
+    h.store(&[by(
+        "kenji",
+        "INC-1",
+        EventBody::SeverityChanged {
+            severity: Severity::new(4).expect("valid"),
+            reason: None,
+        },
+    )]);
+    h.key(KeyCode::Char('y'));
+    let events = appended(h.key(KeyCode::Char('y')));
+    assert!(
+        matches!(events[0].body, EventBody::SeverityChanged { severity, .. } if severity.level() == 5),
+        "one step down from SEV4, the severity when confirmed: {:?}",
+        events[0].body
+    );
+}
+
+#[test]
+fn releasing_a_role_someone_else_took_meanwhile_releases_nothing() {
+    let mut h = Harness::with_sample();
+    h.palette("role comms priya");
+    h.store(&[by(
+        "maria",
+        "INC-1",
+        EventBody::RoleAssigned {
+            role: crate::timeline::Role::Comms,
+            person: "priya".into(),
+        },
+    )]);
+    h.palette("release comms");
+    h.store(&[by(
+        "kenji",
+        "INC-1",
+        EventBody::RoleAssigned {
+            role: crate::timeline::Role::Comms,
+            person: "kenji".into(),
+        },
+    )]);
+    assert!(appended(h.key(KeyCode::Char('y'))).is_empty(), "kenji keeps it");
+    let said = h.app.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+    assert!(said.contains("now held by kenji"), "{said}");
+}
+
+#[test]
+fn palette_severity_status_and_drill_end_ask_as_their_keys_do() {
+    let mut h = Harness::with_sample();
+    assert!(appended(h.palette("sev 2")).is_empty());
+    assert!(
+        matches!(&h.app.mode, Mode::Confirm(c) if c.intent == Intent::Severity(Severity::new(2).expect("valid")))
+    );
+    h.key(KeyCode::Esc);
+    assert!(appended(h.palette("status active")).is_empty());
+    assert!(matches!(h.app.mode, Mode::Confirm(_)));
+    h.key(KeyCode::Esc);
+    // `-1` is no severity (it used to be read as SEV1)
+    assert!(appended(h.palette("sev -1")).is_empty());
+    assert!(matches!(&h.app.mode, Mode::Palette { error: Some(e), .. } if e.contains("-1")));
+}
+
+#[test]
+fn escape_with_text_asks_and_ctrl_c_in_a_field_never_quits() {
+    let mut h = Harness::with_sample();
+    h.key(KeyCode::Char('n'));
+    h.typed("half a thought");
+    h.key(KeyCode::Esc);
+    assert!(matches!(&h.app.mode, Mode::Editor(e) if e.closing), "asks");
+    h.key(KeyCode::Esc); // a reflex: back to writing, nothing lost
+    assert!(matches!(&h.app.mode, Mode::Editor(e) if !e.closing && e.text() == "half a thought"));
+    assert!(
+        !h.ctrl('c').iter().any(|f| matches!(f, Effect::Quit)),
+        "ctrl-c in the editor"
+    );
+    assert!(matches!(&h.app.mode, Mode::Editor(e) if e.closing));
+    h.key(KeyCode::Char('y')); // keep it as a draft
+    assert!(h.app.mode.is_normal());
+    h.key(KeyCode::Char('n'));
+    assert!(
+        matches!(&h.app.mode, Mode::Editor(e) if e.text() == "half a thought"),
+        "the draft"
+    );
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('d'));
+    h.key(KeyCode::Char('n'));
+    assert!(
+        matches!(&h.app.mode, Mode::Editor(e) if e.text().is_empty()),
+        "discarded"
+    );
+    h.key(KeyCode::Esc);
+    assert!(h.app.mode.is_normal(), "nothing written: Esc just closes");
+    h.key(KeyCode::Char(':'));
+    assert!(h.ctrl('c').is_empty());
+    assert!(h.app.mode.is_normal(), "ctrl-c cancels the palette");
+    assert!(
+        matches!(h.ctrl('c').as_slice(), [Effect::Quit]),
+        "ctrl-c on the panes leaves"
+    );
+}
+
+#[test]
+fn remapped_overlay_and_editor_keys_answer_and_save() {
+    let mut h = Harness::with_sample();
+    let text = "[keys]\nyes = \"o\"\nsave = \"f2\"\n";
+    let all: toml::Table = toml::from_str(text).expect("toml");
+    let keys = all["keys"].as_table().expect("keys");
+    h.app.keymap = Keymap::with_overrides(keys, "c.toml", text).expect("valid");
+    h.key(KeyCode::Char('s'));
+    assert!(matches!(h.app.mode, Mode::Confirm(_)));
+    assert!(h.key(KeyCode::Char('y')).is_empty(), "y is no longer yes");
+    assert!(matches!(h.app.mode, Mode::Confirm(_)));
+    let status = appended(h.key(KeyCode::Char('o')));
+    assert!(
+        matches!(status[0].body, EventBody::StatusChanged { .. }),
+        "{status:?}"
+    );
+    h.key(KeyCode::Char('n'));
+    h.typed("ctrl-s is just typing now");
+    assert!(appended(h.ctrl('s')).is_empty());
+    let note = appended(h.key(KeyCode::F(2)));
+    assert!(matches!(&note[0].body, EventBody::Note { text } if text == "ctrl-s is just typing now"));
+}
+
+#[test]
+fn a_status_update_with_the_templates_placeholders_is_refused() {
+    let mut h = Harness::with_sample();
+    h.key(KeyCode::Char('u'));
+    assert!(appended(h.ctrl('s')).is_empty());
+    assert!(matches!(h.app.mode, Mode::Editor(_)));
+    assert!(
+        h.app
+            .flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("<what customers see>"))
+    );
+}
+
+#[test]
+fn quitting_waits_for_saves_in_flight() {
+    let mut h = Harness::with_sample();
+    h.key(KeyCode::Char('n'));
+    h.typed("last words");
+    let events = appended(h.ctrl('s'));
+    assert_eq!(h.app.pending, 1);
+    assert!(h.key(KeyCode::Char('q')).is_empty(), "does not leave yet");
+    assert!(matches!(h.app.mode, Mode::Leaving(_)));
+    h.store(&events);
+    let fx = h.app.update(Msg::Saved(1), now());
+    assert!(fx.iter().any(|f| matches!(f, Effect::Quit)), "leaves once saved");
+}
+
+#[test]
+fn risky_actions_ask_first() {
+    let mut h = Harness::with_sample();
+    assert!(appended(h.key(KeyCode::Char('-'))).is_empty());
+    assert!(matches!(h.app.mode, Mode::Confirm(_)));
+    let events = appended(h.key(KeyCode::Char('y')));
+    assert!(matches!(events[0].body, EventBody::SeverityChanged { severity, .. } if severity.level() == 2));
+    // no to resolve
+    h.key(KeyCode::Char('R'));
+    assert!(appended(h.key(KeyCode::Char('n'))).is_empty());
+    assert!(matches!(h.app.mode, Mode::Normal));
+    h.key(KeyCode::Char('s'));
+    let events = appended(h.key(KeyCode::Char('y')));
+    assert!(matches!(
+        events[0].body,
+        EventBody::StatusChanged {
+            status: Status::Resolved,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn palette_commands_become_events() {
+    let mut h = Harness::with_sample();
+    let e = appended(h.palette("role comms priya"));
+    assert_eq!(
+        e[0].body,
+        EventBody::RoleAssigned {
+            role: crate::timeline::Role::Comms,
+            person: "priya".into()
+        }
+    );
+    let e = appended(h.palette("page sam phone"));
+    assert_eq!(
+        e[0].body,
+        EventBody::ResponderPaged {
+            person: "sam".into(),
+            via: Some("phone".into())
+        }
+    );
+    let e = appended(h.palette("check all-clear"));
+    assert_eq!(
+        e[0].body,
+        EventBody::ChecklistChecked {
+            item: "generic/all-clear".into()
+        }
+    );
+    let e = appended(h.palette("ack"));
+    assert_eq!(
+        e[0].body,
+        EventBody::ResponderAcknowledged {
+            person: "maria".into()
+        }
+    );
+    // a mistake keeps the palette open with the reason
+    assert!(appended(h.palette("sev 7")).is_empty());
+    assert!(matches!(&h.app.mode, Mode::Palette { error: Some(e), .. } if e.contains("1 to 5")));
+}
+
+#[test]
+fn checklist_items_toggle_from_the_checklist_pane() {
+    let mut h = Harness::with_sample();
+    h.key(KeyCode::Char('3'));
+    // the first item (assign-ic) is checked in the sample: toggling unchecks it
+    let e = appended(h.key(KeyCode::Char(' ')));
+    assert_eq!(
+        e[0].body,
+        EventBody::ChecklistUnchecked {
+            item: "generic/assign-ic".into()
+        }
+    );
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('j'));
+    let e = appended(h.key(KeyCode::Char('x')));
+    // items 0..3 of the sample are assign-ic, set-severity, assign-scribe, scope-impact
+    assert_eq!(
+        e[0].body,
+        EventBody::ChecklistUnchecked {
+            item: "generic/scope-impact".into()
+        }
+    );
+}
+
+#[test]
+fn a_read_only_console_writes_nothing() {
+    let mut h = Harness::new(true);
+    h.store(&crate::demo::sample_events(&IncidentId("INC-1".into()), now()));
+    h.app.start();
+    for c in ['n', 'd', 'u', '+', '-', 's', 'R', 'x', 'D'] {
+        let fx = h.key(KeyCode::Char(c));
+        assert!(appended(fx).is_empty(), "{c}");
+        assert!(!matches!(h.app.mode, Mode::Editor(_) | Mode::Confirm(_)), "{c}");
+    }
+    assert!(appended(h.palette("note sneaky")).is_empty());
+    assert!(h.app.flash.as_ref().is_some_and(|f| f.text.contains("Read-only")));
+}
+
+#[test]
+fn others_raising_severity_notifies_but_my_own_actions_do_not() {
+    let mut h = Harness::with_sample();
+    let id = IncidentId("INC-1".into());
+    let mine = NewEvent::new(
+        id.clone(),
+        Author("maria@jump-01".into()),
+        EventBody::SeverityChanged {
+            severity: Severity::new(2).expect("valid"),
+            reason: None,
+        },
+    );
+    assert!(!h.store(&[mine]).iter().any(|f| matches!(f, Effect::Notify(_))));
+    let theirs = NewEvent::new(
+        id,
+        Author("kenji@jump-02".into()),
+        EventBody::SeverityChanged {
+            severity: Severity::WORST,
+            reason: None,
+        },
+    );
+    assert!(h.store(&[theirs]).iter().any(|f| matches!(f, Effect::Notify(_))));
+}
+
+#[test]
+fn several_open_incidents_start_in_the_picker_and_none_offers_to_declare() {
+    let mut h = Harness::new(false);
+    for n in 0..2 {
+        let id = IncidentId(format!("INC-{n}"));
+        h.store(&crate::demo::sample_events(&id, now()));
+    }
+    h.app.start();
+    assert!(matches!(h.app.mode, Mode::Picker { .. }));
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.current, Some(IncidentId("INC-0".into())));
+
+    let mut empty = Harness::new(false);
+    empty.app.start();
+    assert!(empty.app.current.is_none());
+    let e = appended(empty.palette("declare 1 Database on fire"));
+    assert_eq!(e.len(), 2, "declaration and checklist");
+    empty.store(&e);
+    assert_eq!(
+        empty.app.incident().map(|i| i.title.as_str()),
+        Some("Database on fire")
+    );
+}
+
+#[test]
+fn the_filter_narrows_the_timeline_as_you_type() {
+    let mut h = Harness::with_sample();
+    let all = h.app.feed().map(Feed::len);
+    h.key(KeyCode::Char('/'));
+    h.typed("kind:decision");
+    assert_eq!(h.app.feed().map(Feed::len), Some(1));
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.feed().map(Feed::len), all);
+}
+
+#[test]
+fn scrolling_up_stops_following_and_bottom_resumes() {
+    let mut h = Harness::with_sample();
+    h.app.size = (160, 48);
+    h.key(KeyCode::Char('k'));
+    assert!(!h.app.follow);
+    assert_eq!(h.app.scroll, 1);
+    // new events keep the reader's place
+    let id = IncidentId("INC-1".into());
+    h.store(&[NewEvent::new(
+        id,
+        Author("kenji@jump-02".into()),
+        EventBody::Note { text: "x".into() },
+    )]);
+    assert_eq!(h.app.scroll, 2);
+    h.key(KeyCode::Char('G'));
+    assert!(h.app.follow);
+    assert_eq!(h.app.scroll, 0);
+}
+
+#[test]
+fn the_handoff_briefing_is_read_back_from_its_template() {
+    let b = parse_briefing(
+        "Status: SEV1 mitigated\nHypotheses open:\n- pool size\nHypotheses ruled out:\n- network\n- dns\nLast customer update: 13:25 recovering\nNext steps:\n- confirm\n",
+    );
+    assert_eq!(b.status, "SEV1 mitigated");
+    assert_eq!(b.hypotheses_open, vec!["pool size"]);
+    assert_eq!(b.hypotheses_ruled_out, vec!["network", "dns"]);
+    assert_eq!(b.last_customer_update, "13:25 recovering");
+    assert_eq!(b.next_steps, vec!["confirm"]);
+}
+
+/// A console watching a Security Hub source (the fixture's three findings) and a backup
+/// source (no jobs yet).
+fn with_sources(read_only: bool) -> Harness {
+    let mut h = Harness::new(read_only);
+    h.store(&crate::demo::sample_events(&IncidentId("INC-1".into()), now()));
+    h.app.start();
+    let text = "[[source]]\nkind = \"securityhub\"\nname = \"hub\"\nregion = \"eu-west-1\"\n\
+                [[source]]\nkind = \"backup\"\nname = \"vault\"\nregion = \"us-east-1\"\n";
+    let mut config: crate::config::Config = crate::config::parse_toml("t.toml", text).expect("config");
+    crate::sources::config::validate(&mut config.source, "t.toml", text).expect("valid");
+    h.app.set_sources(&config.source);
+    h.app.update(hub_answer(fixture_findings(), now()), now());
+    h
+}
+
+/// The fixture's page of Security Hub findings.
+fn fixture_findings() -> Vec<crate::sources::securityhub::Finding> {
+    crate::sources::securityhub::parse_findings(include_bytes!(
+        "../../../tests/fixtures/securityhub/get_findings_page1.json"
+    ))
+    .expect("fixture")
+    .findings
+}
+
+/// The `hub` source's answer: these findings, at `at`.
+fn hub_answer(findings: Vec<crate::sources::securityhub::Finding>, at: DateTime<Utc>) -> Msg {
+    Msg::Source(Box::new(crate::sources::Observation::Data {
+        source: "hub".into(),
+        at,
+        snapshot: crate::sources::Snapshot::Findings(findings),
+        pages: 1,
+        bytes: 4096,
+        elapsed: std::time::Duration::from_millis(80),
+    }))
+}
+
+const SG: &str = "arn:aws:securityhub:eu-west-1:123456789012:security-control/EC2.19/finding/5b6e2f10-7c3d-4a9e-8f21-0d4c6b8a9e13";
+
+fn updates(fx: Vec<Effect>) -> Vec<(String, crate::sources::FindingUpdate)> {
+    fx.into_iter()
+        .filter_map(|f| match f {
+            Effect::UpdateFindings { source, update } => Some((source, update)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn selected_id(h: &Harness) -> Option<String> {
+    h.app
+        .sources_ui
+        .selected_finding(&h.app.sources)
+        .map(|(_, f)| f.id.clone())
+}
+
+#[test]
+fn finding_keys_send_the_selected_finding_and_risky_ones_ask_first() {
+    let mut h = with_sources(false);
+    h.key(KeyCode::Char('5'));
+    assert_eq!(h.app.sources_ui.tab(), SourceTab::Findings);
+    h.key(KeyCode::Char('j')); // CRITICAL first, then the HIGH security-group finding
+    let id = selected_id(&h).expect("a finding is selected");
+    assert_eq!(id, SG);
+
+    let sent = updates(h.key(KeyCode::Char('N')));
+    let [(source, update)] = sent.as_slice() else {
+        panic!("one update: {sent:?}");
+    };
+    assert_eq!(source, "hub");
+    assert_eq!(update.workflow, Some(Workflow::Notified));
+    assert_eq!(update.note, None);
+    assert_eq!(update.by, "warroom/maria@jump-01");
+    let [(sent_id, arn)] = update.findings.as_slice() else {
+        panic!("one finding");
+    };
+    assert_eq!(sent_id, &id);
+    assert!(arn.starts_with("arn:aws:securityhub:"), "{arn}");
+
+    assert!(
+        updates(h.key(KeyCode::Char('R'))).is_empty(),
+        "RESOLVED asks first"
+    );
+    assert!(matches!(&h.app.mode, Mode::Confirm(c) if c.prompt.contains("RESOLVED")));
+    let sent = updates(h.key(KeyCode::Char('y')));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].1.workflow, Some(Workflow::Resolved));
+    assert_eq!(sent[0].1.findings[0].0, id);
+
+    assert!(
+        updates(h.key(KeyCode::Char('S'))).is_empty(),
+        "SUPPRESSED asks first"
+    );
+    assert!(matches!(&h.app.mode, Mode::Confirm(c) if c.prompt.contains("SUPPRESSED")));
+    assert!(updates(h.key(KeyCode::Char('n'))).is_empty(), "and no means no");
+    assert!(matches!(h.app.mode, Mode::Normal));
+
+    h.key(KeyCode::Char('a'));
+    assert!(matches!(&h.app.mode, Mode::Editor(e) if matches!(e.kind, EditorKind::FindingNote { .. })));
+    h.typed("owner paged; ticket SEC-12");
+    let sent = updates(h.ctrl('s'));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].1.note.as_deref(), Some("owner paged; ticket SEC-12"));
+    assert_eq!(sent[0].1.workflow, None);
+    assert_eq!(sent[0].1.findings[0].0, id);
+    assert!(matches!(h.app.mode, Mode::Normal));
+}
+
+/// Issue 24, item 6: a finding change confirmed on incident A is filed on A when the
+/// service answers, though B is on screen by then; and the yes re-checks the finding.
+#[test]
+fn a_finding_reply_after_a_switch_lands_on_the_confirmed_incident() {
+    let mut h = with_sources(false);
+    h.store(&[by(
+        "kenji",
+        "INC-2",
+        EventBody::IncidentDeclared {
+            title: "Second".into(),
+            severity: Severity::new(3).expect("valid"),
+            summary: None,
+            detected_at: None,
+            drill: false,
+        },
+    )]);
+    assert_eq!(h.app.current, Some(IncidentId("INC-1".into())));
+    h.key(KeyCode::Char('5'));
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('R'));
+    let sent = updates(h.key(KeyCode::Char('y')));
+    let [(source, update)] = sent.as_slice() else {
+        panic!("one update: {sent:?}")
+    };
+    assert_eq!(update.incident, Some(IncidentId("INC-1".into())));
+    h.palette("incident INC-2");
+    assert_eq!(h.app.current, Some(IncidentId("INC-2".into())));
+    let reply = crate::sources::Observation::Updated {
+        source: source.clone(),
+        at: now(),
+        update: update.clone(),
+        result: Ok(1),
+    };
+    let events = appended(h.app.update(Msg::Source(Box::new(reply)), at(3)));
+    assert_eq!(events.len(), 1);
+    assert!(matches!(events[0].body, EventBody::FindingUpdated { .. }));
+    assert_eq!(
+        events[0].incident,
+        IncidentId("INC-1".into()),
+        "filed where it was decided"
+    );
+
+    // Asked about a NEW finding; by the yes someone else has resolved it.
+    h.palette("incident INC-1");
+    h.key(KeyCode::Char('S'));
+    assert!(matches!(&h.app.mode, Mode::Confirm(c) if c.prompt.contains("SUPPRESSED")));
+    let mut findings = fixture_findings();
+    for f in &mut findings {
+        f.workflow = Workflow::Resolved;
+    }
+    h.app.update(hub_answer(findings, now()), now());
+    assert!(updates(h.key(KeyCode::Char('y'))).is_empty(), "asked again first");
+    assert!(
+        matches!(&h.app.mode, Mode::Confirm(c) if c.prompt.contains("now RESOLVED")),
+        "{:?}",
+        h.app.flash
+    );
+    assert_eq!(updates(h.key(KeyCode::Char('y'))).len(), 1);
+}
+
+#[test]
+fn finding_commands_from_the_palette_need_no_incident_but_a_finding() {
+    let mut h = with_sources(false);
+    h.app.current = None;
+    let sent = updates(h.palette("finding notified"));
+    assert_eq!(sent.len(), 1, "acts on the selected (first) finding");
+    assert_eq!(sent[0].1.workflow, Some(Workflow::Notified));
+    let sent = updates(h.palette("finding note  rotated the keys "));
+    assert_eq!(sent[0].1.note.as_deref(), Some("rotated the keys"));
+    assert!(updates(h.palette("finding suppressed")).is_empty());
+    assert!(matches!(h.app.mode, Mode::Confirm(_)));
+    assert_eq!(updates(h.key(KeyCode::Enter)).len(), 1);
+    // an over-long note is refused before a round trip
+    let long = "x".repeat(600);
+    assert!(updates(h.palette(&format!("finding note {long}"))).is_empty());
+    assert!(h.app.flash.as_ref().is_some_and(|f| f.text.contains("512")));
+    // no Security Hub source: said so
+    let mut bare = Harness::with_sample();
+    assert!(updates(bare.palette("finding notified")).is_empty());
+    assert!(
+        bare.app
+            .flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("Security Hub"))
+    );
+}
+
+#[test]
+fn a_read_only_console_changes_no_finding() {
+    let mut h = with_sources(true);
+    h.key(KeyCode::Char('5'));
+    for c in ['N', 'R', 'S', 'a'] {
+        h.app.flash = None;
+        assert!(updates(h.key(KeyCode::Char(c))).is_empty(), "{c}");
+        assert!(matches!(h.app.mode, Mode::Normal), "{c}");
+        assert!(
+            h.app.flash.as_ref().is_some_and(|f| f.text.contains("Read-only")),
+            "{c}"
+        );
+    }
+    for line in ["finding resolved", "finding note hi"] {
+        assert!(updates(h.palette(line)).is_empty(), "{line}");
+        assert!(matches!(h.app.mode, Mode::Normal), "{line}");
+    }
+    // from the detail view too
+    h.key(KeyCode::Enter);
+    assert!(matches!(h.app.mode, Mode::Detail(_)));
+    assert!(updates(h.key(KeyCode::Char('R'))).is_empty());
+    assert!(matches!(h.app.mode, Mode::Detail(_)), "still reading");
+}
+
+#[test]
+fn sorting_keeps_the_selected_finding_and_s_elsewhere_still_changes_status() {
+    let mut h = with_sources(false);
+    let titles = |h: &Harness| -> Vec<String> {
+        let pane = &h.app.sources_ui;
+        (0..pane.len(List::Findings))
+            .filter_map(|i| pane.finding(&h.app.sources, i))
+            .map(|r| r.finding.severity.label().to_string())
+            .collect()
+    };
+    assert_eq!(titles(&h), ["CRITICAL", "HIGH", "MEDIUM"]);
+    h.key(KeyCode::Char('5'));
+    h.key(KeyCode::Char('G'));
+    let medium = selected_id(&h);
+    assert_eq!(medium.as_deref(), Some("inspector-legacy-0042"));
+    h.key(KeyCode::Char('s'));
+    assert_eq!(h.app.sources_ui.sort(), FindingSort::Age);
+    // newest update first: the CRITICAL (09:20Z), the HIGH (07:00Z), the legacy one
+    assert_eq!(titles(&h), ["CRITICAL", "HIGH", "MEDIUM"]);
+    h.key(KeyCode::Char('s'));
+    assert_eq!(h.app.sources_ui.sort(), FindingSort::Title);
+    assert_eq!(titles(&h)[0], "MEDIUM", "its title is empty, so first");
+    assert_eq!(selected_id(&h), medium, "the selection follows the finding");
+    assert_eq!(h.app.sources_ui.selected(List::Findings), Some(0));
+    h.key(KeyCode::Char('s'));
+    assert_eq!(h.app.sources_ui.sort(), FindingSort::Severity);
+    // outside the sources pane, s is the status key again
+    h.key(KeyCode::Char('1'));
+    h.key(KeyCode::Char('s'));
+    assert!(matches!(&h.app.mode, Mode::Confirm(c) if c.prompt.contains("status")));
+}
+
+#[test]
+fn the_filter_applies_to_the_focused_pane() {
+    let mut h = with_sources(false);
+    let events = h.app.feed().map(Feed::len);
+    h.key(KeyCode::Char('5'));
+    h.key(KeyCode::Char('/'));
+    h.typed("security GROUPS");
+    assert_eq!(h.app.sources_ui.len(List::Findings), 1);
+    assert_eq!(
+        h.app.feed().map(Feed::len),
+        events,
+        "the timeline is not filtered"
+    );
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.sources_ui.filter(SourceTab::Findings), "security GROUPS");
+    // each view has its own
+    h.key(KeyCode::Char(']'));
+    assert_eq!(h.app.sources_ui.filter(h.app.sources_ui.tab()), "");
+    h.key(KeyCode::Char('['));
+    h.key(KeyCode::Char('/'));
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.sources_ui.len(List::Findings), 3);
+    // on the timeline, the timeline's filter
+    h.key(KeyCode::Char('1'));
+    h.key(KeyCode::Char('/'));
+    h.typed("kind:decision");
+    assert_eq!(h.app.feed().map(Feed::len), Some(1));
+    assert_eq!(h.app.sources_ui.len(List::Findings), 3);
+}
+
+#[test]
+fn views_cycle_through_what_is_configured() {
+    let mut h = with_sources(false);
+    h.key(KeyCode::Char(']'));
+    assert_eq!(
+        h.app.sources_ui.tab(),
+        SourceTab::Findings,
+        "] needs the sources pane"
+    );
+    h.key(KeyCode::Char('5'));
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        h.key(KeyCode::Char(']'));
+        seen.push(h.app.sources_ui.tab());
+    }
+    assert_eq!(seen, [SourceTab::Backups, SourceTab::Health, SourceTab::Findings]);
+    h.key(KeyCode::Char('['));
+    assert_eq!(h.app.sources_ui.tab(), SourceTab::Health);
+    h.key(KeyCode::Char('1'));
+    h.palette("sources backups");
+    assert_eq!(
+        (h.app.focus, h.app.sources_ui.tab()),
+        (Pane::Sources, SourceTab::Backups)
+    );
+    h.palette("sources searches");
+    assert_eq!(h.app.sources_ui.tab(), SourceTab::Backups, "no Splunk source");
+    assert!(h.app.flash.as_ref().is_some_and(|f| f.text.contains("searches")));
+    assert!(!h.app.sources_ui.readiness_shown());
+    h.key(KeyCode::Char('r'));
+    assert!(h.app.sources_ui.readiness_shown(), "r in the backups view");
+    // without sources, health is all there is
+    let bare = Harness::with_sample();
+    assert_eq!(bare.app.sources_ui.tabs(), [SourceTab::Health]);
+}
+
+#[test]
+fn the_detail_view_opens_scrolls_acts_and_closes() {
+    let mut h = with_sources(false);
+    h.app.size = (80, 24);
+    h.key(KeyCode::Char('5'));
+    h.key(KeyCode::Enter);
+    let Mode::Detail(Detail::Finding { finding, scroll: 0 }) = &h.app.mode else {
+        panic!("a finding's detail");
+    };
+    assert!(finding.id.contains("guardduty"), "{finding:?}");
+    for _ in 0..200 {
+        h.key(KeyCode::Char('j'));
+    }
+    let Mode::Detail(Detail::Finding { scroll, .. }) = &h.app.mode else {
+        panic!("still open");
+    };
+    let max = *scroll;
+    assert!(max > 0 && max < 200, "scrolls, within the text: {max}");
+    h.key(KeyCode::Char('k'));
+    assert!(matches!(&h.app.mode, Mode::Detail(Detail::Finding { scroll, .. }) if *scroll == max - 1));
+    let sent = updates(h.key(KeyCode::Char('N')));
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].1.findings[0].0.contains("guardduty"));
+    assert!(matches!(h.app.mode, Mode::Detail(_)), "N keeps it open");
+    h.key(KeyCode::Esc);
+    assert!(matches!(h.app.mode, Mode::Normal));
+}
+
+#[test]
+fn keys_that_do_nothing_leave_the_screen_alone() {
+    let mut h = with_sources(false);
+    h.app.dirty = false;
+    h.key(KeyCode::Char('w'));
+    h.key(KeyCode::Char(']')); // only bound on the sources pane
+    assert!(!h.app.dirty);
+    h.key(KeyCode::Char('5'));
+    assert!(h.app.dirty);
+}
