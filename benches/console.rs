@@ -20,6 +20,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use criterion::{BatchSize, Criterion, SamplingMode, criterion_group, criterion_main};
 use ratatui::backend::{CrosstermBackend, TestBackend};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use serde_json::json;
@@ -36,7 +37,7 @@ use warroom::timeline::store::RawEvent;
 use warroom::timeline::{
     Audience, Author, ChecklistItemSpec, EventBody, Hash, IncidentId, NewEvent, Role, Severity, Status, Store,
 };
-use warroom::tui::app::{App, Options};
+use warroom::tui::app::{App, Msg, Options};
 use warroom::tui::keymap::Keymap;
 use warroom::tui::notify::NotifyConfig;
 use warroom::tui::run::CountingWriter;
@@ -182,7 +183,7 @@ fn app_with(events: &[NewEvent]) -> App {
         app.ingest(raw.into_event(), &mut fx);
     }
     app.start();
-    app.size = (WIDTH, HEIGHT);
+    app.update(Msg::Resize(WIDTH, HEIGHT), draw_now());
     app
 }
 
@@ -204,10 +205,13 @@ fn crossterm_terminal(count: Arc<AtomicU64>) -> Terminal<Counted> {
     .expect("terminal")
 }
 
-/// Scroll the timeline to `rows` up from the bottom (not following), as `k` would.
+/// Scroll the timeline one row up from the bottom (`k`), or back to the bottom (`G`).
 fn scroll_to(app: &mut App, rows: usize) {
-    app.follow = rows == 0;
-    app.scroll = rows;
+    let key = if rows == 1 { 'k' } else { 'G' };
+    app.update(
+        Msg::Key(KeyEvent::new(KeyCode::Char(key), KeyModifiers::NONE)),
+        draw_now(),
+    );
 }
 
 fn draw(c: &mut Criterion) {
@@ -219,9 +223,12 @@ fn draw(c: &mut Criterion) {
         events.len(),
         started.elapsed().as_secs_f64()
     );
-    let shown = app.feed().map_or(0, |f| f.total());
+    let shown = app.view().feed().map_or(0, |f| f.total());
     assert_eq!(shown, events.len(), "every event is on the incident's timeline");
-    assert!(app.incident().is_some(), "the console opens on the incident");
+    assert!(
+        app.view().incident().is_some(),
+        "the console opens on the incident"
+    );
     let now = draw_now();
 
     // Bytes one frame sends through the real backend, for the docs.
@@ -368,9 +375,9 @@ fn startup(c: &mut Criterion) {
             let store = SqliteStore::open(&path).expect("open store");
             let console = warroom::commands::console::setup(&config, &store, false, None).expect("setup");
             let mut app = warroom::tui::run::load(&store, console).expect("load");
-            assert_eq!(app.projection.last_seq, total);
+            assert_eq!(app.model().projection.last_seq, total);
             let mut terminal = test_terminal();
-            app.size = (WIDTH, HEIGHT);
+            app.update(Msg::Resize(WIDTH, HEIGHT), now);
             terminal.draw(|f| view::draw(f, &app, now)).expect("draw");
             (store, app, terminal)
         })

@@ -57,7 +57,7 @@ fn app() -> App {
         app.ingest(raw.into_event(), &mut fx);
     }
     app.start();
-    app.size = (160, 48);
+    app.update(Msg::Resize(160, 48), Utc::now());
     app
 }
 
@@ -124,12 +124,11 @@ fn run(sources: &[warroom::sources::SourceConfig], seconds: u64) -> Run {
             let is_key = matches!(msg, Msg::Key(_));
             let started = Instant::now();
             let _effects = app.update(msg, Utc::now());
-            if app.dirty {
+            if app.needs_frame() {
                 let now = Utc::now();
                 terminal
                     .draw(|f| view::draw(f, &app, now))
                     .unwrap_or_else(|e| panic!("{e}"));
-                app.dirty = false;
             }
             let took = started.elapsed();
             iterations.push(took);

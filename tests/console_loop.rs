@@ -118,7 +118,7 @@ fn keys_in_events_out_and_others_events_on_screen() {
         let sub_tx = tx.clone();
         let _subscription = loop_store
             .subscribe(
-                app.projection.last_seq,
+                app.model().projection.last_seq,
                 Box::new(move |e| sub_tx.send(Msg::Stored(Box::new(e))).is_ok()),
             )
             .expect("subscribe");

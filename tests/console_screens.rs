@@ -81,7 +81,7 @@ fn keys(app: &mut App, s: &str) {
 #[test]
 fn overview_at_160x48_shows_every_pane() {
     let mut a = app(false);
-    a.size = (160, 48);
+    a.update(Msg::Resize(160, 48), now());
     let screen = text(&draw(&a, 160, 48));
     for pane in ["Timeline", "Roster", "Checklist", "Metrics", "Sources"] {
         assert!(screen.contains(pane), "{pane} missing:\n{screen}");
@@ -92,7 +92,7 @@ fn overview_at_160x48_shows_every_pane() {
 #[test]
 fn compact_layout_at_80x24() {
     let mut a = app(false);
-    a.size = (80, 24);
+    a.update(Msg::Resize(80, 24), now());
     insta::assert_snapshot!("compact_timeline_80x24", text(&draw(&a, 80, 24)));
     key(&mut a, KeyCode::Char('3'));
     insta::assert_snapshot!("compact_checklist_80x24", text(&draw(&a, 80, 24)));
@@ -103,7 +103,7 @@ fn compact_layout_at_80x24() {
 #[test]
 fn overlays() {
     let mut a = app(false);
-    a.size = (100, 30);
+    a.update(Msg::Resize(100, 30), now());
     key(&mut a, KeyCode::Char('?'));
     insta::assert_snapshot!("help_100x30", text(&draw(&a, 100, 30)));
     key(&mut a, KeyCode::Esc);
@@ -129,7 +129,7 @@ fn overlays() {
 #[test]
 fn read_only_console_says_so_and_hides_write_hints() {
     let mut a = app(true);
-    a.size = (160, 48);
+    a.update(Msg::Resize(160, 48), now());
     let screen = text(&draw(&a, 160, 48));
     assert!(screen.contains("READ-ONLY"), "{screen}");
     let hints = screen.lines().last().unwrap_or_default();
@@ -142,7 +142,7 @@ fn read_only_console_says_so_and_hides_write_hints() {
 #[test]
 fn dark_theme_styles() {
     let mut a = app(false);
-    a.size = (80, 24);
+    a.update(Msg::Resize(80, 24), now());
     insta::assert_debug_snapshot!("styles_dark_80x24", draw(&a, 80, 24));
 }
 
@@ -158,7 +158,7 @@ fn no_size_from_1x1_to_20x6_panics_and_neither_does_a_resize_burst() {
     let mut a = app(false);
     for w in 1..=20 {
         for h in 1..=6 {
-            a.size = (w, h);
+            a.update(Msg::Resize(w, h), now());
             draw(&a, w, h);
         }
     }
@@ -183,7 +183,7 @@ fn no_size_from_1x1_to_20x6_panics_and_neither_does_a_resize_burst() {
 #[test]
 fn hostile_text_cannot_escape_or_break_the_layout() {
     let mut a = app(false);
-    a.size = (160, 48);
+    a.update(Msg::Resize(160, 48), now());
     let id = IncidentId("INC-20261128-DEMO1".into());
     let nasty = [
         "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[31mred alert\u{1b}[0m",
@@ -464,7 +464,7 @@ fn assert_clean(buf: &Buffer) {
 fn sources_views_at_160x48_and_80x24() {
     for (w, h) in [(160u16, 48u16), (80, 24)] {
         let mut a = app_with_sources(false);
-        a.size = (w, h);
+        a.update(Msg::Resize(w, h), now());
         key(&mut a, KeyCode::Char('5'));
         for (name, keys_after) in [
             ("findings", "]"),
@@ -489,7 +489,7 @@ fn sources_views_at_160x48_and_80x24() {
 #[test]
 fn sources_views_show_what_matters() {
     let mut a = app_with_sources(false);
-    a.size = (160, 48);
+    a.update(Msg::Resize(160, 48), now());
     key(&mut a, KeyCode::Char('5'));
     let screen = text(&draw(&a, 160, 48));
     assert!(
@@ -538,7 +538,7 @@ fn sources_views_show_what_matters() {
 fn finding_and_search_details() {
     for (w, h) in [(160u16, 48u16), (80, 24)] {
         let mut a = app_with_sources(false);
-        a.size = (w, h);
+        a.update(Msg::Resize(w, h), now());
         key(&mut a, KeyCode::Char('5'));
         key(&mut a, KeyCode::Enter);
         let buf = draw(&a, w, h);
@@ -570,7 +570,7 @@ fn finding_and_search_details() {
 #[test]
 fn resolving_a_finding_asks_first() {
     let mut a = app_with_sources(false);
-    a.size = (100, 30);
+    a.update(Msg::Resize(100, 30), now());
     key(&mut a, KeyCode::Char('5'));
     key(&mut a, KeyCode::Char('R'));
     insta::assert_snapshot!("finding_confirm_100x30", text(&draw(&a, 100, 30)));
@@ -579,7 +579,7 @@ fn resolving_a_finding_asks_first() {
 #[test]
 fn metrics_with_sources() {
     let mut a = app_with_sources(false);
-    a.size = (80, 24);
+    a.update(Msg::Resize(80, 24), now());
     key(&mut a, KeyCode::Char('4'));
     let screen = text(&draw(&a, 80, 24));
     assert!(screen.contains("findings C:1 H:1 M:1 L:1"), "{screen}");
@@ -590,7 +590,7 @@ fn metrics_with_sources() {
 #[test]
 fn findings_styles_at_80x24() {
     let mut a = app_with_sources(false);
-    a.size = (80, 24);
+    a.update(Msg::Resize(80, 24), now());
     key(&mut a, KeyCode::Char('5'));
     insta::assert_debug_snapshot!("styles_findings_80x24", draw(&a, 80, 24));
 }
@@ -598,7 +598,7 @@ fn findings_styles_at_80x24() {
 #[test]
 fn a_read_only_console_with_sources_offers_no_changes() {
     let mut a = app_with_sources(true);
-    a.size = (160, 48);
+    a.update(Msg::Resize(160, 48), now());
     key(&mut a, KeyCode::Char('5'));
     key(&mut a, KeyCode::Enter);
     let screen = text(&draw(&a, 160, 48));
@@ -637,7 +637,7 @@ fn hostile_source_text_never_reaches_the_screen() {
         &mut seq,
     );
     for (w, h) in [(160u16, 48u16), (80, 24), (41, 12)] {
-        a.size = (w, h);
+        a.update(Msg::Resize(w, h), now());
         key(&mut a, KeyCode::Char('5'));
         for step in ["", "]", "]", "r", "]", "]"] {
             keys(&mut a, step);
@@ -650,7 +650,7 @@ fn hostile_source_text_never_reaches_the_screen() {
         key(&mut a, KeyCode::Char('4'));
         assert_clean(&draw(&a, w, h));
     }
-    a.size = (160, 48);
+    a.update(Msg::Resize(160, 48), now());
     key(&mut a, KeyCode::Char('5'));
     keys(&mut a, "]");
     key(&mut a, KeyCode::Enter);
@@ -659,7 +659,7 @@ fn hostile_source_text_never_reaches_the_screen() {
     insta::assert_snapshot!("hostile_search_detail_160x48", screen);
     key(&mut a, KeyCode::Esc);
     keys(&mut a, "]");
-    if a.sources_ui.readiness_shown() {
+    if a.panes().sources.readiness_shown() {
         keys(&mut a, "r");
     }
     let screen = text(&draw(&a, 160, 48));
@@ -683,13 +683,13 @@ fn no_size_panics_with_sources_in_any_view() {
         keys(&mut a, step);
         for w in 1..=24 {
             for h in 1..=8 {
-                a.size = (w, h);
+                a.update(Msg::Resize(w, h), now());
                 draw(&a, w, h);
             }
         }
         for w in (30..=260).step_by(11) {
             for h in (8..=80).step_by(6) {
-                a.size = (w, h);
+                a.update(Msg::Resize(w, h), now());
                 draw(&a, w, h);
                 key(&mut a, KeyCode::Enter);
                 draw(&a, w, h);
@@ -701,7 +701,7 @@ fn no_size_panics_with_sources_in_any_view() {
     }
     key(&mut a, KeyCode::Char('z'));
     for w in [40u16, 120, 200] {
-        a.size = (w, 40);
+        a.update(Msg::Resize(w, 40), now());
         let screen = text(&draw(&a, w, 40));
         assert!(screen.contains("Sources"), "zoomed:\n{screen}");
     }
@@ -728,7 +728,7 @@ fn no_size_panics_with_sources_in_any_view() {
 #[test]
 fn help_lists_source_keys_only_when_there_are_sources() {
     let help = |a: &mut App| {
-        a.size = (100, 80);
+        a.update(Msg::Resize(100, 80), now());
         key(a, KeyCode::Char('?'));
         let screen = text(&draw(a, 100, 80));
         key(a, KeyCode::Esc);
@@ -800,7 +800,7 @@ fn facilitator_app() -> App {
         runbooks,
         Box::new(uuid::Uuid::now_v7),
     );
-    app.drill = Some(f);
+    app.set_drill(Some(f), true);
     let mut prev = Hash::GENESIS;
     let mut fx = Vec::new();
     for (n, e) in timed.iter().enumerate() {
@@ -818,12 +818,13 @@ fn the_facilitators_msel_at_160x48_and_80x24() {
     let mut a = facilitator_app();
     // The drill incident's id is random: the snapshots name it INC-DRILL.
     let id = a
+        .model()
         .drill
         .as_ref()
         .map(|f| f.player.incident.to_string())
         .unwrap_or_default();
     let text = |b: &Buffer| text(b).replace(&id, "INC-DRILL");
-    a.size = (160, 48);
+    a.update(Msg::Resize(160, 48), now());
     let wide = text(&draw(&a, 160, 48));
     for part in [
         "MSEL · mini · +00:02:00 · 10× · running",
@@ -835,7 +836,7 @@ fn the_facilitators_msel_at_160x48_and_80x24() {
         assert!(wide.contains(part), "{part} missing:\n{wide}");
     }
     insta::assert_snapshot!("facilitator_160x48", wide);
-    a.size = (80, 24);
+    a.update(Msg::Resize(80, 24), now());
     key(&mut a, KeyCode::Char('4'));
     insta::assert_snapshot!("facilitator_msel_80x24", text(&draw(&a, 80, 24)));
     // `:msel` gives the metrics their place back.
@@ -868,7 +869,7 @@ fn a_long_findings_list_keeps_the_selection_in_view() {
         .collect();
     let mut seq = 500;
     observe(&mut a, data("hub", 5, Snapshot::Findings(many)), &mut seq);
-    a.size = (160, 48);
+    a.update(Msg::Resize(160, 48), now());
     key(&mut a, KeyCode::Char('5'));
     let selected = |a: &App| -> String {
         let screen = text(&draw(a, 160, 48));

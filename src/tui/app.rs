@@ -6,25 +6,35 @@
 //! and the state changes when they come back from the store, as they do in every other console.
 
 use super::action::{Action, Scope};
-use super::feed::{Feed, Filter, Interner, Row};
+use super::feed::{Feed, Filter, Row};
 use super::input::LineInput;
 use super::keymap::Keymap;
 use super::layout::{Pane, layout};
 use super::modal::keys::{self, Outcome, Step};
 pub use super::modal::{Confirm, Draft, Editor, EditorKind, Intent, Leaving, Mode, Seen};
+pub use super::model::Model;
 use super::notify::{Notification, NotifyConfig, notification_for};
 use super::palette::{Command, Vocabulary};
-use super::sources_ui::SourcesPane;
+pub use super::panes::{Flash, FlashKind, Panes, TimeMode};
+use super::refs::{Detail, FindingRef, SourceTab};
+use super::sources_ui::{
+    List, detail_area, detail_text_height, detail_text_width, finding_detail, note_problem,
+};
 use super::theme::Theme;
+use crate::drill::facilitator::Control;
 use crate::export::Format;
 use crate::incident::runbook::{self, Runbook};
-use crate::incident::{Declaration, Incident, Projection};
+use crate::incident::{Declaration, Incident};
+use crate::sources::securityhub::Workflow;
+use crate::sources::signals::Detector;
+use crate::sources::view::SourceViews;
+use crate::sources::{FindingUpdate, Observation, SourceConfig, SourceKind};
+use crate::text::{clean_line, truncate};
 use crate::timeline::{Audience, Author, Briefing, Event, EventBody, IncidentId, NewEvent, Role, Status};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 use ratatui_textarea::TextArea;
-use std::collections::HashMap;
 
 /// What the loop feeds the app.
 #[derive(Debug)]
@@ -86,27 +96,6 @@ pub enum Effect {
     Quit,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeMode {
-    Utc,
-    Local,
-    Offset,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FlashKind {
-    Info,
-    Error,
-}
-
-/// A message under the panes for a few seconds.
-#[derive(Debug, Clone)]
-pub struct Flash {
-    pub text: String,
-    pub kind: FlashKind,
-    pub until: DateTime<Utc>,
-}
-
 /// How this console was started.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -116,59 +105,84 @@ pub struct Options {
     pub notify: NotifyConfig,
 }
 
+/// The console: a dispatcher over what it knows (the model), what is on screen (the panes),
+/// the modal open, and how it was set up. Messages go in through [`App::update`]; effects come
+/// out for the loop to carry out.
 pub struct App {
-    pub projection: Projection,
-    pub feeds: HashMap<IncidentId, Feed>,
-    interner: Interner,
-    pub current: Option<IncidentId>,
-    pub focus: Pane,
-    pub zoomed: bool,
-    pub mode: Mode,
-    pub time_mode: TimeMode,
-    /// Keep the newest timeline row in view.
-    pub follow: bool,
-    /// Timeline rows scrolled up from the bottom.
-    pub scroll: usize,
-    pub roster_selected: usize,
-    pub checklist_selected: usize,
-    pub keymap: Keymap,
-    pub theme: Theme,
-    pub themes: Vec<String>,
-    pub runbooks: Vec<Runbook>,
-    pub opts: Options,
-    /// Appends sent and not yet durable.
-    pub pending: usize,
-    pub save_error: Option<String>,
-    /// The store's link and offline spool, refreshed by the loop (the header shows them).
-    pub store_health: crate::timeline::StoreHealth,
-    pub flash: Option<Flash>,
-    pub size: (u16, u16),
-    /// After the initial load: live events may notify.
-    live: bool,
-    /// Something changed since the last frame.
-    pub dirty: bool,
-    /// The configured sources: newest snapshots, health, series.
-    pub sources: crate::sources::view::SourceViews,
-    /// Turns observations into signals (none until sources are set).
-    pub(super) detector: Option<crate::sources::signals::Detector>,
-    /// The sources pane: view, selections, sort, filters, and its rows.
-    pub sources_ui: SourcesPane,
-    /// In the facilitator's console (`warroom drill run`): the drill being played.
-    pub drill: Option<crate::drill::facilitator::Facilitator>,
-    /// The facilitator sees the MSEL where the metrics would be (`:msel` switches).
-    pub show_msel: bool,
-    /// Drafts kept from editors closed with text in them.
-    pub drafts: Vec<Draft>,
-    /// Incidents this console declared: only these are switched to on their own.
-    declared_here: Vec<IncidentId>,
-    /// Incidents declared elsewhere (or while a modal was open) since this console looked:
-    /// the header's badge, until they are switched to or closed.
-    pub new_incidents: Vec<IncidentId>,
+    model: Model,
+    panes: Panes,
+    mode: Mode,
+    cx: Settings,
+    session: Session,
+}
+
+/// How the console was set up: keys, theme, runbooks, options, and where ids come from.
+struct Settings {
+    keymap: Keymap,
+    theme: Theme,
+    themes: Vec<String>,
+    runbooks: Vec<Runbook>,
+    opts: Options,
     /// Where new events get their ids (the caller's: `update` has no randomness of its own).
     ids: IdSource,
+}
+
+/// What this console keeps for itself between messages.
+#[derive(Default)]
+struct Session {
+    /// Drafts kept from editors closed with text in them.
+    drafts: Vec<Draft>,
+    /// Incidents this console declared: only these are switched to on their own.
+    declared_here: Vec<IncidentId>,
     /// Refused actions waiting to be asked again (incident, intent, the event that refused
     /// them): once this console has seen that event and no modal is open.
     refused: Vec<(IncidentId, Intent, u64)>,
+    /// Something changed since the last frame.
+    dirty: bool,
+}
+
+/// What a view reads: the model and the panes, the modal, and the look — never the app.
+pub struct View<'a> {
+    pub model: &'a Model,
+    pub panes: &'a Panes,
+    pub mode: &'a Mode,
+    pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
+    pub opts: &'a Options,
+}
+
+impl View<'_> {
+    /// The incident on screen.
+    pub fn incident(&self) -> Option<&Incident> {
+        self.model.incident(self.panes.current.as_ref())
+    }
+
+    pub fn feed(&self) -> Option<&Feed> {
+        self.model.feed(self.panes.current.as_ref())
+    }
+
+    /// The newest incident of the header's badge that is still open, if any.
+    pub fn new_incident_badge(&self) -> Option<&Incident> {
+        self.panes
+            .new_incidents
+            .iter()
+            .filter_map(|id| self.model.projection.incident(id))
+            .filter(|i| i.is_open() && Some(&i.id) != self.panes.current.as_ref())
+            .min_by_key(|i| (i.severity(), std::cmp::Reverse(i.first_seq)))
+    }
+
+    /// The facilitator's MSEL is on screen in the metrics' place.
+    pub fn msel_shown(&self) -> bool {
+        self.model.drill.is_some() && self.panes.show_msel
+    }
+
+    /// A pane's name on screen (the metrics' place says MSEL while it shows the MSEL).
+    pub fn pane_title(&self, pane: Pane) -> &'static str {
+        match pane {
+            Pane::Metrics if self.msel_shown() => "MSEL",
+            _ => pane.title(),
+        }
+    }
 }
 
 /// Gives each new event its id.
@@ -179,53 +193,34 @@ impl App {
     /// has no randomness of its own: tests give a counter).
     pub fn new(opts: Options, keymap: Keymap, theme: Theme, runbooks: Vec<Runbook>, ids: IdSource) -> App {
         App {
-            projection: Projection::new(),
-            feeds: HashMap::new(),
-            interner: Interner::default(),
-            current: None,
-            focus: Pane::Timeline,
-            zoomed: false,
+            model: Model::default(),
+            panes: Panes::default(),
             mode: Mode::Normal,
-            time_mode: TimeMode::Utc,
-            follow: true,
-            scroll: 0,
-            roster_selected: 0,
-            checklist_selected: 0,
-            keymap,
-            theme,
-            themes: Vec::new(),
-            runbooks,
-            opts,
-            pending: 0,
-            save_error: None,
-            store_health: Default::default(),
-            flash: None,
-            size: (80, 24),
-            live: false,
-            dirty: true,
-            sources: Default::default(),
-            detector: None,
-            sources_ui: SourcesPane::default(),
-            drill: None,
-            show_msel: true,
-            drafts: Vec::new(),
-            declared_here: Vec::new(),
-            new_incidents: Vec::new(),
-            ids,
-            refused: Vec::new(),
+            cx: Settings {
+                keymap,
+                theme,
+                themes: Vec::new(),
+                runbooks,
+                opts,
+                ids,
+            },
+            session: Session {
+                dirty: true,
+                ..Session::default()
+            },
         }
     }
 
     /// The initial load is done: choose the incident to show, and let live events notify.
     pub fn start(&mut self) {
-        self.live = true;
+        self.model.live = true;
         let open: Vec<IncidentId> = self.open_incidents().map(|i| i.id.clone()).collect();
         match open.as_slice() {
-            [one] => self.current = Some(one.clone()),
-            [] => self.current = None,
+            [one] => self.panes.current = Some(one.clone()),
+            [] => self.panes.current = None,
             _ => self.open_picker(),
         }
-        self.dirty = true;
+        self.session.dirty = true;
     }
 
     fn open_picker(&mut self) {
@@ -233,16 +228,57 @@ impl App {
         self.set_mode(Mode::Picker { selected: 0, list });
     }
 
-    pub fn incident(&self) -> Option<&Incident> {
-        self.current.as_ref().and_then(|id| self.projection.incident(id))
+    /// What the views read: the model and the panes, the modal and the look.
+    pub fn view(&self) -> View<'_> {
+        View {
+            model: &self.model,
+            panes: &self.panes,
+            mode: &self.mode,
+            theme: &self.cx.theme,
+            keymap: &self.cx.keymap,
+            opts: &self.cx.opts,
+        }
     }
 
-    pub fn feed(&self) -> Option<&Feed> {
-        self.current.as_ref().and_then(|id| self.feeds.get(id))
+    pub fn model(&self) -> &Model {
+        &self.model
     }
 
-    pub fn open_incidents(&self) -> impl Iterator<Item = &Incident> {
-        self.projection.open_incidents().filter(|i| i.declared)
+    pub fn panes(&self) -> &Panes {
+        &self.panes
+    }
+
+    pub fn mode(&self) -> &Mode {
+        &self.mode
+    }
+
+    /// Whether something changed since the last call: the loop draws a frame then.
+    pub fn needs_frame(&mut self) -> bool {
+        std::mem::take(&mut self.session.dirty)
+    }
+
+    /// The themes `:theme` offers.
+    pub fn set_themes(&mut self, themes: Vec<String>) {
+        self.cx.themes = themes;
+    }
+
+    /// The facilitator's console: the drill it plays, and whether the MSEL is shown at first.
+    pub fn set_drill(&mut self, drill: Option<crate::drill::facilitator::Facilitator>, show_msel: bool) {
+        self.model.drill = drill;
+        self.panes.show_msel = show_msel;
+        self.session.dirty = true;
+    }
+
+    fn incident(&self) -> Option<&Incident> {
+        self.model.incident(self.panes.current.as_ref())
+    }
+
+    fn feed(&self) -> Option<&Feed> {
+        self.model.feed(self.panes.current.as_ref())
+    }
+
+    fn open_incidents(&self) -> impl Iterator<Item = &Incident> {
+        self.model.open_incidents()
     }
 
     /// Incidents offered by the picker: the open ones, worst severity first, then the newest,
@@ -258,85 +294,76 @@ impl App {
         list
     }
 
-    /// The newest incident of the header's badge that is still open, if any.
-    pub fn new_incident_badge(&self) -> Option<&Incident> {
-        self.new_incidents
-            .iter()
-            .filter_map(|id| self.projection.incident(id))
-            .filter(|i| i.is_open() && Some(&i.id) != self.current.as_ref())
-            .min_by_key(|i| (i.severity(), std::cmp::Reverse(i.first_seq)))
-    }
-
     pub fn update(&mut self, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         let mut fx = Vec::new();
         match msg {
             Msg::Key(key) if key.kind != KeyEventKind::Release => {
                 if self.on_key(key, now, &mut fx) {
-                    self.dirty = true;
+                    self.session.dirty = true;
                 }
             }
             Msg::Key(_) => {}
             Msg::Mouse(m) => self.on_mouse(m),
             Msg::Paste(s) => {
                 self.on_paste(&s);
-                self.dirty = true;
+                self.session.dirty = true;
             }
             Msg::Resize(w, h) => {
-                self.size = (w, h);
-                self.dirty = true;
+                self.panes.size = (w, h);
+                self.session.dirty = true;
             }
             Msg::Tick => {
-                if self.flash.as_ref().is_some_and(|f| f.until <= now) {
-                    self.flash = None;
+                if self.panes.flash.as_ref().is_some_and(|f| f.until <= now) {
+                    self.panes.flash = None;
                 }
                 self.drill_tick(now, &mut fx);
-                self.sources_ui.clock_moved();
-                self.dirty = true; // the clocks moved
+                self.panes.sources.clock_moved();
+                self.session.dirty = true; // the clocks moved
             }
             Msg::DrillDue => self.drill_tick(now, &mut fx),
             Msg::Stored(e) => self.ingest(*e, &mut fx),
             Msg::Saved(n) => {
-                self.pending = self.pending.saturating_sub(n);
-                self.save_error = None;
+                self.model.pending = self.model.pending.saturating_sub(n);
+                self.model.save_error = None;
                 if let Mode::Leaving(leaving) = &mut self.mode {
                     leaving.failing = None;
-                    if self.pending == 0 {
+                    if self.model.pending == 0 {
                         self.set_mode(Mode::Normal);
                         self.quit(&mut fx);
                     }
                 }
-                self.dirty = true;
+                self.session.dirty = true;
             }
             Msg::Refused { events, seq, detail } => {
-                self.pending = self.pending.saturating_sub(events.len());
+                self.model.pending = self.model.pending.saturating_sub(events.len());
                 self.on_refused(events, seq, detail, now);
-                self.dirty = true;
+                self.session.dirty = true;
             }
             Msg::SaveFailed(err) => {
                 if let Mode::Leaving(leaving) = &mut self.mode {
                     leaving.failing = Some(err.clone());
                 }
-                self.save_error = Some(err);
-                self.dirty = true;
+                self.model.save_error = Some(err);
+                self.session.dirty = true;
             }
             Msg::Health(health) => {
-                if health != self.store_health {
-                    self.store_health = health;
-                    self.dirty = true;
+                if health != self.model.store_health {
+                    self.model.store_health = health;
+                    self.session.dirty = true;
                 }
             }
             Msg::Exported(Ok(path)) => self.say(format!("Report written to {path}"), now),
             Msg::Exported(Err(e)) => self.fail(format!("Export failed: {e}"), now),
             Msg::Theme(Ok(theme)) => {
-                self.theme = *theme;
-                self.dirty = true;
+                self.cx.theme = *theme;
+                self.session.dirty = true;
             }
             Msg::Theme(Err(e)) => self.fail(e, now),
             Msg::UnsavedFound(kept) if !kept.is_empty() => {
                 // Offered over whatever else is open only once the user is free to answer.
                 if self.mode.is_normal() {
                     self.set_mode(Mode::Unsaved(kept));
-                    self.dirty = true;
+                    self.session.dirty = true;
                 }
             }
             Msg::UnsavedFound(_) => {}
@@ -344,10 +371,10 @@ impl App {
             Msg::UnsavedDone(Err(e)) => self.fail(e, now),
             Msg::Source(o) => self.observe(*o, now, &mut fx),
         }
-        if !self.refused.is_empty() {
+        if !self.session.refused.is_empty() {
             self.ask_refused_again(now);
         }
-        self.sources_ui.refresh(&self.sources, now);
+        self.panes.sources.refresh(&self.model.sources, now);
         fx
     }
 
@@ -363,11 +390,11 @@ impl App {
                 && *briefing != Briefing::default()
             {
                 // The briefing was written for another commander: kept, to be read again.
-                let from = (self.projection.incident(&e.incident))
+                let from = (self.model.projection.incident(&e.incident))
                     .and_then(Incident::commander)
                     .unwrap_or_default()
                     .to_string();
-                self.drafts.push(Draft {
+                self.session.drafts.push(Draft {
                     incident: Some(e.incident.clone()),
                     kind: EditorKind::Handoff { to: to.clone(), from },
                     lines: briefing_lines(briefing),
@@ -377,7 +404,7 @@ impl App {
             } else if seq == 0 {
                 self.fail(format!("Not saved: {detail}"), now);
             } else if let Some(intent) = Intent::of_refused(&e.body) {
-                self.refused.push((e.incident, intent, seq));
+                self.session.refused.push((e.incident, intent, seq));
             } else {
                 self.fail(format!("Not saved: {detail}"), now);
             }
@@ -391,12 +418,12 @@ impl App {
         if !self.mode.is_normal() {
             return;
         }
-        let last = self.projection.last_seq;
-        let Some(n) = self.refused.iter().position(|(_, _, seq)| *seq <= last) else {
+        let last = self.model.projection.last_seq;
+        let Some(n) = self.session.refused.iter().position(|(_, _, seq)| *seq <= last) else {
             return;
         };
-        let (incident, intent, _) = self.refused.remove(n);
-        let Some(inc) = self.projection.incident(&incident) else {
+        let (incident, intent, _) = self.session.refused.remove(n);
+        let Some(inc) = self.model.projection.incident(&incident) else {
             return;
         };
         let Some(seen) = intent.seen(inc) else { return };
@@ -423,15 +450,16 @@ impl App {
     /// Fold a stored event into every view.
     pub fn ingest(&mut self, e: Event, fx: &mut Vec<Effect>) {
         let incident = e.incident.clone();
-        let before = self.projection.incident(&incident);
-        if self.live {
+        let before = self.model.projection.incident(&incident);
+        if self.model.live {
             let drill = before.is_some_and(|i| i.drill);
             let severity = before.map(Incident::severity);
-            if let Some(n) = notification_for(&e, severity, &self.opts.me, &self.opts.notify, drill) {
+            if let Some(n) = notification_for(&e, severity, &self.cx.opts.me, &self.cx.opts.notify, drill) {
                 fx.push(Effect::Notify(n));
             }
         }
         let open_drill = self
+            .model
             .projection
             .incident(&incident)
             .is_some_and(|i| i.drill && i.is_open());
@@ -442,76 +470,82 @@ impl App {
                 findings,
                 workflow: Some(workflow),
                 ..
-            } if open_drill && self.sources.apply_drill_workflow(source, findings, workflow) => {
-                self.sources_ui.sources_changed();
+            } if open_drill
+                && self
+                    .model
+                    .sources
+                    .apply_drill_workflow(source, findings, workflow) =>
+            {
+                self.panes.sources.sources_changed();
             }
             _ => {}
         }
         self.drill_observe(&e);
         let declared = matches!(e.body, EventBody::IncidentDeclared { .. });
         // A hidden inject is the facilitator's: players' timelines never show it.
-        let hidden = matches!(e.body, EventBody::DrillInject { hidden: true, .. }) && self.drill.is_none();
-        let row = (!hidden).then(|| Row::from_event(&e, &mut self.interner));
-        self.projection.apply(e);
-        let is_current = self.current.as_ref() == Some(&incident);
-        let feed = self.feeds.entry(incident.clone()).or_default();
+        let hidden =
+            matches!(e.body, EventBody::DrillInject { hidden: true, .. }) && self.model.drill.is_none();
+        let row = (!hidden).then(|| Row::from_event(&e, &mut self.model.interner));
+        self.model.projection.apply(e);
+        let is_current = self.panes.current.as_ref() == Some(&incident);
+        let feed = self.model.feeds.entry(incident.clone()).or_default();
         let shown = row.is_some();
         if let Some(row) = row {
             feed.push(row);
         }
-        if shown && is_current && !self.follow {
-            self.scroll += 1; // keep the rows being read in place
+        if shown && is_current && !self.panes.timeline.follow {
+            self.panes.timeline.scroll += 1; // keep the rows being read in place
         }
-        if self.live && declared {
+        if self.model.live && declared {
             self.declared(incident);
         }
-        self.dirty = true;
+        self.session.dirty = true;
     }
 
     /// A new incident is on the timeline. Only the console that declared it switches to it (or
     /// one with nothing on screen), and never while a modal is open: a draft or a prompt must
     /// stay with the incident it was opened on. Everyone else sees the badge.
     fn declared(&mut self, incident: IncidentId) {
-        let here = self.declared_here.contains(&incident);
-        if self.mode.is_normal() && (here || self.current.is_none()) {
+        let here = self.session.declared_here.contains(&incident);
+        if self.mode.is_normal() && (here || self.panes.current.is_none()) {
             self.switch_to(incident);
-        } else if !self.new_incidents.contains(&incident) {
-            self.new_incidents.push(incident);
+        } else if !self.panes.new_incidents.contains(&incident) {
+            self.panes.new_incidents.push(incident);
         }
     }
 
     fn switch_to(&mut self, id: IncidentId) {
-        self.new_incidents.retain(|n| *n != id);
-        self.current = Some(id);
-        self.scroll = 0;
-        self.follow = true;
-        self.checklist_selected = 0;
-        self.roster_selected = 0;
+        self.panes.new_incidents.retain(|n| *n != id);
+        self.panes.current = Some(id);
+        self.panes.timeline.scroll = 0;
+        self.panes.timeline.follow = true;
+        self.panes.checklist.selected = 0;
+        self.panes.roster.selected = 0;
         if matches!(self.mode, Mode::Picker { .. }) {
             self.set_mode(Mode::Normal);
         }
     }
 
     pub(super) fn say(&mut self, text: String, now: DateTime<Utc>) {
-        self.flash = Some(Flash {
+        self.panes.flash = Some(Flash {
             text,
             kind: FlashKind::Info,
             until: now + Duration::seconds(4),
         });
-        self.dirty = true;
+        self.session.dirty = true;
     }
 
     pub(super) fn fail(&mut self, text: String, now: DateTime<Utc>) {
-        self.flash = Some(Flash {
+        self.panes.flash = Some(Flash {
             text,
             kind: FlashKind::Error,
             until: now + Duration::seconds(8),
         });
-        self.dirty = true;
+        self.session.dirty = true;
     }
 
     fn me(&self) -> String {
-        self.opts.me.short().to_string()
+        self.cx.opts.me.short().to_string()
     }
 
     /// A new event for `incident`, by the person at this console, stamped `now` (the moment
@@ -522,12 +556,12 @@ impl App {
         body: EventBody,
         now: DateTime<Utc>,
     ) -> NewEvent {
-        NewEvent::at(now, incident.clone(), self.opts.me.clone(), body)
+        NewEvent::at(now, incident.clone(), self.cx.opts.me.clone(), body)
     }
 
     /// A new event for the incident on screen.
     fn event(&mut self, body: EventBody, now: DateTime<Utc>) -> Option<NewEvent> {
-        let id = self.current.clone()?;
+        let id = self.panes.current.clone()?;
         Some(self.event_on(&id, body, now))
     }
 
@@ -538,23 +572,23 @@ impl App {
             return;
         }
         for e in &mut events {
-            e.id = (self.ids)();
+            e.id = (self.cx.ids)();
             e.recorded_at = now.trunc_subsecs(6);
         }
-        self.pending += events.len();
+        self.model.pending += events.len();
         fx.push(Effect::Append(events));
     }
 
     /// `q`: leave, but never with an action unsaved. With saves in flight the console waits
     /// for them (and says how many); with actions only spooled on this host, it asks.
     fn quit(&mut self, fx: &mut Vec<Effect>) {
-        if self.pending > 0 {
+        if self.model.pending > 0 {
             self.set_mode(Mode::Leaving(Leaving {
-                failing: self.save_error.clone(),
+                failing: self.model.save_error.clone(),
             }));
             return;
         }
-        let spooled = self.store_health.pending;
+        let spooled = self.model.store_health.pending;
         if spooled > 0 {
             self.set_mode(Mode::Leaving(Leaving {
                 failing: Some(format!(
@@ -564,12 +598,12 @@ impl App {
             }));
             return;
         }
-        if !self.drafts.is_empty() {
-            let on: Vec<String> = self.drafts.iter().map(draft_label).collect();
+        if !self.session.drafts.is_empty() {
+            let on: Vec<String> = self.session.drafts.iter().map(draft_label).collect();
             self.set_mode(Mode::Leaving(Leaving {
                 failing: Some(format!(
                     "{} draft(s) not posted ({}): they are kept for your next console on this store",
-                    self.drafts.len(),
+                    self.session.drafts.len(),
                     on.join(", ")
                 )),
             }));
@@ -581,7 +615,7 @@ impl App {
     /// What to keep for the next console: the kept drafts, and the text of an editor still
     /// open (a signal or a lost terminal ends the console mid-sentence).
     pub fn drafts_to_keep(&self) -> Vec<Draft> {
-        let mut drafts = self.drafts.clone();
+        let mut drafts = self.session.drafts.clone();
         if let Mode::Editor(editor) = &self.mode
             && editor.is_touched()
             && !matches!(editor.kind, EditorKind::FindingNote { .. } if editor.incident.is_none())
@@ -598,8 +632,8 @@ impl App {
     /// Drafts an earlier console kept: each opens again with its editor, on its incident.
     pub fn restore_drafts(&mut self, drafts: Vec<Draft>) {
         for d in drafts {
-            if !self.drafts.contains(&d) {
-                self.drafts.push(d);
+            if !self.session.drafts.contains(&d) {
+                self.session.drafts.push(d);
             }
         }
     }
@@ -613,7 +647,7 @@ impl App {
                 self.quit(fx);
                 return true;
             }
-            match self.keymap.action_in(&key, &self.key_scopes()) {
+            match self.cx.keymap.action_in(&key, &self.key_scopes()) {
                 Some(action) => self.perform(action, now, fx),
                 None => return false,
             }
@@ -621,10 +655,10 @@ impl App {
         }
         let tab_in_palette = key.code == KeyCode::Tab && matches!(self.mode, Mode::Palette { .. });
         let cx = keys::Context {
-            keymap: &self.keymap,
+            keymap: &self.cx.keymap,
             page: self.page(),
-            read_only: self.opts.read_only,
-            has_incident: self.current.is_some(),
+            read_only: self.cx.opts.read_only,
+            has_incident: self.panes.current.is_some(),
             vocabulary: tab_in_palette.then(|| self.vocabulary()),
             detail_max: match &self.mode {
                 Mode::Detail(d) => self.detail_max_scroll(d, now),
@@ -646,7 +680,7 @@ impl App {
     /// The one place the mode changes: every modal opens and closes here.
     pub(in crate::tui) fn set_mode(&mut self, mode: Mode) {
         self.mode = mode;
-        self.dirty = true;
+        self.session.dirty = true;
     }
 
     /// What a modal asked for, with what it captured.
@@ -691,9 +725,10 @@ impl App {
     }
 
     fn keep_draft(&mut self, editor: &Editor) {
-        self.drafts
+        self.session
+            .drafts
             .retain(|d| !(d.incident == editor.incident && d.kind == editor.kind));
-        self.drafts.push(Draft {
+        self.session.drafts.push(Draft {
             incident: editor.incident.clone(),
             kind: editor.kind.clone(),
             lines: editor.area.lines().to_vec(),
@@ -723,7 +758,11 @@ impl App {
         if let Intent::EndDrill { reason } = c.intent {
             return self.drill_control(crate::drill::facilitator::Control::End(reason), now, fx);
         }
-        let Some(inc) = c.incident.as_ref().and_then(|id| self.projection.incident(id)) else {
+        let Some(inc) = c
+            .incident
+            .as_ref()
+            .and_then(|id| self.model.projection.incident(id))
+        else {
             return self.fail("That incident is not on this timeline.".into(), now);
         };
         let seen = c.intent.seen(inc);
@@ -788,7 +827,7 @@ impl App {
         let Some(id) = c.incident else { return };
         // Decided on what this console has seen: the store refuses it if that changed before
         // it commits, and the answer comes back as the question asked again (`on_refused`).
-        let since = self.projection.last_seq;
+        let since = self.model.projection.last_seq;
         let e = self
             .event_on(&id, body, now)
             .unless_changed(c.intent.depends_on(), since);
@@ -797,7 +836,9 @@ impl App {
 
     /// Ask before acting on `incident` (the one on screen unless a modal captured another).
     pub(super) fn ask(&mut self, intent: Intent, incident: Option<IncidentId>) {
-        let inc = incident.as_ref().and_then(|id| self.projection.incident(id));
+        let inc = incident
+            .as_ref()
+            .and_then(|id| self.model.projection.incident(id));
         let seen = match &intent {
             Intent::UpdateFindings { source, update, .. } => self.finding_seen(source, update),
             _ => inc.and_then(|i| intent.seen(i)),
@@ -827,8 +868,13 @@ impl App {
     }
 
     fn on_mouse(&mut self, m: MouseEvent) {
-        let area = Rect::new(0, 0, self.size.0, self.size.1);
-        let Some(areas) = layout(area, self.focus, self.zoomed, !self.sources.is_empty()) else {
+        let area = Rect::new(0, 0, self.panes.size.0, self.panes.size.1);
+        let Some(areas) = layout(
+            area,
+            self.panes.focus,
+            self.panes.zoomed,
+            !self.model.sources.is_empty(),
+        ) else {
             return;
         };
         let at = Position::new(m.column, m.row);
@@ -837,17 +883,17 @@ impl App {
         match m.kind {
             MouseEventKind::Down(_) => {
                 if let Some(p) = hit.or(tab) {
-                    self.focus = p;
-                    self.dirty = true;
+                    self.panes.focus = p;
+                    self.session.dirty = true;
                 }
             }
             MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
                 if let Some(p) = hit {
-                    self.focus = p;
+                    self.panes.focus = p;
                 }
                 let down = matches!(m.kind, MouseEventKind::ScrollDown);
                 self.scroll_by(if down { 3 } else { -3 });
-                self.dirty = true;
+                self.session.dirty = true;
             }
             _ => {}
         }
@@ -856,19 +902,19 @@ impl App {
     /// The filter being typed, to the pane it was opened on.
     fn apply_filter(&mut self, sources: bool, text: &str) {
         if sources {
-            self.sources_ui.set_filter(text);
+            self.panes.sources.set_filter(text);
         } else {
             self.set_filter(Filter::parse(text));
         }
     }
 
     fn set_filter(&mut self, f: Option<Filter>) {
-        if let Some(id) = &self.current
-            && let Some(feed) = self.feeds.get_mut(id)
+        if let Some(id) = &self.panes.current
+            && let Some(feed) = self.model.feeds.get_mut(id)
         {
             feed.set_filter(f);
         }
-        self.scroll = 0;
+        self.panes.timeline.scroll = 0;
     }
 
     fn open_palette(&mut self, text: &str) {
@@ -876,13 +922,13 @@ impl App {
             input: LineInput::new(text),
             candidates: Vec::new(),
             error: None,
-            incident: self.current.clone(),
+            incident: self.panes.current.clone(),
         });
     }
 
     /// Open the editor on the incident on screen: with the draft kept for it, or its template.
     pub(super) fn open_editor(&mut self, kind: EditorKind) {
-        let incident = self.current.clone();
+        let incident = self.panes.current.clone();
         let template: Vec<String> = match &kind {
             EditorKind::StatusUpdate => {
                 let inc = self.incident();
@@ -921,10 +967,11 @@ impl App {
             _ => *d == kind,
         };
         let draft = self
+            .session
             .drafts
             .iter()
             .position(|d| d.incident == incident && same(&d.kind))
-            .map(|n| self.drafts.remove(n).lines);
+            .map(|n| self.session.drafts.remove(n).lines);
         let mut area = TextArea::new(draft.unwrap_or_else(|| template.clone()));
         area.move_cursor(ratatui_textarea::CursorMove::Bottom);
         area.move_cursor(ratatui_textarea::CursorMove::End);
@@ -934,7 +981,7 @@ impl App {
             area,
             template,
             closing: false,
-            since: self.projection.last_seq,
+            since: self.model.projection.last_seq,
         })));
     }
 
@@ -988,7 +1035,7 @@ impl App {
 
     /// Carry out an action from the keymap.
     pub fn perform(&mut self, action: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
-        if action.writes() && self.opts.read_only {
+        if action.writes() && self.cx.opts.read_only {
             self.fail(format!("Read-only console: `{action}` is not available."), now);
             return;
         }
@@ -1005,9 +1052,9 @@ impl App {
             Action::Help => self.set_mode(Mode::Help { scroll: 0 }),
             Action::Palette => self.open_palette(""),
             Action::Filter => {
-                let sources = self.focus == Pane::Sources;
+                let sources = self.panes.focus == Pane::Sources;
                 let current = if sources {
-                    self.sources_ui.filter(self.sources_ui.tab()).to_string()
+                    self.panes.sources.filter(self.panes.sources.tab()).to_string()
                 } else {
                     (self.feed().and_then(Feed::filter))
                         .map(|f| f.source.clone())
@@ -1018,14 +1065,14 @@ impl App {
                     sources,
                 });
             }
-            Action::FocusNext => self.focus = self.focus.next(),
-            Action::FocusPrev => self.focus = self.focus.prev(),
-            Action::FocusTimeline => self.focus = Pane::Timeline,
-            Action::FocusRoster => self.focus = Pane::Roster,
-            Action::FocusChecklist => self.focus = Pane::Checklist,
-            Action::FocusMetrics => self.focus = Pane::Metrics,
-            Action::FocusSources => self.focus = Pane::Sources,
-            Action::Zoom => self.zoomed = !self.zoomed,
+            Action::FocusNext => self.panes.focus = self.panes.focus.next(),
+            Action::FocusPrev => self.panes.focus = self.panes.focus.prev(),
+            Action::FocusTimeline => self.panes.focus = Pane::Timeline,
+            Action::FocusRoster => self.panes.focus = Pane::Roster,
+            Action::FocusChecklist => self.panes.focus = Pane::Checklist,
+            Action::FocusMetrics => self.panes.focus = Pane::Metrics,
+            Action::FocusSources => self.panes.focus = Pane::Sources,
+            Action::Zoom => self.panes.zoomed = !self.panes.zoomed,
             Action::Up => self.scroll_by(-1),
             Action::Down => self.scroll_by(1),
             Action::PageUp => self.scroll_by(-(self.page() as i64)),
@@ -1033,19 +1080,22 @@ impl App {
             Action::Top => self.scroll_by(i64::MIN / 2),
             Action::Bottom => {
                 self.scroll_by(i64::MAX / 2);
-                if self.focus == Pane::Timeline {
-                    self.follow = true;
+                if self.panes.focus == Pane::Timeline {
+                    self.panes.timeline.follow = true;
                 }
             }
             Action::Follow => {
-                self.follow = !self.follow;
-                if self.follow {
-                    self.scroll = 0;
+                self.panes.timeline.follow = !self.panes.timeline.follow;
+                if self.panes.timeline.follow {
+                    self.panes.timeline.scroll = 0;
                 }
-                self.say(format!("Follow {}", if self.follow { "on" } else { "off" }), now);
+                self.say(
+                    format!("Follow {}", if self.panes.timeline.follow { "on" } else { "off" }),
+                    now,
+                );
             }
             Action::TimeFormat => {
-                self.time_mode = match self.time_mode {
+                self.panes.time_mode = match self.panes.time_mode {
                     TimeMode::Utc => TimeMode::Local,
                     TimeMode::Local => TimeMode::Offset,
                     TimeMode::Offset => TimeMode::Utc,
@@ -1063,7 +1113,7 @@ impl App {
                     Some(sev) if super::modal::step(sev, up).is_none() => {
                         self.say(format!("Already {sev}."), now)
                     }
-                    Some(_) => self.ask(Intent::SeverityStep { up }, self.current.clone()),
+                    Some(_) => self.ask(Intent::SeverityStep { up }, self.panes.current.clone()),
                     None => {}
                 }
             }
@@ -1086,27 +1136,29 @@ impl App {
                         to: next,
                         reason: None,
                     },
-                    self.current.clone(),
+                    self.panes.current.clone(),
                 );
             }
-            Action::Resolve => self.run_command(Command::Resolve, self.current.clone(), now, fx),
+            Action::Resolve => self.run_command(Command::Resolve, self.panes.current.clone(), now, fx),
             Action::Page => self.open_palette("page "),
             Action::Acknowledge => self.open_palette("ack "),
             Action::AssignRole => self.open_palette("role "),
             Action::Declare => self.open_palette("declare "),
-            Action::Export => self.run_command(Command::Export(Format::Md), self.current.clone(), now, fx),
-            Action::SourceViewNext => self.sources_ui.cycle(1),
-            Action::SourceViewPrev => self.sources_ui.cycle(-1),
+            Action::Export => {
+                self.run_command(Command::Export(Format::Md), self.panes.current.clone(), now, fx)
+            }
+            Action::SourceViewNext => self.panes.sources.cycle(1),
+            Action::SourceViewPrev => self.panes.sources.cycle(-1),
             Action::Open => self.open_source_detail(),
             Action::SortFindings => {
-                let sort = self.sources_ui.next_sort();
+                let sort = self.panes.sources.next_sort();
                 self.say(format!("Findings sorted by {}", sort.label()), now);
             }
             Action::FindingNotified
             | Action::FindingResolved
             | Action::FindingSuppressed
             | Action::FindingNote => self.finding_action(action, None, now, fx),
-            Action::BackupReadiness => self.sources_ui.toggle_readiness(),
+            Action::BackupReadiness => self.panes.sources.toggle_readiness(),
             // The overlays' and the editor's own keys: they mean nothing on the panes.
             Action::Close
             | Action::Choose
@@ -1125,45 +1177,46 @@ impl App {
 
     /// Key scopes in force, most specific first (see [`Scope`]).
     fn key_scopes(&self) -> Vec<super::action::Scope> {
-        if self.focus != Pane::Sources {
+        if self.panes.focus != Pane::Sources {
             return Vec::new();
         }
-        self.sources_ui.scopes()
+        self.panes.sources.scopes()
     }
 
     fn page(&self) -> usize {
-        (self.size.1 as usize).saturating_sub(8).max(1)
+        (self.panes.size.1 as usize).saturating_sub(8).max(1)
     }
 
     fn scroll_by(&mut self, delta: i64) {
-        match self.focus {
+        match self.panes.focus {
             Pane::Timeline => {
                 let len = self.feed().map_or(0, Feed::len);
-                let scroll = (self.scroll as i64 - delta).clamp(0, len.saturating_sub(1) as i64);
-                self.scroll = scroll as usize;
-                self.follow = self.scroll == 0;
+                let scroll =
+                    (self.panes.timeline.scroll as i64 - delta).clamp(0, len.saturating_sub(1) as i64);
+                self.panes.timeline.scroll = scroll as usize;
+                self.panes.timeline.follow = self.panes.timeline.scroll == 0;
             }
             Pane::Checklist => {
                 let len = self.incident().map_or(0, |i| i.checklist.len());
-                self.checklist_selected = step(self.checklist_selected, delta, len);
+                self.panes.checklist.selected = step(self.panes.checklist.selected, delta, len);
             }
             Pane::Roster => {
                 let len = self.incident().map_or(0, |i| i.responders.len());
-                self.roster_selected = step(self.roster_selected, delta, len);
+                self.panes.roster.selected = step(self.panes.roster.selected, delta, len);
             }
-            Pane::Sources => self.sources_ui.step(delta, &self.sources),
+            Pane::Sources => self.panes.sources.step(delta, &self.model.sources),
             Pane::Metrics => {}
         }
     }
 
     fn toggle_item(&mut self, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
-        if self.focus != Pane::Checklist {
+        if self.panes.focus != Pane::Checklist {
             self.say("Focus the checklist (3) to check items.".into(), now);
             return;
         }
         let Some(item) = self
             .incident()
-            .and_then(|i| i.checklist.get(self.checklist_selected))
+            .and_then(|i| i.checklist.get(self.panes.checklist.selected))
         else {
             return;
         };
@@ -1193,12 +1246,13 @@ impl App {
                 .map(|i| i.checklist.iter().map(|c| c.spec.id.clone()).collect())
                 .unwrap_or_default(),
             incidents: self
+                .model
                 .projection
                 .incidents()
                 .iter()
                 .map(|i| i.id.to_string())
                 .collect(),
-            themes: self.themes.clone(),
+            themes: self.cx.themes.clone(),
         }
     }
 
@@ -1222,7 +1276,7 @@ impl App {
                 | Command::Help
                 | Command::Quit
         );
-        if writes && self.opts.read_only {
+        if writes && self.cx.opts.read_only {
             self.fail("Read-only console: nothing can be written from here.".into(), now);
             return;
         }
@@ -1230,7 +1284,7 @@ impl App {
             cmd,
             Command::Declare { .. } | Command::Finding { .. } | Command::Drill(_)
         );
-        let inc = on.as_ref().and_then(|id| self.projection.incident(id));
+        let inc = on.as_ref().and_then(|id| self.model.projection.incident(id));
         if writes && needs_incident && inc.is_none() {
             self.fail("No incident on screen: `:declare SEV TITLE` first.".into(), now);
             return;
@@ -1315,7 +1369,7 @@ impl App {
                 return self.ask(intent, on);
             }
             Command::Declare { severity, title } => {
-                let rb = runbook::find(&self.runbooks, runbook::DEFAULT_RUNBOOK);
+                let rb = runbook::find(&self.cx.runbooks, runbook::DEFAULT_RUNBOOK);
                 let declaration = Declaration {
                     title,
                     severity,
@@ -1323,16 +1377,16 @@ impl App {
                     detected_at: None,
                     drill: false,
                 };
-                let id = IncidentId::from_random(now, (self.ids)());
-                let events = declaration.events_as(id.clone(), &self.opts.me, rb, now);
+                let id = IncidentId::from_random(now, (self.cx.ids)());
+                let events = declaration.events_as(id.clone(), &self.cx.opts.me, rb, now);
                 // This console switches to it when it comes back from the store; no other does.
-                self.declared_here.push(id);
+                self.session.declared_here.push(id);
                 return self.append(events, now, fx);
             }
             Command::Title(title) => EventBody::IncidentRetitled { title },
             // Ending a drill asks, as leaving it does.
-            Command::Drill(crate::drill::facilitator::Control::End(reason)) if self.drill.is_some() => {
-                let incident = self.drill.as_ref().map(|f| f.player.incident.clone());
+            Command::Drill(crate::drill::facilitator::Control::End(reason)) if self.model.drill.is_some() => {
+                let incident = self.model.drill.as_ref().map(|f| f.player.incident.clone());
                 return self.ask(Intent::EndDrill { reason }, incident);
             }
             Command::Drill(control) => return self.drill_control(control, now, fx),
@@ -1346,7 +1400,7 @@ impl App {
             }
             Command::Incident(id) => {
                 let id = IncidentId(id);
-                if self.projection.incident(&id).is_some() {
+                if self.model.projection.incident(&id).is_some() {
                     self.switch_to(id);
                 } else {
                     self.fail(format!("No incident {id}."), now);
@@ -1355,7 +1409,7 @@ impl App {
             }
             Command::Filter(text) => return self.set_filter(Filter::parse(&text)),
             Command::Time(mode) => {
-                self.time_mode = match mode.as_str() {
+                self.panes.time_mode = match mode.as_str() {
                     "local" => TimeMode::Local,
                     "offset" => TimeMode::Offset,
                     _ => TimeMode::Utc,
@@ -1367,7 +1421,7 @@ impl App {
             Command::Help => return self.set_mode(Mode::Help { scroll: 0 }),
             Command::Sources(Some(tab)) => return self.show_source_tab(tab, now),
             Command::Sources(None) => {
-                self.focus = Pane::Sources;
+                self.panes.focus = Pane::Sources;
                 return;
             }
             Command::Finding { workflow, note } => {
@@ -1385,7 +1439,7 @@ impl App {
             }
         ) {
             // Two responders taking a vacant command at once: the second is asked.
-            e = e.unless_changed(super::modal::ROLE_KINDS, self.projection.last_seq);
+            e = e.unless_changed(super::modal::ROLE_KINDS, self.model.projection.last_seq);
         }
         self.append(vec![e], now, fx);
     }
@@ -1493,6 +1547,387 @@ fn parse_briefing(text: &str) -> Briefing {
         }
     }
     b
+}
+
+// What the sources report, and the sources pane's actions.
+impl App {
+    /// Watch these sources (their observations arrive as `Msg::Source`).
+    pub fn set_sources(&mut self, sources: &[SourceConfig]) {
+        self.model.sources = SourceViews::new(sources);
+        let settings = crate::tui::sources_ui::SourceSettings::new(sources);
+        self.panes.sources = crate::tui::sources_ui::SourcesPane::new(settings, &self.model.sources);
+        self.model.detector = Some(Detector::new(sources));
+        self.session.dirty = true;
+    }
+
+    /// Where signals go (see [`Model::signal_incident`]).
+    pub fn signal_incident(&self) -> IncidentId {
+        self.model.signal_incident()
+    }
+
+    pub(super) fn observe(&mut self, observation: Observation, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+        if !self.cx.opts.read_only
+            && let Some(detector) = self.model.detector.as_mut()
+        {
+            let signals = detector.observe(&observation);
+            if !signals.is_empty() {
+                let incident = self.signal_incident();
+                let events = signals
+                    .into_iter()
+                    .map(|s| s.into_event(incident.clone(), now))
+                    .collect();
+                self.append(events, now, fx);
+            }
+        }
+        if let Observation::Updated {
+            source,
+            update,
+            result,
+            ..
+        } = &observation
+        {
+            match result {
+                Ok(n) => {
+                    let titles = self.finding_titles(source, &update.findings);
+                    let body = EventBody::FindingUpdated {
+                        source: source.clone(),
+                        findings: titles,
+                        workflow: update.workflow.as_ref().map(|w| w.as_str().to_string()),
+                        note: update.note.clone(),
+                    };
+                    // Filed on the incident it was decided on, whatever is on screen now.
+                    let incident = update.incident.clone().unwrap_or_else(|| self.signal_incident());
+                    let event = self.event_on(&incident, body, now);
+                    self.append(vec![event], now, fx);
+                    self.say(format!("{source}: {n} finding(s) updated"), now);
+                }
+                Err(e) => self.fail(format!("{source}: update refused: {e}"), now),
+            }
+        }
+        if self.model.sources.apply(observation) {
+            self.panes.sources.sources_changed();
+            self.session.dirty = true;
+        }
+    }
+
+    /// Ask a Security Hub source to change findings. Refused in read-only consoles.
+    pub fn request_finding_update(
+        &mut self,
+        source: &str,
+        update: FindingUpdate,
+        now: DateTime<Utc>,
+        fx: &mut Vec<Effect>,
+    ) {
+        if self.cx.opts.read_only {
+            self.fail("Read-only console: findings cannot be changed".into(), now);
+            return;
+        }
+        if update.findings.is_empty() {
+            self.fail("No finding selected".into(), now);
+            return;
+        }
+        // The sandbox: during a drill nothing reaches a real account. The change is recorded
+        // on the timeline (where scoring finds it) and never sent.
+        let drill_source = self.model.sources.get(source).is_some_and(|v| v.drill);
+        let on = update
+            .incident
+            .as_ref()
+            .and_then(|id| self.model.projection.incident(id));
+        let in_drill = on.is_some_and(|i| i.drill && i.is_open());
+        if drill_source || in_drill {
+            let body = EventBody::FindingUpdated {
+                source: source.to_string(),
+                findings: self.finding_titles(source, &update.findings),
+                workflow: update.workflow.as_ref().map(|w| w.as_str().to_string()),
+                note: update.note.clone(),
+            };
+            let incident = update.incident.clone().unwrap_or_else(|| self.signal_incident());
+            let event = self.event_on(&incident, body, now);
+            self.append(vec![event], now, fx);
+            self.say(
+                format!("DRILL: recorded on the timeline, not sent to {source}"),
+                now,
+            );
+            return;
+        }
+        self.say(format!("{source}: sending the update…"), now);
+        fx.push(Effect::UpdateFindings {
+            source: source.to_string(),
+            update,
+        });
+    }
+
+    /// A delivered inject becomes what the source would have shown: findings, a search's
+    /// result, backup jobs — parsed by the same parsers as the real answers.
+    pub(super) fn drill_inject(&mut self, e: &crate::timeline::Event) {
+        let EventBody::DrillInject {
+            target,
+            source,
+            search,
+            payload,
+            ..
+        } = &e.body
+        else {
+            return;
+        };
+        let parsed = crate::drill::inject::observe(target, search.as_deref(), payload);
+        match parsed {
+            Ok(Some((kind, snapshot))) => {
+                let name = source.clone().unwrap_or_else(|| target.clone());
+                self.model
+                    .sources
+                    .apply_drill(&name, kind, snapshot, e.recorded_at);
+                self.panes.sources.sources_changed();
+                self.session.dirty = true;
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "a drill inject's payload did not parse"),
+        }
+    }
+
+    fn finding_titles(&self, source: &str, ids: &[(String, String)]) -> Vec<String> {
+        let findings = self
+            .model
+            .sources
+            .get(source)
+            .map(|v| v.findings())
+            .unwrap_or_default();
+        ids.iter()
+            .map(|(id, arn)| {
+                findings
+                    .iter()
+                    .find(|f| &f.id == id && &f.product_arn == arn)
+                    .map_or_else(|| id.clone(), |f| f.title.clone())
+            })
+            .collect()
+    }
+}
+
+// The facilitator's console: the drill's player inside the app. Injects fall due on the loop's
+// drill timer (or the clock tick), controls come from `:drill …`, and every one of them is an
+// append like any other action — the MSEL on screen changes when the events come back.
+impl App {
+    /// A stored event, for the drill's scoring (only its own incident's are kept).
+    pub(super) fn drill_observe(&mut self, e: &Event) {
+        if let Some(f) = self.model.drill.as_mut() {
+            f.observe(e, e.recorded_at);
+        }
+    }
+
+    /// The clock moved: score again, deliver what is due, and end the drill when its time is up.
+    pub(super) fn drill_tick(&mut self, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+        let Some(f) = self.model.drill.as_mut() else {
+            return;
+        };
+        f.rescore(now);
+        let mut events = f.due(now);
+        if f.finished(now) {
+            events.extend(f.player.end("scenario time is up", now));
+        }
+        self.append(events, now, fx);
+    }
+
+    /// When the loop should wake for the next inject.
+    pub fn drill_wake(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.model.drill.as_ref().and_then(|f| f.next_due(now))
+    }
+
+    pub(super) fn drill_control(&mut self, control: Control, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+        let Some(f) = self.model.drill.as_mut() else {
+            return self.fail(
+                "Only the facilitator's console controls a drill (`warroom drill run SCENARIO`).".into(),
+                now,
+            );
+        };
+        match f.control(&control, now) {
+            Ok(events) => {
+                let done = match &control {
+                    Control::Pause => "Paused.".to_string(),
+                    Control::Resume => "Resumed.".into(),
+                    Control::Speed(s) => format!("Playing at {s}×."),
+                    Control::Skip(seq) => format!("Inject {seq} skipped."),
+                    Control::Inject(seq) => format!("Inject {seq} delivered."),
+                    Control::Adhoc { .. } => "Ad-hoc inject delivered.".into(),
+                    Control::End(_) => {
+                        "Drill ended: `warroom drill report` writes the after-action report.".into()
+                    }
+                };
+                self.append(events, now, fx);
+                self.say(done, now);
+            }
+            Err(e) => self.fail(e, now),
+        }
+    }
+
+    /// The MSEL and the metrics share a place on a facilitator's screen.
+    pub(super) fn toggle_msel(&mut self, now: DateTime<Utc>) {
+        if self.model.drill.is_none() {
+            return self.fail("The MSEL is the facilitator's (`warroom drill run`).".into(), now);
+        }
+        self.panes.show_msel = !self.panes.show_msel;
+        self.session.dirty = true;
+    }
+}
+
+// The sources pane's keys and commands: switch views, open a detail view, and ask a Security
+// Hub source to change a finding (RESOLVED and SUPPRESSED only after a yes).
+impl App {
+    /// Show another view (`:sources NAME`, `[` and `]`).
+    pub(in crate::tui) fn show_source_tab(&mut self, tab: SourceTab, now: DateTime<Utc>) {
+        if self.panes.sources.show(tab) {
+            self.panes.focus = Pane::Sources;
+        } else {
+            self.fail(
+                format!("No {} view: no source of that kind is configured.", tab.name()),
+                now,
+            );
+        }
+    }
+
+    /// Enter on the sources pane: the selected finding or search in detail.
+    pub(in crate::tui) fn open_source_detail(&mut self) {
+        let pane = &self.panes.sources;
+        let detail = match pane.tab() {
+            SourceTab::Findings => {
+                pane.selected_finding(&self.model.sources)
+                    .map(|(source, f)| Detail::Finding {
+                        finding: FindingRef::of(source, f),
+                        scroll: 0,
+                    })
+            }
+            SourceTab::Searches => {
+                let index = pane.selected(List::Searches);
+                index
+                    .and_then(|i| pane.search(&self.model.sources, i))
+                    .map(|r| Detail::Search {
+                        source: r.view.name.clone(),
+                        search: r.search.name.clone(),
+                        scroll: 0,
+                    })
+            }
+            SourceTab::Backups | SourceTab::Health => None,
+        };
+        if let Some(d) = detail {
+            self.set_mode(Mode::Detail(d));
+        }
+    }
+
+    /// How far a detail view can scroll.
+    pub(in crate::tui) fn detail_max_scroll(&self, detail: &Detail, now: DateTime<Utc>) -> usize {
+        match detail {
+            Detail::Finding { finding, .. } => {
+                let area = detail_area(Rect::new(0, 0, self.panes.size.0, self.panes.size.1));
+                let Some(f) = self.model.find_finding(finding) else {
+                    return 0;
+                };
+                let lines = finding_detail(f, &finding.source, detail_text_width(area), now);
+                lines.len().saturating_sub(detail_text_height(area))
+            }
+            Detail::Search { source, search, .. } => {
+                let rows = self
+                    .model
+                    .find_search(source, search)
+                    .map_or(0, |s| s.result.as_ref().map_or(0, |r| r.rows.len()));
+                rows.saturating_sub(1)
+            }
+        }
+    }
+
+    /// A finding action (`N`, `R`, `S`, `a`) on `target`, or on the selected finding.
+    pub(in crate::tui) fn finding_action(
+        &mut self,
+        action: Action,
+        target: Option<FindingRef>,
+        now: DateTime<Utc>,
+        fx: &mut Vec<Effect>,
+    ) {
+        let workflow = match action {
+            Action::FindingNotified => Some(Workflow::Notified),
+            Action::FindingResolved => Some(Workflow::Resolved),
+            Action::FindingSuppressed => Some(Workflow::Suppressed),
+            _ => None,
+        };
+        let on = self.panes.current.clone();
+        self.change_finding(workflow, None, target, on, now, fx);
+    }
+
+    /// Ask for a workflow status and/or a note on a finding: NOTIFIED and notes go at once,
+    /// RESOLVED and SUPPRESSED ask first, no text yet opens the editor.
+    pub(in crate::tui) fn change_finding(
+        &mut self,
+        workflow: Option<Workflow>,
+        note: Option<String>,
+        target: Option<FindingRef>,
+        on: Option<IncidentId>,
+        now: DateTime<Utc>,
+        fx: &mut Vec<Effect>,
+    ) {
+        if !self.model.sources.has_kind(SourceKind::Securityhub) {
+            return self.fail("No Security Hub source is configured.".into(), now);
+        }
+        let selected = self.panes.sources.selected_finding(&self.model.sources);
+        let target = target.or_else(|| selected.map(|(s, f)| FindingRef::of(s, f)));
+        let Some(finding) = target else {
+            return self.fail(
+                "No finding selected: pick one in the sources pane's findings.".into(),
+                now,
+            );
+        };
+        let title = (self.model.find_finding(&finding).map(|f| f.title.as_str()))
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or(&finding.id);
+        let title = truncate(clean_line(title).trim(), 48).into_owned();
+        if workflow.is_none() && note.is_none() {
+            if self.cx.opts.read_only {
+                return self.fail("Read-only console: findings cannot be changed".into(), now);
+            }
+            return self.open_editor(EditorKind::FindingNote { finding, title });
+        }
+        if let Some(problem) = note.as_deref().and_then(note_problem) {
+            return self.fail(problem, now);
+        }
+        let risky = matches!(workflow, Some(Workflow::Resolved | Workflow::Suppressed));
+        let update = FindingUpdate {
+            findings: vec![(finding.id, finding.product_arn)],
+            workflow,
+            note,
+            by: format!("warroom/{}", self.cx.opts.me),
+            incident: on.clone(),
+        };
+        let source = finding.source;
+        if risky && !self.cx.opts.read_only {
+            self.ask(
+                Intent::UpdateFindings {
+                    source,
+                    update,
+                    title,
+                },
+                on,
+            );
+        } else {
+            self.request_finding_update(&source, update, now, fx);
+        }
+    }
+
+    /// A finding change's state as asked about: the finding's workflow status now (checked
+    /// again at the yes).
+    pub(in crate::tui) fn finding_seen(&self, source: &str, update: &FindingUpdate) -> Option<Seen> {
+        let (id, product_arn) = update.findings.first()?;
+        let finding = FindingRef {
+            source: source.to_string(),
+            id: id.clone(),
+            product_arn: product_arn.clone(),
+        };
+        let state = self
+            .model
+            .find_finding(&finding)
+            .map(|f| f.workflow.as_str().to_string());
+        Some(Seen {
+            value: state.unwrap_or_default(),
+            seq: 0,
+            by: String::new(),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -6,15 +6,15 @@
 pub mod action;
 pub mod app;
 pub mod drafts;
-mod drill_ui;
 pub mod feed;
 pub mod input;
 pub mod keymap;
 pub mod layout;
 pub mod modal;
+pub mod model;
 pub mod notify;
-mod observe;
 pub mod palette;
+pub mod panes;
 pub mod refs;
 pub mod run;
 pub mod sources_ui;

@@ -49,9 +49,8 @@ pub fn load(store: &dyn Store, console: Console) -> Result<App> {
         console.runbooks,
         ids,
     );
-    app.themes = console.themes;
-    app.drill = console.drill;
-    app.show_msel = console.show_msel;
+    app.set_themes(console.themes);
+    app.set_drill(console.drill, console.show_msel);
     app.set_sources(&console.sources);
     let mut fx = Vec::new();
     store.scan(0, None, &mut |e| {
@@ -115,7 +114,7 @@ async fn run_async(store: Arc<dyn Store>, console: Console) -> Result<Ending> {
     let pollers = spawn_pollers(&sources, tx.clone());
     let sub_tx = tx.clone();
     let _subscription = store.subscribe(
-        app.projection.last_seq,
+        app.model().projection.last_seq,
         Box::new(move |e| sub_tx.send(Msg::Stored(Box::new(e))).is_ok()),
     )?;
     let appender = Appender::spawn(store.clone(), tx.clone());
@@ -233,18 +232,19 @@ impl Loop<'_> {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut frames: u64 = 0;
         let mut bell: Vec<u8> = Vec::new();
+        // After a stop and continue, everything is drawn again.
+        let mut whole = false;
         tokio::pin!(shutdown);
         loop {
             // Draw whenever something changed — including before the first message, so the
             // first frame does not wait for the clock's first tick.
-            if app.dirty {
+            if app.needs_frame() || std::mem::take(&mut whole) {
                 let now = chrono::Utc::now();
                 let _ = execute!(self.raw, BeginSynchronizedUpdate);
                 if terminal.draw(|f| view::draw(f, app, now)).is_err() {
                     return (Ending::TerminalClosed, frames);
                 }
                 let _ = execute!(self.raw, EndSynchronizedUpdate);
-                app.dirty = false;
                 frames += 1;
             }
             // The facilitator's next inject wakes the loop on time, not on the next clock tick.
@@ -267,7 +267,7 @@ impl Loop<'_> {
                         return (Ending::TerminalClosed, frames);
                     }
                     terminal.swap_buffers();
-                    app.dirty = true; // continued: everything is drawn again
+                    whole = true; // continued: everything is drawn again
                     continue;
                 }
                 ev = input.next() => match ev {

@@ -3,10 +3,8 @@
 //! same functions, so a key always acts on the row the user sees; selections follow a row's
 //! identity, not its position, so a new poll never moves them onto another finding.
 
-mod actions;
 mod detail;
 
-pub use actions::note_problem;
 pub use detail::{
     DetailLine, Tone, detail_area, detail_text_height, detail_text_width, finding_detail, wrap,
 };
@@ -643,6 +641,23 @@ impl SourcesPane {
             None => None,
         };
         self.rows.selected.insert(list, index.unwrap_or(0));
+    }
+}
+
+/// Security Hub refuses notes longer than this (characters).
+const NOTE_MAX: usize = 512;
+
+/// Why Security Hub would refuse this note, if it would.
+pub fn note_problem(text: &str) -> Option<String> {
+    let chars = text.trim().chars().count();
+    if chars == 0 {
+        Some("Nothing written yet (Esc discards).".into())
+    } else if chars > NOTE_MAX {
+        Some(format!(
+            "A finding note is at most {NOTE_MAX} characters; this one has {chars}."
+        ))
+    } else {
+        None
     }
 }
 

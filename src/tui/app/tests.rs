@@ -119,7 +119,7 @@ fn a_note_is_appended_and_shows_only_when_the_store_returns_it() {
         }
     );
     assert_eq!(events[0].author, Author("maria@jump-01".into()));
-    assert_eq!(h.app.pending, 1);
+    assert_eq!(h.app.model.pending, 1);
     // not yet on screen: the state is what the store holds
     assert_eq!(h.app.incident().map(|i| i.notes().count()), notes_before);
     h.store(&events);
@@ -128,7 +128,7 @@ fn a_note_is_appended_and_shows_only_when_the_store_returns_it() {
         h.app.incident().map(|i| i.notes().count()),
         notes_before.map(|n| n + 1)
     );
-    assert_eq!(h.app.pending, 0);
+    assert_eq!(h.app.model.pending, 0);
 }
 
 fn at(seconds: i64) -> DateTime<Utc> {
@@ -172,7 +172,7 @@ fn a_draft_stays_with_its_incident_when_the_same_user_declares_another_elsewhere
     // the same Unix user, in another process: the same author as this console
     declared_elsewhere(&mut h, "INC-2", 1, "maria@jump-01");
     assert_eq!(
-        h.app.current,
+        h.app.panes.current,
         Some(IncidentId("INC-1".into())),
         "no switch under a modal"
     );
@@ -186,8 +186,8 @@ fn a_draft_stays_with_its_incident_when_the_same_user_declares_another_elsewhere
     );
     // and with no modal open, still no switch: only the declaring console switches
     declared_elsewhere(&mut h, "INC-3", 2, "maria@jump-01");
-    assert_eq!(h.app.current, Some(IncidentId("INC-1".into())));
-    let badge = h.app.new_incident_badge().map(|i| i.id.to_string());
+    assert_eq!(h.app.panes.current, Some(IncidentId("INC-1".into())));
+    let badge = h.app.view().new_incident_badge().map(|i| i.id.to_string());
     assert_eq!(
         badge.as_deref(),
         Some("INC-2"),
@@ -203,9 +203,13 @@ fn a_draft_stays_with_its_incident_when_the_same_user_declares_another_elsewhere
         .collect();
     assert_eq!(order[0], "INC-2", "{order:?}");
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.current, Some(IncidentId("INC-2".into())));
+    assert_eq!(h.app.panes.current, Some(IncidentId("INC-2".into())));
     assert_eq!(
-        h.app.new_incident_badge().map(|i| i.id.to_string()).as_deref(),
+        h.app
+            .view()
+            .new_incident_badge()
+            .map(|i| i.id.to_string())
+            .as_deref(),
         Some("INC-3")
     );
 }
@@ -219,9 +223,9 @@ fn the_console_that_declares_switches_to_its_incident() {
     other.prev = h.prev;
     h.store(&events);
     other.store(&events);
-    assert_eq!(h.app.current.as_ref(), Some(&events[0].incident));
-    assert_eq!(other.app.current, Some(IncidentId("INC-1".into())));
-    assert!(other.app.new_incident_badge().is_some());
+    assert_eq!(h.app.panes.current.as_ref(), Some(&events[0].incident));
+    assert_eq!(other.app.panes.current, Some(IncidentId("INC-1".into())));
+    assert!(other.app.view().new_incident_badge().is_some());
 }
 
 #[test]
@@ -328,7 +332,7 @@ fn every_appended_event_is_stamped_with_updates_now_and_the_id_source() {
 fn a_change_refused_by_the_store_is_asked_again_once_the_winner_is_seen() {
     let mut h = Harness::with_sample();
     h.store(&[status_by("kenji", Status::Active)]);
-    let seen = h.app.projection.last_seq;
+    let seen = h.app.model.projection.last_seq;
     h.key(KeyCode::Char('s'));
     let events = appended(h.key(KeyCode::Char('y')));
     assert_eq!(events.len(), 1);
@@ -343,7 +347,7 @@ fn a_change_refused_by_the_store_is_asked_again_once_the_winner_is_seen() {
         detail: "changed".into(),
     };
     h.app.update(refused, at(5));
-    assert_eq!(h.app.pending, 0);
+    assert_eq!(h.app.model.pending, 0);
     assert!(h.app.mode.is_normal(), "waits until it has seen the change");
     h.store(&[priya]);
     let Mode::Confirm(again) = &h.app.mode else {
@@ -382,7 +386,7 @@ fn taking_a_vacant_command_that_someone_took_first_asks_again() {
         person: "lena".into(),
     };
     h.store(&[by("priya", "INC-1", lena)]);
-    let seq = h.app.projection.last_seq;
+    let seq = h.app.model.projection.last_seq;
     h.app.update(
         Msg::Refused {
             events,
@@ -392,7 +396,7 @@ fn taking_a_vacant_command_that_someone_took_first_asks_again() {
         at(2),
     );
     let Mode::Confirm(c) = &h.app.mode else {
-        panic!("asks again: {:?}", h.app.flash)
+        panic!("asks again: {:?}", h.app.panes.flash)
     };
     assert!(c.prompt.contains("lena is IC now"), "{}", c.prompt);
 }
@@ -448,7 +452,7 @@ fn replacing_the_commander_asks_and_records_a_handoff() {
             briefing: Briefing::default(),
         },
     )]);
-    let seq = h.app.projection.last_seq;
+    let seq = h.app.model.projection.last_seq;
     h.app.update(
         Msg::Refused {
             events,
@@ -459,6 +463,7 @@ fn replacing_the_commander_asks_and_records_a_handoff() {
     );
     assert!(
         h.app
+            .panes
             .flash
             .as_ref()
             .is_some_and(|f| f.text.contains("kept as a draft"))
@@ -543,7 +548,13 @@ fn releasing_a_role_someone_else_took_meanwhile_releases_nothing() {
         },
     )]);
     assert!(appended(h.key(KeyCode::Char('y'))).is_empty(), "kenji keeps it");
-    let said = h.app.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+    let said = h
+        .app
+        .panes
+        .flash
+        .as_ref()
+        .map(|f| f.text.clone())
+        .unwrap_or_default();
     assert!(said.contains("now held by kenji"), "{said}");
 }
 
@@ -608,7 +619,7 @@ fn remapped_overlay_and_editor_keys_answer_and_save() {
     let text = "[keys]\nyes = \"o\"\nsave = \"f2\"\n";
     let all: toml::Table = toml::from_str(text).expect("toml");
     let keys = all["keys"].as_table().expect("keys");
-    h.app.keymap = Keymap::with_overrides(keys, "c.toml", text).expect("valid");
+    h.app.cx.keymap = Keymap::with_overrides(keys, "c.toml", text).expect("valid");
     h.key(KeyCode::Char('s'));
     assert!(matches!(h.app.mode, Mode::Confirm(_)));
     assert!(h.key(KeyCode::Char('y')).is_empty(), "y is no longer yes");
@@ -633,6 +644,7 @@ fn a_status_update_with_the_templates_placeholders_is_refused() {
     assert!(matches!(h.app.mode, Mode::Editor(_)));
     assert!(
         h.app
+            .panes
             .flash
             .as_ref()
             .is_some_and(|f| f.text.contains("<what customers see>"))
@@ -645,7 +657,7 @@ fn quitting_waits_for_saves_in_flight() {
     h.key(KeyCode::Char('n'));
     h.typed("last words");
     let events = appended(h.ctrl('s'));
-    assert_eq!(h.app.pending, 1);
+    assert_eq!(h.app.model.pending, 1);
     assert!(h.key(KeyCode::Char('q')).is_empty(), "does not leave yet");
     assert!(matches!(h.app.mode, Mode::Leaving(_)));
     h.store(&events);
@@ -749,7 +761,13 @@ fn a_read_only_console_writes_nothing() {
         assert!(!matches!(h.app.mode, Mode::Editor(_) | Mode::Confirm(_)), "{c}");
     }
     assert!(appended(h.palette("note sneaky")).is_empty());
-    assert!(h.app.flash.as_ref().is_some_and(|f| f.text.contains("Read-only")));
+    assert!(
+        h.app
+            .panes
+            .flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("Read-only"))
+    );
 }
 
 #[test]
@@ -787,11 +805,11 @@ fn several_open_incidents_start_in_the_picker_and_none_offers_to_declare() {
     assert!(matches!(h.app.mode, Mode::Picker { .. }));
     h.key(KeyCode::Char('j'));
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.current, Some(IncidentId("INC-0".into())));
+    assert_eq!(h.app.panes.current, Some(IncidentId("INC-0".into())));
 
     let mut empty = Harness::new(false);
     empty.app.start();
-    assert!(empty.app.current.is_none());
+    assert!(empty.app.panes.current.is_none());
     let e = appended(empty.palette("declare 1 Database on fire"));
     assert_eq!(e.len(), 2, "declaration and checklist");
     empty.store(&e);
@@ -815,10 +833,10 @@ fn the_filter_narrows_the_timeline_as_you_type() {
 #[test]
 fn scrolling_up_stops_following_and_bottom_resumes() {
     let mut h = Harness::with_sample();
-    h.app.size = (160, 48);
+    h.app.panes.size = (160, 48);
     h.key(KeyCode::Char('k'));
-    assert!(!h.app.follow);
-    assert_eq!(h.app.scroll, 1);
+    assert!(!h.app.panes.timeline.follow);
+    assert_eq!(h.app.panes.timeline.scroll, 1);
     // new events keep the reader's place
     let id = IncidentId("INC-1".into());
     h.store(&[NewEvent::new(
@@ -826,10 +844,10 @@ fn scrolling_up_stops_following_and_bottom_resumes() {
         Author("kenji@jump-02".into()),
         EventBody::Note { text: "x".into() },
     )]);
-    assert_eq!(h.app.scroll, 2);
+    assert_eq!(h.app.panes.timeline.scroll, 2);
     h.key(KeyCode::Char('G'));
-    assert!(h.app.follow);
-    assert_eq!(h.app.scroll, 0);
+    assert!(h.app.panes.timeline.follow);
+    assert_eq!(h.app.panes.timeline.scroll, 0);
 }
 
 #[test]
@@ -893,8 +911,9 @@ fn updates(fx: Vec<Effect>) -> Vec<(String, crate::sources::FindingUpdate)> {
 
 fn selected_id(h: &Harness) -> Option<String> {
     h.app
-        .sources_ui
-        .selected_finding(&h.app.sources)
+        .panes
+        .sources
+        .selected_finding(&h.app.model.sources)
         .map(|(_, f)| f.id.clone())
 }
 
@@ -902,7 +921,7 @@ fn selected_id(h: &Harness) -> Option<String> {
 fn finding_keys_send_the_selected_finding_and_risky_ones_ask_first() {
     let mut h = with_sources(false);
     h.key(KeyCode::Char('5'));
-    assert_eq!(h.app.sources_ui.tab(), SourceTab::Findings);
+    assert_eq!(h.app.panes.sources.tab(), SourceTab::Findings);
     h.key(KeyCode::Char('j')); // CRITICAL first, then the HIGH security-group finding
     let id = selected_id(&h).expect("a finding is selected");
     assert_eq!(id, SG);
@@ -966,7 +985,7 @@ fn a_finding_reply_after_a_switch_lands_on_the_confirmed_incident() {
             drill: false,
         },
     )]);
-    assert_eq!(h.app.current, Some(IncidentId("INC-1".into())));
+    assert_eq!(h.app.panes.current, Some(IncidentId("INC-1".into())));
     h.key(KeyCode::Char('5'));
     h.key(KeyCode::Char('j'));
     h.key(KeyCode::Char('R'));
@@ -976,7 +995,7 @@ fn a_finding_reply_after_a_switch_lands_on_the_confirmed_incident() {
     };
     assert_eq!(update.incident, Some(IncidentId("INC-1".into())));
     h.palette("incident INC-2");
-    assert_eq!(h.app.current, Some(IncidentId("INC-2".into())));
+    assert_eq!(h.app.panes.current, Some(IncidentId("INC-2".into())));
     let reply = crate::sources::Observation::Updated {
         source: source.clone(),
         at: now(),
@@ -1005,7 +1024,7 @@ fn a_finding_reply_after_a_switch_lands_on_the_confirmed_incident() {
     assert!(
         matches!(&h.app.mode, Mode::Confirm(c) if c.prompt.contains("now RESOLVED")),
         "{:?}",
-        h.app.flash
+        h.app.panes.flash
     );
     assert_eq!(updates(h.key(KeyCode::Char('y'))).len(), 1);
 }
@@ -1013,7 +1032,7 @@ fn a_finding_reply_after_a_switch_lands_on_the_confirmed_incident() {
 #[test]
 fn finding_commands_from_the_palette_need_no_incident_but_a_finding() {
     let mut h = with_sources(false);
-    h.app.current = None;
+    h.app.panes.current = None;
     let sent = updates(h.palette("finding notified"));
     assert_eq!(sent.len(), 1, "acts on the selected (first) finding");
     assert_eq!(sent[0].1.workflow, Some(Workflow::Notified));
@@ -1025,12 +1044,13 @@ fn finding_commands_from_the_palette_need_no_incident_but_a_finding() {
     // an over-long note is refused before a round trip
     let long = "x".repeat(600);
     assert!(updates(h.palette(&format!("finding note {long}"))).is_empty());
-    assert!(h.app.flash.as_ref().is_some_and(|f| f.text.contains("512")));
+    assert!(h.app.panes.flash.as_ref().is_some_and(|f| f.text.contains("512")));
     // no Security Hub source: said so
     let mut bare = Harness::with_sample();
     assert!(updates(bare.palette("finding notified")).is_empty());
     assert!(
         bare.app
+            .panes
             .flash
             .as_ref()
             .is_some_and(|f| f.text.contains("Security Hub"))
@@ -1042,11 +1062,15 @@ fn a_read_only_console_changes_no_finding() {
     let mut h = with_sources(true);
     h.key(KeyCode::Char('5'));
     for c in ['N', 'R', 'S', 'a'] {
-        h.app.flash = None;
+        h.app.panes.flash = None;
         assert!(updates(h.key(KeyCode::Char(c))).is_empty(), "{c}");
         assert!(matches!(h.app.mode, Mode::Normal), "{c}");
         assert!(
-            h.app.flash.as_ref().is_some_and(|f| f.text.contains("Read-only")),
+            h.app
+                .panes
+                .flash
+                .as_ref()
+                .is_some_and(|f| f.text.contains("Read-only")),
             "{c}"
         );
     }
@@ -1065,9 +1089,9 @@ fn a_read_only_console_changes_no_finding() {
 fn sorting_keeps_the_selected_finding_and_s_elsewhere_still_changes_status() {
     let mut h = with_sources(false);
     let titles = |h: &Harness| -> Vec<String> {
-        let pane = &h.app.sources_ui;
+        let pane = &h.app.panes.sources;
         (0..pane.len(List::Findings))
-            .filter_map(|i| pane.finding(&h.app.sources, i))
+            .filter_map(|i| pane.finding(&h.app.model.sources, i))
             .map(|r| r.finding.severity.label().to_string())
             .collect()
     };
@@ -1077,16 +1101,16 @@ fn sorting_keeps_the_selected_finding_and_s_elsewhere_still_changes_status() {
     let medium = selected_id(&h);
     assert_eq!(medium.as_deref(), Some("inspector-legacy-0042"));
     h.key(KeyCode::Char('s'));
-    assert_eq!(h.app.sources_ui.sort(), FindingSort::Age);
+    assert_eq!(h.app.panes.sources.sort(), FindingSort::Age);
     // newest update first: the CRITICAL (09:20Z), the HIGH (07:00Z), the legacy one
     assert_eq!(titles(&h), ["CRITICAL", "HIGH", "MEDIUM"]);
     h.key(KeyCode::Char('s'));
-    assert_eq!(h.app.sources_ui.sort(), FindingSort::Title);
+    assert_eq!(h.app.panes.sources.sort(), FindingSort::Title);
     assert_eq!(titles(&h)[0], "MEDIUM", "its title is empty, so first");
     assert_eq!(selected_id(&h), medium, "the selection follows the finding");
-    assert_eq!(h.app.sources_ui.selected(List::Findings), Some(0));
+    assert_eq!(h.app.panes.sources.selected(List::Findings), Some(0));
     h.key(KeyCode::Char('s'));
-    assert_eq!(h.app.sources_ui.sort(), FindingSort::Severity);
+    assert_eq!(h.app.panes.sources.sort(), FindingSort::Severity);
     // outside the sources pane, s is the status key again
     h.key(KeyCode::Char('1'));
     h.key(KeyCode::Char('s'));
@@ -1100,27 +1124,27 @@ fn the_filter_applies_to_the_focused_pane() {
     h.key(KeyCode::Char('5'));
     h.key(KeyCode::Char('/'));
     h.typed("security GROUPS");
-    assert_eq!(h.app.sources_ui.len(List::Findings), 1);
+    assert_eq!(h.app.panes.sources.len(List::Findings), 1);
     assert_eq!(
         h.app.feed().map(Feed::len),
         events,
         "the timeline is not filtered"
     );
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.sources_ui.filter(SourceTab::Findings), "security GROUPS");
+    assert_eq!(h.app.panes.sources.filter(SourceTab::Findings), "security GROUPS");
     // each view has its own
     h.key(KeyCode::Char(']'));
-    assert_eq!(h.app.sources_ui.filter(h.app.sources_ui.tab()), "");
+    assert_eq!(h.app.panes.sources.filter(h.app.panes.sources.tab()), "");
     h.key(KeyCode::Char('['));
     h.key(KeyCode::Char('/'));
     h.key(KeyCode::Esc);
-    assert_eq!(h.app.sources_ui.len(List::Findings), 3);
+    assert_eq!(h.app.panes.sources.len(List::Findings), 3);
     // on the timeline, the timeline's filter
     h.key(KeyCode::Char('1'));
     h.key(KeyCode::Char('/'));
     h.typed("kind:decision");
     assert_eq!(h.app.feed().map(Feed::len), Some(1));
-    assert_eq!(h.app.sources_ui.len(List::Findings), 3);
+    assert_eq!(h.app.panes.sources.len(List::Findings), 3);
 }
 
 #[test]
@@ -1128,7 +1152,7 @@ fn views_cycle_through_what_is_configured() {
     let mut h = with_sources(false);
     h.key(KeyCode::Char(']'));
     assert_eq!(
-        h.app.sources_ui.tab(),
+        h.app.panes.sources.tab(),
         SourceTab::Findings,
         "] needs the sources pane"
     );
@@ -1136,32 +1160,38 @@ fn views_cycle_through_what_is_configured() {
     let mut seen = Vec::new();
     for _ in 0..3 {
         h.key(KeyCode::Char(']'));
-        seen.push(h.app.sources_ui.tab());
+        seen.push(h.app.panes.sources.tab());
     }
     assert_eq!(seen, [SourceTab::Backups, SourceTab::Health, SourceTab::Findings]);
     h.key(KeyCode::Char('['));
-    assert_eq!(h.app.sources_ui.tab(), SourceTab::Health);
+    assert_eq!(h.app.panes.sources.tab(), SourceTab::Health);
     h.key(KeyCode::Char('1'));
     h.palette("sources backups");
     assert_eq!(
-        (h.app.focus, h.app.sources_ui.tab()),
+        (h.app.panes.focus, h.app.panes.sources.tab()),
         (Pane::Sources, SourceTab::Backups)
     );
     h.palette("sources searches");
-    assert_eq!(h.app.sources_ui.tab(), SourceTab::Backups, "no Splunk source");
-    assert!(h.app.flash.as_ref().is_some_and(|f| f.text.contains("searches")));
-    assert!(!h.app.sources_ui.readiness_shown());
+    assert_eq!(h.app.panes.sources.tab(), SourceTab::Backups, "no Splunk source");
+    assert!(
+        h.app
+            .panes
+            .flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("searches"))
+    );
+    assert!(!h.app.panes.sources.readiness_shown());
     h.key(KeyCode::Char('r'));
-    assert!(h.app.sources_ui.readiness_shown(), "r in the backups view");
+    assert!(h.app.panes.sources.readiness_shown(), "r in the backups view");
     // without sources, health is all there is
     let bare = Harness::with_sample();
-    assert_eq!(bare.app.sources_ui.tabs(), [SourceTab::Health]);
+    assert_eq!(bare.app.panes.sources.tabs(), [SourceTab::Health]);
 }
 
 #[test]
 fn the_detail_view_opens_scrolls_acts_and_closes() {
     let mut h = with_sources(false);
-    h.app.size = (80, 24);
+    h.app.panes.size = (80, 24);
     h.key(KeyCode::Char('5'));
     h.key(KeyCode::Enter);
     let Mode::Detail(Detail::Finding { finding, scroll: 0 }) = &h.app.mode else {
@@ -1189,10 +1219,10 @@ fn the_detail_view_opens_scrolls_acts_and_closes() {
 #[test]
 fn keys_that_do_nothing_leave_the_screen_alone() {
     let mut h = with_sources(false);
-    h.app.dirty = false;
+    h.app.session.dirty = false;
     h.key(KeyCode::Char('w'));
     h.key(KeyCode::Char(']')); // only bound on the sources pane
-    assert!(!h.app.dirty);
+    assert!(!h.app.session.dirty);
     h.key(KeyCode::Char('5'));
-    assert!(h.app.dirty);
+    assert!(h.app.session.dirty);
 }

@@ -3,26 +3,23 @@
 use super::{empty, pane_block, styled};
 use crate::text::clean_line;
 use crate::timeline::Phase;
-use crate::tui::app::App;
+use crate::tui::app::View;
 use crate::tui::layout::Pane;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
-    let Some(inc) = app.incident() else {
-        frame.render_widget(
-            empty(app, "—").block(pane_block(app, Pane::Checklist, None)),
-            area,
-        );
+pub fn draw(frame: &mut Frame, v: &View, area: Rect) {
+    let t = &v.theme;
+    let Some(inc) = v.incident() else {
+        frame.render_widget(empty(v, "—").block(pane_block(v, Pane::Checklist, None)), area);
         return;
     };
     let (done, total) = inc.checklist_progress();
-    let block = pane_block(app, Pane::Checklist, format!("{done}/{total} done"));
+    let block = pane_block(v, Pane::Checklist, format!("{done}/{total} done"));
     if total == 0 {
-        frame.render_widget(empty(app, "No runbook attached.").block(block), area);
+        frame.render_widget(empty(v, "No runbook attached.").block(block), area);
         return;
     }
     let inner = block.inner(area);
@@ -42,7 +39,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 t.title,
             )));
         }
-        let selected = app.focus == Pane::Checklist && n == app.checklist_selected;
+        let selected = v.panes.focus == Pane::Checklist && n == v.panes.checklist.selected;
         if selected {
             selected_line = lines.len();
         }

@@ -2,15 +2,15 @@
 
 use super::{key_hint, styled};
 use crate::tui::action::Action;
-use crate::tui::app::{App, FlashKind, Mode};
+use crate::tui::app::{FlashKind, Mode, View};
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
-    let line = match &app.mode {
+pub fn draw(frame: &mut Frame, v: &View, area: Rect) {
+    let t = &v.theme;
+    let line = match &v.mode {
         Mode::Palette { input, error, .. } => {
             let mut spans = vec![styled(":", t.key), Span::styled(input.text().to_string(), t.base)];
             if let Some(e) = error {
@@ -28,7 +28,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 Span::styled(input.text().to_string(), t.base),
                 // The timeline's filter knows kinds and authors; a source view's is plain text.
                 styled(
-                    if app.focus == crate::tui::layout::Pane::Sources {
+                    if v.panes.focus == crate::tui::layout::Pane::Sources {
                         "   Enter keeps · Esc clears · text in any column"
                     } else {
                         "   Enter keeps · Esc clears · kind:note @maria"
@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 ),
             ])
         }
-        _ => match &app.flash {
+        _ => match &v.panes.flash {
             Some(f) => Line::from(styled(
                 f.text.clone(),
                 if f.kind == FlashKind::Error {
@@ -46,7 +46,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                     t.info
                 },
             )),
-            None => hints(app),
+            None => hints(v),
         },
     };
     frame.render_widget(Paragraph::new(line), area);
@@ -54,17 +54,17 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
 
 /// The most useful keys: the actions the command table marks as hints, with their keys as
 /// the keymap has them (so they are right after remapping).
-fn hints(app: &App) -> Line<'static> {
-    let t = &app.theme;
+fn hints(v: &View) -> Line<'static> {
+    let t = &v.theme;
     let mut list: Vec<(u8, &str, Action)> = Action::ALL
         .iter()
-        .filter(|a| !(a.writes() && app.opts.read_only))
+        .filter(|a| !(a.writes() && v.opts.read_only))
         .filter_map(|&a| a.hint().map(|(place, label)| (place, label, a)))
         .collect();
     list.sort_by_key(|(place, _, _)| *place);
     let mut spans = Vec::new();
     for (_, label, action) in list {
-        spans.push(styled(format!(" {} ", key_hint(app, action)), t.key));
+        spans.push(styled(format!(" {} ", key_hint(v, action)), t.key));
         spans.push(styled(format!("{label} "), t.muted));
     }
     Line::from(spans)

@@ -4,7 +4,7 @@
 use super::{age, offset, styled};
 use crate::text::clean_line;
 use crate::timeline::{Link, Status};
-use crate::tui::app::App;
+use crate::tui::app::View;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -13,10 +13,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>, compact: bool) {
-    let t = &app.theme;
-    let Some(inc) = app.incident() else {
-        let open = app.open_incidents().count();
+pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>, compact: bool) {
+    let t = &v.theme;
+    let Some(inc) = v.incident() else {
+        let open = v.model.open_incidents().count();
         let msg = if open > 0 {
             format!(" warroom · {open} open incident(s): press i to pick one")
         } else {
@@ -25,11 +25,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>, compac
         let lines = vec![
             Line::from(styled(msg, t.header)),
             Line::from(vec![
-                styled(format!(" store: {}  ", clean_line(&app.opts.store_name)), t.muted),
-                store_state(app),
+                styled(format!(" store: {}  ", clean_line(&v.opts.store_name)), t.muted),
+                store_state(v),
             ]),
         ];
-        return render(frame, app, area, lines, t.header);
+        return render(frame, v, area, lines, t.header);
     };
     let sev = inc.severity();
     let status = inc.status();
@@ -67,7 +67,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>, compac
         _ if !inc.is_open() => t.base,
         _ => t.warn,
     };
-    let store_state = store_state(app);
+    let store_state = store_state(v);
     let mut second = vec![
         styled(format!(" {elapsed} "), t.header),
         styled(format!(" {} ", inc.id), t.muted),
@@ -78,10 +78,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>, compac
         Span::raw("  "),
         store_state,
     ];
-    if app.opts.read_only {
+    if v.opts.read_only {
         second.push(styled("  READ-ONLY".to_string(), t.warn));
     }
-    if let Some(new) = app.new_incident_badge() {
+    if let Some(new) = v.new_incident_badge() {
         second.push(Span::raw("  "));
         second.push(styled(
             format!(" new {} {} · i to switch ", new.severity(), new.id),
@@ -91,18 +91,18 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>, compac
     let mut lines = vec![Line::from(first), Line::from(second)];
     if !compact {
         lines.push(Line::from(styled(
-            format!(" {} · {} ", clean_line(&app.opts.store_name), app.opts.me),
+            format!(" {} · {} ", clean_line(&v.opts.store_name), v.opts.me),
             t.muted,
         )));
     }
-    render(frame, app, area, lines, Style::default());
+    render(frame, v, area, lines, Style::default());
 }
 
 /// Whether this console's actions are saved: the header says so on every screen.
-fn store_state(app: &App) -> Span<'static> {
-    let t = &app.theme;
-    let link = &app.store_health;
-    match (&app.save_error, app.pending) {
+fn store_state(v: &View) -> Span<'static> {
+    let t = &v.theme;
+    let link = &v.model.store_health;
+    match (&v.model.save_error, v.model.pending) {
         // Louder than any save error: retrying cannot help, only reopening on the new file.
         (_, 0) if link.link == Link::Replaced => {
             styled("⚠ store file replaced — not saved".to_string(), t.fail)
@@ -122,8 +122,8 @@ fn store_state(app: &App) -> Span<'static> {
 }
 
 /// The header's lines, with the TLS warning (if any) at the right of the first.
-fn render(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>, style: Style) {
-    let Some(warning) = tls_warning(app, area.width) else {
+fn render(frame: &mut Frame, v: &View, area: Rect, lines: Vec<Line<'static>>, style: Style) {
+    let Some(warning) = tls_warning(v, area.width) else {
         frame.render_widget(Paragraph::new(lines).style(style), area);
         return;
     };
@@ -134,7 +134,7 @@ fn render(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>, s
     let top = lines.next().unwrap_or_default();
     frame.render_widget(Paragraph::new(top).style(style), left);
     frame.render_widget(Paragraph::new(lines.collect::<Vec<_>>()).style(style), rest);
-    let warning = Paragraph::new(styled(warning, app.theme.warn))
+    let warning = Paragraph::new(styled(warning, v.theme.warn))
         .alignment(Alignment::Right)
         .style(style);
     frame.render_widget(warning, right);
@@ -142,8 +142,9 @@ fn render(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>, s
 
 /// `⚠ TLS verification off: NAME`, shorter on narrow screens, at most a third of the width
 /// (but always something: it stays on screen as long as the risk does).
-fn tls_warning(app: &App, width: u16) -> Option<String> {
-    let names: Vec<String> = app
+fn tls_warning(v: &View, width: u16) -> Option<String> {
+    let names: Vec<String> = v
+        .model
         .sources
         .insecure()
         .map(|v| clean_line(&v.name).into_owned())

@@ -7,7 +7,7 @@ use crate::incident::ResponderState;
 use crate::sources::SourceKind;
 use crate::sources::view::Series;
 use crate::timeline::Phase;
-use crate::tui::app::App;
+use crate::tui::app::View;
 use crate::tui::layout::Pane;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -19,21 +19,21 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Sparkline};
 /// Columns for a search's name in its label.
 const NAME_WIDTH: usize = 16;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
-    let t = &app.theme;
-    let sources = source_series(app);
-    let (Some(inc), Some(feed)) = (app.incident(), app.feed()) else {
+pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
+    let t = &v.theme;
+    let sources = source_series(v);
+    let (Some(inc), Some(feed)) = (v.incident(), v.feed()) else {
         if sources.is_empty() {
-            frame.render_widget(empty(app, "—").block(pane_block(app, Pane::Metrics, None)), area);
+            frame.render_widget(empty(v, "—").block(pane_block(v, Pane::Metrics, None)), area);
         } else {
-            let block = pane_block(app, Pane::Metrics, None);
+            let block = pane_block(v, Pane::Metrics, None);
             let inner = block.inner(area);
             frame.render_widget(block, area);
             draw_series(frame, &sources, inner);
         }
         return;
     };
-    let block = pane_block(app, Pane::Metrics, None);
+    let block = pane_block(v, Pane::Metrics, None);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width < 10 {
@@ -126,9 +126,9 @@ struct SeriesLine {
 
 /// Findings by severity, backups completed and failed, then each search's count (as many as
 /// there are; the pane shows those that fit).
-fn source_series(app: &App) -> Vec<SeriesLine> {
-    let t = &app.theme;
-    let s = &app.sources;
+fn source_series(v: &View) -> Vec<SeriesLine> {
+    let t = &v.theme;
+    let s = &v.model.sources;
     let mut out = Vec::new();
     if s.has_kind(SourceKind::Securityhub) {
         let by = &s.findings_by_severity;
@@ -186,7 +186,7 @@ fn source_series(app: &App) -> Vec<SeriesLine> {
         let (source, search) = key.split_once('/').unwrap_or(("", key));
         let name = if several { key.as_str() } else { search };
         let over = (series.latest().and_then(|v| v.first()))
-            .zip(app.sources_ui.settings().threshold(source, search))
+            .zip(v.panes.sources.settings().threshold(source, search))
             .is_some_and(|(c, th)| *c > th);
         out.push(SeriesLine {
             label: vec![

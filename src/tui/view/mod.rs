@@ -15,7 +15,7 @@ mod roster;
 mod sources;
 mod timeline;
 
-use super::app::{App, TimeMode};
+use super::app::{App, TimeMode, View};
 use super::layout::{MIN_HEIGHT, MIN_WIDTH, Pane, layout};
 use chrono::{DateTime, Local, Utc};
 use ratatui::Frame;
@@ -24,53 +24,56 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 
+/// The console's frame at `now`.
 pub fn draw(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
+    draw_view(frame, &app.view(), now);
+}
+
+fn draw_view(frame: &mut Frame, v: &View, now: DateTime<Utc>) {
     let area = frame.area();
-    let Some(areas) = layout(area, app.focus, app.zoomed, !app.sources.is_empty()) else {
+    let Some(areas) = layout(area, v.panes.focus, v.panes.zoomed, !v.model.sources.is_empty()) else {
         let msg = format!(
             "warroom needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this terminal is {}×{}.",
             area.width, area.height
         );
         frame.render_widget(
-            Paragraph::new(msg)
-                .wrap(Wrap { trim: true })
-                .style(app.theme.warn),
+            Paragraph::new(msg).wrap(Wrap { trim: true }).style(v.theme.warn),
             area,
         );
         return;
     };
-    header::draw(frame, app, areas.header, now, areas.compact);
+    header::draw(frame, v, areas.header, now, areas.compact);
     if let Some(bar) = areas.tab_bar {
-        draw_tabs(frame, app, bar, &areas.tabs);
+        draw_tabs(frame, v, bar, &areas.tabs);
     }
     for (pane, rect) in &areas.panes {
-        draw_pane(frame, app, *pane, *rect, now);
+        draw_pane(frame, v, *pane, *rect, now);
     }
-    footer::draw(frame, app, areas.footer);
-    overlay::draw(frame, app, area, now);
+    footer::draw(frame, v, areas.footer);
+    overlay::draw(frame, v, area, now);
 }
 
-fn draw_pane(frame: &mut Frame, app: &App, pane: Pane, area: Rect, now: DateTime<Utc>) {
+fn draw_pane(frame: &mut Frame, v: &View, pane: Pane, area: Rect, now: DateTime<Utc>) {
     match pane {
-        Pane::Timeline => timeline::draw(frame, app, area, now),
-        Pane::Roster => roster::draw(frame, app, area, now),
-        Pane::Checklist => checklist::draw(frame, app, area),
-        Pane::Metrics => match &app.drill {
-            Some(f) if app.msel_shown() => msel::draw(frame, app, f, area, now),
-            _ => metrics::draw(frame, app, area, now),
+        Pane::Timeline => timeline::draw(frame, v, area, now),
+        Pane::Roster => roster::draw(frame, v, area, now),
+        Pane::Checklist => checklist::draw(frame, v, area),
+        Pane::Metrics => match &v.model.drill {
+            Some(f) if v.msel_shown() => msel::draw(frame, v, f, area, now),
+            _ => metrics::draw(frame, v, area, now),
         },
-        Pane::Sources => sources::draw(frame, app, area, now),
+        Pane::Sources => sources::draw(frame, v, area, now),
     }
 }
 
-fn draw_tabs(frame: &mut Frame, app: &App, bar: Rect, tabs: &[(Pane, Rect)]) {
+fn draw_tabs(frame: &mut Frame, v: &View, bar: Rect, tabs: &[(Pane, Rect)]) {
     let mut spans = Vec::new();
     for (n, (pane, _)) in tabs.iter().enumerate() {
-        let text = format!(" {} {} ", n + 1, app.pane_title(*pane));
-        let style = if *pane == app.focus {
-            app.theme.selection.add_modifier(Modifier::BOLD)
+        let text = format!(" {} {} ", n + 1, v.pane_title(*pane));
+        let style = if *pane == v.panes.focus {
+            v.theme.selection.add_modifier(Modifier::BOLD)
         } else {
-            app.theme.muted
+            v.theme.muted
         };
         spans.push(Span::styled(text, style));
         spans.push(Span::raw(" "));
@@ -80,12 +83,12 @@ fn draw_tabs(frame: &mut Frame, app: &App, bar: Rect, tabs: &[(Pane, Rect)]) {
 
 /// A pane's frame: its title, and a heavier border with a marker when focused (so focus never
 /// depends on colour alone).
-fn pane_block<'a>(app: &App, pane: Pane, extra: impl Into<Option<String>>) -> Block<'a> {
-    let focused = app.focus == pane;
+fn pane_block<'a>(v: &View, pane: Pane, extra: impl Into<Option<String>>) -> Block<'a> {
+    let focused = v.panes.focus == pane;
     let mut title = if focused {
-        format!("▶ {} ", app.pane_title(pane))
+        format!("▶ {} ", v.pane_title(pane))
     } else {
-        format!(" {} ", app.pane_title(pane))
+        format!(" {} ", v.pane_title(pane))
     };
     if let Some(extra) = extra.into() {
         title.push_str(&format!("· {extra} "));
@@ -98,23 +101,23 @@ fn pane_block<'a>(app: &App, pane: Pane, extra: impl Into<Option<String>>) -> Bl
             BorderType::Plain
         })
         .border_style(if focused {
-            app.theme.focus_border
+            v.theme.focus_border
         } else {
-            app.theme.border
+            v.theme.border
         })
         .title(Span::styled(
             title,
             if focused {
-                app.theme.focus_border
+                v.theme.focus_border
             } else {
-                app.theme.title
+                v.theme.title
             },
         ))
 }
 
 /// A time as the console is set to show it.
-fn clock(app: &App, at: DateTime<Utc>, origin: Option<DateTime<Utc>>) -> String {
-    match app.time_mode {
+fn clock(v: &View, at: DateTime<Utc>, origin: Option<DateTime<Utc>>) -> String {
+    match v.panes.time_mode {
         TimeMode::Utc => at.format("%H:%M:%SZ").to_string(),
         TimeMode::Local => at.with_timezone(&Local).format("%H:%M:%S").to_string(),
         TimeMode::Offset => match origin {
@@ -144,12 +147,12 @@ fn age(d: chrono::TimeDelta) -> String {
     }
 }
 
-fn empty(app: &App, text: &str) -> Paragraph<'static> {
-    Paragraph::new(Span::styled(text.to_string(), app.theme.muted)).wrap(Wrap { trim: true })
+fn empty(v: &View, text: &str) -> Paragraph<'static> {
+    Paragraph::new(Span::styled(text.to_string(), v.theme.muted)).wrap(Wrap { trim: true })
 }
 
-fn key_hint(app: &App, action: super::action::Action) -> String {
-    app.keymap.hint(action)
+fn key_hint(v: &View, action: super::action::Action) -> String {
+    v.keymap.hint(action)
 }
 
 fn styled(s: impl Into<String>, style: Style) -> Span<'static> {

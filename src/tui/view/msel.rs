@@ -7,7 +7,7 @@ use crate::drill::player::InjectState;
 use crate::drill::scenario::format_offset;
 use crate::drill::score::Outcome;
 use crate::text::clean_line;
-use crate::tui::app::App;
+use crate::tui::app::View;
 use crate::tui::layout::Pane;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -18,8 +18,8 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 /// Delivered injects kept in view above the upcoming ones.
 const RECENT: usize = 2;
 
-pub fn draw(frame: &mut Frame, app: &App, f: &Facilitator, area: Rect, now: DateTime<Utc>) {
-    let t = &app.theme;
+pub fn draw(frame: &mut Frame, v: &View, f: &Facilitator, area: Rect, now: DateTime<Utc>) {
+    let t = &v.theme;
     let p = &f.player;
     let state = if p.ended {
         "ENDED"
@@ -34,7 +34,7 @@ pub fn draw(frame: &mut Frame, app: &App, f: &Facilitator, area: Rect, now: Date
         format_offset(p.clock(now)),
         p.speed()
     );
-    let block = pane_block(app, Pane::Metrics, extra);
+    let block = pane_block(v, Pane::Metrics, extra);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width < 10 {

@@ -4,7 +4,7 @@
 use super::{age, styled};
 use crate::text::clean_line;
 use crate::tui::action::{Action, Scope};
-use crate::tui::app::{App, Mode};
+use crate::tui::app::{Mode, View};
 use crate::tui::palette::COMMANDS;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -12,28 +12,28 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
-    match &app.mode {
-        Mode::Help { scroll } => help(frame, app, area, *scroll),
+pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
+    match &v.mode {
+        Mode::Help { scroll } => help(frame, v, area, *scroll),
         Mode::Editor(editor) => {
             let r = centered(area, 76, 14);
             frame.render_widget(Clear, r);
             let keys = if editor.closing {
-                let mut keys = vec![styled(" Keep this as a draft? ", app.theme.warn)];
+                let mut keys = vec![styled(" Keep this as a draft? ", v.theme.warn)];
                 keys.extend(hints(
-                    app,
+                    v,
                     &[(Action::KeepDraft, "keep"), (Action::DiscardDraft, "discard")],
                 ));
-                keys.push(styled(" any other key: back to writing ", app.theme.muted));
+                keys.push(styled(" any other key: back to writing ", v.theme.muted));
                 keys
             } else {
-                hints(app, &[(Action::Save, "save"), (Action::CloseEditor, "close")])
+                hints(v, &[(Action::Save, "save"), (Action::CloseEditor, "close")])
             };
             let title = match &editor.incident {
                 Some(id) => format!("{} · {id}", editor.kind.title()),
                 None => editor.kind.title(),
             };
-            let block = popup(app, &title).title_bottom(Line::from(keys));
+            let block = popup(v, &title).title_bottom(Line::from(keys));
             let inner = block.inner(r);
             frame.render_widget(block, r);
             frame.render_widget(&editor.area, inner);
@@ -42,36 +42,36 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
             let r = centered(area, (c.prompt.chars().count() as u16 + 6).max(34), 5);
             frame.render_widget(Clear, r);
             let text = vec![
-                Line::from(styled(clean_line(&c.prompt).into_owned(), app.theme.base)),
+                Line::from(styled(clean_line(&c.prompt).into_owned(), v.theme.base)),
                 Line::from(""),
-                Line::from(hints(app, &[(Action::Yes, "yes"), (Action::No, "no")])),
+                Line::from(hints(v, &[(Action::Yes, "yes"), (Action::No, "no")])),
             ];
-            frame.render_widget(Paragraph::new(text).block(popup(app, "Confirm")), r);
+            frame.render_widget(Paragraph::new(text).block(popup(v, "Confirm")), r);
         }
         Mode::Leaving(leaving) => {
             let (title, text, keys) = match &leaving.failing {
                 None => (
                     "Leaving",
-                    format!("Saving {} action(s) before leaving…", app.pending),
-                    hints(app, &[(Action::Stay, "stay")]),
+                    format!("Saving {} action(s) before leaving…", v.model.pending),
+                    hints(v, &[(Action::Stay, "stay")]),
                 ),
                 Some(why) => (
-                    if app.pending > 0 {
+                    if v.model.pending > 0 {
                         "Not saved yet"
                     } else {
                         "Before you leave"
                     },
-                    if app.pending > 0 {
-                        format!("{} action(s) not saved: {}", app.pending, clean_line(why))
+                    if v.model.pending > 0 {
+                        format!("{} action(s) not saved: {}", v.model.pending, clean_line(why))
                     } else {
                         clean_line(why).into_owned()
                     },
                     hints(
-                        app,
+                        v,
                         &[
                             (
                                 Action::LeaveNow,
-                                if app.pending > 0 {
+                                if v.model.pending > 0 {
                                     "leave (they are kept for the next console)"
                                 } else {
                                     "leave"
@@ -85,16 +85,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
             let r = centered(area, (text.chars().count() as u16 + 6).clamp(40, 100), 5);
             frame.render_widget(Clear, r);
             let lines = vec![
-                Line::from(styled(text, app.theme.base)),
+                Line::from(styled(text, v.theme.base)),
                 Line::from(""),
                 Line::from(keys),
             ];
             let p = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true });
-            frame.render_widget(p.block(popup(app, title)), r);
+            frame.render_widget(p.block(popup(v, title)), r);
         }
-        Mode::Unsaved(kept) => unsaved(frame, app, area, kept),
-        Mode::Picker { selected, list } => picker(frame, app, area, list, *selected, now),
-        Mode::Detail(detail) => super::sources::detail::draw(frame, app, area, detail, now),
+        Mode::Unsaved(kept) => unsaved(frame, v, area, kept),
+        Mode::Picker { selected, list } => picker(frame, v, area, list, *selected, now),
+        Mode::Detail(detail) => super::sources::detail::draw(frame, v, area, detail, now),
         Mode::Palette { candidates, .. } if !candidates.is_empty() => {
             let height = (candidates.len() as u16).min(10) + 2;
             let r = Rect::new(
@@ -115,28 +115,28 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
                             // The same vocabulary as the keys: say which key does it too.
                             let key = Action::ALL
                                 .iter()
-                                .find(|a| a.command() == Some(word) && !app.keymap.keys_for(**a).is_empty())
-                                .map(|a| format!("  ({})", app.keymap.hint(*a)))
+                                .find(|a| a.command() == Some(word) && !v.keymap.keys_for(**a).is_empty())
+                                .map(|a| format!("  ({})", v.keymap.hint(*a)))
                                 .unwrap_or_default();
                             Line::from(vec![
-                                styled(format!("{c:<12}"), app.theme.base),
-                                styled(format!("{args:<14} {what}"), app.theme.muted),
-                                styled(key, app.theme.key),
+                                styled(format!("{c:<12}"), v.theme.base),
+                                styled(format!("{args:<14} {what}"), v.theme.muted),
+                                styled(key, v.theme.key),
                             ])
                         }
-                        None => Line::from(styled(c.clone(), app.theme.base)),
+                        None => Line::from(styled(c.clone(), v.theme.base)),
                     }
                 })
                 .collect();
-            frame.render_widget(Paragraph::new(lines).block(popup(app, "Tab")), r);
+            frame.render_widget(Paragraph::new(lines).block(popup(v, "Tab")), r);
         }
         _ => {}
     }
 }
 
 /// An earlier console's unsaved actions, each as it would be on the timeline, and why.
-fn unsaved(frame: &mut Frame, app: &App, area: Rect, kept: &[crate::timeline::unsaved::Unsaved]) {
-    let t = &app.theme;
+fn unsaved(frame: &mut Frame, v: &View, area: Rect, kept: &[crate::timeline::unsaved::Unsaved]) {
+    let t = &v.theme;
     let from = kept
         .first()
         .map_or(String::new(), |u| u.recorded_at.format("%H:%M").to_string());
@@ -163,35 +163,35 @@ fn unsaved(frame: &mut Frame, app: &App, area: Rect, kept: &[crate::timeline::un
     }
     lines.push(Line::from(""));
     let mut keys = hints(
-        app,
+        v,
         &[
             (Action::SaveUnsaved, "save them"),
             (Action::DiscardUnsaved, "discard"),
         ],
     );
-    keys.extend(hints(app, &[(Action::Close, "later")]));
+    keys.extend(hints(v, &[(Action::Close, "later")]));
     lines.push(Line::from(keys));
     let p = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false });
-    frame.render_widget(p.block(popup(app, &title)), r);
+    frame.render_widget(p.block(popup(v, &title)), r);
 }
 
 /// Key hints for an overlay, each action's key as the keymap has it now.
-fn hints(app: &App, wanted: &[(Action, &str)]) -> Vec<Span<'static>> {
+fn hints(v: &View, wanted: &[(Action, &str)]) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     for (action, label) in wanted {
-        spans.push(styled(format!(" {} ", app.keymap.hint(*action)), app.theme.key));
-        spans.push(styled(format!("{label}  "), app.theme.muted));
+        spans.push(styled(format!(" {} ", v.keymap.hint(*action)), v.theme.key));
+        spans.push(styled(format!("{label}  "), v.theme.muted));
     }
     spans
 }
 
-fn popup<'a>(app: &App, title: &str) -> Block<'a> {
+fn popup<'a>(v: &View, title: &str) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
-        .border_style(app.theme.focus_border)
-        .title(Span::styled(format!(" {title} "), app.theme.title))
-        .style(app.theme.base)
+        .border_style(v.theme.focus_border)
+        .title(Span::styled(format!(" {title} "), v.theme.title))
+        .style(v.theme.base)
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -205,18 +205,18 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 /// Every binding, generated from the keymap, then the palette's commands.
-fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
+fn help(frame: &mut Frame, v: &View, area: Rect, scroll: usize) {
     let r = centered(area, 100, area.height.saturating_sub(2));
     frame.render_widget(Clear, r);
-    let t = &app.theme;
+    let t = &v.theme;
     let mut lines = vec![Line::from(styled(
         "Keys (remap them under [keys] in config.toml)",
         t.title,
     ))];
     // Without sources, their keys and commands would only be noise.
-    let sources = !app.sources.is_empty();
+    let sources = !v.model.sources.is_empty();
     let source_scopes = [Scope::Sources, Scope::Findings, Scope::Backups];
-    let rows: Vec<_> = (app.keymap.help_rows().into_iter())
+    let rows: Vec<_> = (v.keymap.help_rows().into_iter())
         .filter(|(_, a)| sources || !source_scopes.contains(&a.scope()))
         .collect();
     let name_width = rows
@@ -234,7 +234,7 @@ fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
                 t.title,
             )));
         }
-        let unavailable = action.writes() && app.opts.read_only;
+        let unavailable = action.writes() && v.opts.read_only;
         let spans = vec![
             styled(
                 format!("{:>16}  ", if keys.is_empty() { "—".into() } else { keys }),
@@ -273,11 +273,11 @@ fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
     let scroll = scroll.min(max_scroll) as u16;
     frame.render_widget(
         Paragraph::new(lines).scroll((scroll, 0)).block(popup(
-            app,
+            v,
             &format!(
                 "Help · {}/{} scroll · any other key closes",
-                app.keymap.hint(Action::Down),
-                app.keymap.hint(Action::Up)
+                v.keymap.hint(Action::Down),
+                v.keymap.hint(Action::Up)
             ),
         )),
         r,
@@ -286,16 +286,19 @@ fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
 
 fn picker(
     frame: &mut Frame,
-    app: &App,
+    v: &View,
     area: Rect,
     list: &[crate::timeline::IncidentId],
     selected: usize,
     now: DateTime<Utc>,
 ) {
-    let list: Vec<_> = list.iter().filter_map(|id| app.projection.incident(id)).collect();
+    let list: Vec<_> = list
+        .iter()
+        .filter_map(|id| v.model.projection.incident(id))
+        .collect();
     let r = centered(area, 90, (list.len() as u16 + 5).min(area.height));
     frame.render_widget(Clear, r);
-    let t = &app.theme;
+    let t = &v.theme;
     let mut lines = Vec::new();
     if list.is_empty() {
         lines.push(Line::from(styled("No open incidents.", t.muted)));
@@ -321,13 +324,13 @@ fn picker(
     }
     lines.push(Line::from(""));
     let mut wanted = vec![(Action::Choose, "open")];
-    if !app.opts.read_only {
+    if !v.opts.read_only {
         wanted.push((Action::Declare, "declare a new one"));
     }
-    if app.current.is_some() {
+    if v.panes.current.is_some() {
         wanted.push((Action::Close, "back"));
     }
-    let keys = hints(app, &wanted);
+    let keys = hints(v, &wanted);
     lines.push(Line::from(keys));
-    frame.render_widget(Paragraph::new(lines).block(popup(app, "Incidents")), r);
+    frame.render_widget(Paragraph::new(lines).block(popup(v, "Incidents")), r);
 }

@@ -3,7 +3,7 @@
 use super::{age, empty, pane_block, styled};
 use crate::incident::ResponderState;
 use crate::text::clean_line;
-use crate::tui::app::App;
+use crate::tui::app::View;
 use crate::tui::layout::Pane;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -11,10 +11,10 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row, Table};
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
-    let t = &app.theme;
-    let Some(inc) = app.incident() else {
-        frame.render_widget(empty(app, "—").block(pane_block(app, Pane::Roster, None)), area);
+pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
+    let t = &v.theme;
+    let Some(inc) = v.incident() else {
+        frame.render_widget(empty(v, "—").block(pane_block(v, Pane::Roster, None)), area);
         return;
     };
     let vacant: Vec<String> = crate::timeline::Role::STANDARD
@@ -27,11 +27,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
     } else {
         format!("vacant: {}", vacant.join(", "))
     };
-    let block = pane_block(app, Pane::Roster, extra);
+    let block = pane_block(v, Pane::Roster, extra);
     if inc.responders.is_empty() {
         frame.render_widget(
             empty(
-                app,
+                v,
                 "Nobody yet. `:add NAME`, `:page NAME`, `:role commander NAME`.",
             )
             .block(block),
@@ -58,7 +58,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
                 Cell::from(Line::from(styled(glyph, style))),
                 Cell::from(Line::from(styled(age(now - r.since), t.muted))),
             ]);
-            if app.focus == Pane::Roster && n == app.roster_selected {
+            if v.panes.focus == Pane::Roster && n == v.panes.roster.selected {
                 row.style(t.selection)
             } else {
                 row

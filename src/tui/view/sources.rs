@@ -10,7 +10,7 @@ mod searches;
 
 use super::{empty, pane_block, styled};
 use crate::text::clean_line;
-use crate::tui::app::App;
+use crate::tui::app::View;
 use crate::tui::layout::Pane;
 use crate::tui::sources_ui::SourceTab;
 use chrono::{DateTime, Utc};
@@ -21,12 +21,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, HighlightSpacing, Row, Table, TableState};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
-    if app.sources.is_empty() {
-        let block = pane_block(app, Pane::Sources, None);
+pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
+    if v.model.sources.is_empty() {
+        let block = pane_block(v, Pane::Sources, None);
         frame.render_widget(
             empty(
-                app,
+                v,
                 "No sources configured. Scripts can still write: `warroom log --source NAME`.",
             )
             .block(block),
@@ -34,25 +34,25 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         );
         return;
     }
-    let tab = app.sources_ui.tab();
-    let block = pane_block(app, Pane::Sources, title(app, tab));
+    let tab = v.panes.sources.tab();
+    let block = pane_block(v, Pane::Sources, title(v, tab));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {
         return;
     }
     match tab {
-        SourceTab::Findings => findings::draw(frame, app, inner, now),
-        SourceTab::Searches => searches::draw(frame, app, inner, now),
-        SourceTab::Backups => backups::draw(frame, app, inner, now),
-        SourceTab::Health => health::draw(frame, app, inner, now),
+        SourceTab::Findings => findings::draw(frame, v, inner, now),
+        SourceTab::Searches => searches::draw(frame, v, inner, now),
+        SourceTab::Backups => backups::draw(frame, v, inner, now),
+        SourceTab::Health => health::draw(frame, v, inner, now),
     }
 }
 
 /// `[Findings 12] Searches Backups Health!`: the views, the current one bracketed with its row
 /// count, `!` on health when a source is in trouble, then the filter if any.
-fn title(app: &App, current: SourceTab) -> String {
-    let pane = &app.sources_ui;
+fn title(v: &View, current: SourceTab) -> String {
+    let pane = &v.panes.sources;
     let trouble = pane.trouble();
     let mut parts = Vec::new();
     for &tab in pane.tabs() {
@@ -138,7 +138,7 @@ fn cell(text: &str, width: u16, style: Style) -> Cell<'static> {
 #[allow(clippy::too_many_arguments)]
 fn table<'a>(
     frame: &mut Frame,
-    app: &App,
+    v: &View,
     area: Rect,
     columns: &[Column],
     widths: &[u16],
@@ -154,12 +154,12 @@ fn table<'a>(
     };
     let rows: Vec<Row> = (first..len.min(first + height)).filter_map(row).collect();
     let selected = selected.map(|s| s - first);
-    let t = &app.theme;
+    let t = &v.theme;
     let header = (columns.iter().zip(widths))
         .map(|(c, w)| cell(&c.heading, *w, t.muted))
         .collect::<Vec<_>>();
     let constraints = widths.iter().map(|w| Constraint::Length(*w));
-    let focused = app.focus == Pane::Sources;
+    let focused = v.panes.focus == Pane::Sources;
     let mut table = Table::new(rows, constraints)
         .header(Row::new(header))
         .column_spacing(1)
@@ -236,8 +236,8 @@ pub(super) fn size(bytes: u64) -> String {
 }
 
 /// A one-line message inside the pane (nothing to show yet, and why).
-fn note(frame: &mut Frame, app: &App, area: Rect, text: &str) {
-    let line = Line::from(styled(fit(text, usize::from(area.width)), app.theme.muted));
+fn note(frame: &mut Frame, v: &View, area: Rect, text: &str) {
+    let line = Line::from(styled(fit(text, usize::from(area.width)), v.theme.muted));
     frame.render_widget(line, area);
 }
 

@@ -1,7 +1,7 @@
 //! The timeline: newest at the bottom, following new events unless scrolled up.
 
 use super::{clock, empty, pane_block, styled};
-use crate::tui::app::App;
+use crate::tui::app::View;
 use crate::tui::feed::Emphasis;
 use crate::tui::layout::Pane;
 use chrono::{DateTime, Utc};
@@ -10,11 +10,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, _now: DateTime<Utc>) {
-    let t = &app.theme;
-    let Some(feed) = app.feed() else {
-        let block = pane_block(app, Pane::Timeline, None);
-        frame.render_widget(empty(app, "No incident on screen.").block(block), area);
+pub fn draw(frame: &mut Frame, v: &View, area: Rect, _now: DateTime<Utc>) {
+    let t = &v.theme;
+    let Some(feed) = v.feed() else {
+        let block = pane_block(v, Pane::Timeline, None);
+        frame.render_widget(empty(v, "No incident on screen.").block(block), area);
         return;
     };
     let mut extra = Vec::new();
@@ -23,12 +23,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, _now: DateTime<Utc>) {
     } else {
         extra.push(format!("{} events", feed.total()));
     }
-    extra.push(if app.follow {
+    extra.push(if v.panes.timeline.follow {
         "following".into()
     } else {
-        format!("↑{} · f to follow", app.scroll)
+        format!("↑{} · f to follow", v.panes.timeline.scroll)
     });
-    let block = pane_block(app, Pane::Timeline, extra.join(" · "));
+    let block = pane_block(v, Pane::Timeline, extra.join(" · "));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let height = inner.height as usize;
@@ -36,9 +36,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, _now: DateTime<Utc>) {
         return;
     }
     let len = feed.len();
-    let end = len.saturating_sub(app.scroll);
+    let end = len.saturating_sub(v.panes.timeline.scroll);
     let start = end.saturating_sub(height);
-    let origin = app.incident().and_then(|i| i.milestones().declared);
+    let origin = v.incident().and_then(|i| i.milestones().declared);
     let wide = inner.width >= 60;
     let lines: Vec<Line> = (start..end)
         .filter_map(|i| feed.get(i))
@@ -54,7 +54,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, _now: DateTime<Utc>) {
             let author = row.author.strip_prefix("source:").unwrap_or(&row.author);
             let author = author.split('@').next().unwrap_or(author);
             let mut spans = vec![
-                styled(format!("{} ", clock(app, row.at, origin)), t.muted),
+                styled(format!("{} ", clock(v, row.at, origin)), t.muted),
                 styled(format!("{:<9.9} ", author), t.base),
             ];
             if wide {

@@ -4,7 +4,7 @@
 use super::{Column, cell, col, fill, fit, fit_left, note, size, table, table_width, widths};
 use crate::sources::backup::JobState;
 use crate::tui::action::Action;
-use crate::tui::app::App;
+use crate::tui::app::View;
 use crate::tui::sources_ui::{List, SourceTab, ago};
 use crate::tui::theme::Theme;
 use crate::tui::view::{key_hint, styled};
@@ -15,26 +15,26 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Row;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
+pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
     let [summary_area, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
-    summary(frame, app, summary_area, now);
+    summary(frame, v, summary_area, now);
     if body.height == 0 {
         return;
     }
-    if app.sources_ui.readiness_shown() {
-        readiness(frame, app, body, now);
+    if v.panes.sources.readiness_shown() {
+        readiness(frame, v, body, now);
     } else {
-        jobs(frame, app, body, now);
+        jobs(frame, v, body, now);
     }
 }
 
-fn summary(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
-    let t = &app.theme;
-    let s = app.sources_ui.readiness_summary();
+fn summary(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
+    let t = &v.theme;
+    let s = v.panes.sources.readiness_summary();
     let last = s
         .last_completed
         .map_or("never".to_string(), |at| format!("{} ago", ago(now - at)));
-    let (other, label) = if app.sources_ui.readiness_shown() {
+    let (other, label) = if v.panes.sources.readiness_shown() {
         ("jobs", "readiness")
     } else {
         ("readiness", "jobs")
@@ -56,7 +56,7 @@ fn summary(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
     ];
     let hint = [
         styled(format!("   {label} · "), t.muted),
-        styled(key_hint(app, Action::BackupReadiness), t.key),
+        styled(key_hint(v, Action::BackupReadiness), t.key),
         styled(format!(" {other}"), t.muted),
     ];
     let width = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
@@ -66,12 +66,12 @@ fn summary(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
     frame.render_widget(Line::from(spans), area);
 }
 
-fn jobs(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
-    let t = &app.theme;
-    let pane = &app.sources_ui;
+fn jobs(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
+    let t = &v.theme;
+    let pane = &v.panes.sources;
     let len = pane.len(List::Jobs);
     if len == 0 {
-        return empty(frame, app, area, "No backup jobs in the window.");
+        return empty(frame, v, area, "No backup jobs in the window.");
     }
     let medium = area.width >= 70;
     let mut columns: Vec<Column> = vec![
@@ -95,7 +95,7 @@ fn jobs(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
     }
     let w = widths(&columns, table_width(area));
     let row = |i| {
-        pane.job(&app.sources, i).map(|r| {
+        pane.job(&v.model.sources, i).map(|r| {
             let j = r.job;
             let name = if j.resource_name.is_empty() {
                 fit_left(&j.resource_arn, usize::from(w[1]))
@@ -131,15 +131,15 @@ fn jobs(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         })
     };
     let selected = pane.selected(List::Jobs);
-    table(frame, app, area, &columns, &w, len, selected, row);
+    table(frame, v, area, &columns, &w, len, selected, row);
 }
 
-fn readiness(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
-    let t = &app.theme;
-    let pane = &app.sources_ui;
+fn readiness(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
+    let t = &v.theme;
+    let pane = &v.panes.sources;
     let len = pane.len(List::Readiness);
     if len == 0 {
-        return empty(frame, app, area, "No resource has a backup job in the window.");
+        return empty(frame, v, area, "No resource has a backup job in the window.");
     }
     let columns = [
         fill("resource"),
@@ -150,7 +150,7 @@ fn readiness(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
     ];
     let w = widths(&columns, table_width(area));
     let row = |i| {
-        pane.readiness_row(&app.sources, i).map(|r| {
+        pane.readiness_row(&v.model.sources, i).map(|r| {
             let x = r.readiness;
             let name = if x.resource_name.is_empty() {
                 fit_left(&x.resource_arn, usize::from(w[0]))
@@ -173,14 +173,14 @@ fn readiness(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         })
     };
     let selected = pane.selected(List::Readiness);
-    table(frame, app, area, &columns, &w, len, selected, row);
+    table(frame, v, area, &columns, &w, len, selected, row);
 }
 
-fn empty(frame: &mut Frame, app: &App, area: Rect, text: &str) {
-    if app.sources_ui.filter(SourceTab::Backups).is_empty() {
-        note(frame, app, area, text);
+fn empty(frame: &mut Frame, v: &View, area: Rect, text: &str) {
+    if v.panes.sources.filter(SourceTab::Backups).is_empty() {
+        note(frame, v, area, text);
     } else {
-        note(frame, app, area, "Nothing matches the filter.");
+        note(frame, v, area, "Nothing matches the filter.");
     }
 }
 

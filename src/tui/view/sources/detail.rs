@@ -5,7 +5,7 @@ use super::findings::severity_style;
 use super::{cell, fit};
 use crate::sources::splunk::{FieldValue, Row as ResultRow, SearchOutcome};
 use crate::tui::action::Action;
-use crate::tui::app::App;
+use crate::tui::app::View;
 use crate::tui::sources_ui::{
     Detail, Tone, detail_area, detail_text_height, detail_text_width, finding_detail,
 };
@@ -27,21 +27,21 @@ const COLUMN_MAX: u16 = 40;
 /// …and gets at least this many (or its natural width) before any column gets more.
 const COLUMN_MIN: u16 = 10;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &Detail, now: DateTime<Utc>) {
+pub fn draw(frame: &mut Frame, v: &View, area: Rect, detail: &Detail, now: DateTime<Utc>) {
     let r = detail_area(area);
     if r.width < 3 || r.height < 3 {
         return;
     }
     match detail {
         Detail::Finding { finding, scroll } => {
-            let block = block(app, " Finding ", finding_keys(app));
-            let Some(f) = app.find_finding(finding) else {
+            let block = block(v, " Finding ", finding_keys(v));
+            let Some(f) = v.model.find_finding(finding) else {
                 let r = fit_height(r, 1);
                 let inner = block.inner(r);
                 frame.render_widget(block, r);
                 return gone(
                     frame,
-                    app,
+                    v,
                     inner,
                     "This finding is not in the latest poll any more.",
                 );
@@ -57,7 +57,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &Detail, now: Date
                 .map(|parts| {
                     let spans = parts
                         .into_iter()
-                        .map(|(tone, text)| Span::styled(text, style(app, tone)));
+                        .map(|(tone, text)| Span::styled(text, style(v, tone)));
                     Line::from(spans.collect::<Vec<_>>())
                 })
                 .collect();
@@ -69,8 +69,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &Detail, now: Date
             scroll,
         } => {
             let title = format!(" {} ", fit(&format!("{source}/{search}"), 60));
-            let block = block(app, &title, search_keys(app));
-            let outcome = app.find_search(source, search);
+            let block = block(v, &title, search_keys(v));
+            let outcome = v.model.find_search(source, search);
             let rows = outcome.map_or(1, |o| {
                 // summary, messages, a gap, the header and the rows
                 o.result
@@ -82,13 +82,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &Detail, now: Date
             let inner = block.inner(r);
             frame.render_widget(block, r);
             match outcome {
-                Some(outcome) => results(frame, app, inner, source, outcome, *scroll),
-                None => gone(
-                    frame,
-                    app,
-                    inner,
-                    "This search is not in the latest poll any more.",
-                ),
+                Some(outcome) => results(frame, v, inner, source, outcome, *scroll),
+                None => gone(frame, v, inner, "This search is not in the latest poll any more."),
             }
         }
     }
@@ -100,23 +95,23 @@ fn fit_height(r: Rect, lines: usize) -> Rect {
     Rect { height, ..r }
 }
 
-fn block<'a>(app: &App, title: &str, keys: Line<'a>) -> Block<'a> {
+fn block<'a>(v: &View, title: &str, keys: Line<'a>) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
-        .border_style(app.theme.focus_border)
-        .title(Span::styled(title.to_string(), app.theme.title))
+        .border_style(v.theme.focus_border)
+        .title(Span::styled(title.to_string(), v.theme.title))
         .title_bottom(keys)
         .padding(Padding::horizontal(1))
-        .style(app.theme.base)
+        .style(v.theme.base)
 }
 
-fn gone(frame: &mut Frame, app: &App, area: Rect, text: &str) {
-    frame.render_widget(Paragraph::new(styled(text, app.theme.muted)), area);
+fn gone(frame: &mut Frame, v: &View, area: Rect, text: &str) {
+    frame.render_widget(Paragraph::new(styled(text, v.theme.muted)), area);
 }
 
-fn style(app: &App, tone: Tone) -> Style {
-    let t = &app.theme;
+fn style(v: &View, tone: Tone) -> Style {
+    let t = &v.theme;
     match tone {
         Tone::Title => t.title.add_modifier(Modifier::BOLD),
         Tone::Heading => t.title,
@@ -127,17 +122,17 @@ fn style(app: &App, tone: Tone) -> Style {
 }
 
 /// The keys that work here, from the keymap; the changes only where they are allowed.
-fn finding_keys(app: &App) -> Line<'static> {
-    let t = &app.theme;
+fn finding_keys(v: &View) -> Line<'static> {
+    let t = &v.theme;
     let mut spans = Vec::new();
-    if !app.opts.read_only {
+    if !v.opts.read_only {
         for (action, label) in [
             (Action::FindingNotified, "notified"),
             (Action::FindingResolved, "resolved"),
             (Action::FindingSuppressed, "suppressed"),
             (Action::FindingNote, "note"),
         ] {
-            spans.push(styled(format!(" {} ", key_hint(app, action)), t.key));
+            spans.push(styled(format!(" {} ", key_hint(v, action)), t.key));
             spans.push(styled(format!("{label} "), t.muted));
         }
     }
@@ -150,8 +145,8 @@ fn finding_keys(app: &App) -> Line<'static> {
     Line::from(spans)
 }
 
-fn search_keys(app: &App) -> Line<'static> {
-    let t = &app.theme;
+fn search_keys(v: &View) -> Line<'static> {
+    let t = &v.theme;
     Line::from(vec![
         styled(" j/k ", t.key),
         styled("rows ", t.muted),
@@ -161,9 +156,9 @@ fn search_keys(app: &App) -> Line<'static> {
 }
 
 /// What the search said, then its rows as a table.
-fn results(frame: &mut Frame, app: &App, area: Rect, source: &str, outcome: &SearchOutcome, selected: usize) {
-    let t = &app.theme;
-    let threshold = app.sources_ui.settings().threshold(source, &outcome.name);
+fn results(frame: &mut Frame, v: &View, area: Rect, source: &str, outcome: &SearchOutcome, selected: usize) {
+    let t = &v.theme;
+    let threshold = v.panes.sources.settings().threshold(source, &outcome.name);
     let count = outcome.count.map_or("—".to_string(), |c| c.to_string());
     let over = matches!((outcome.count, threshold), (Some(c), Some(th)) if c > th);
     let mut summary = vec![

@@ -3,7 +3,7 @@
 use super::{Column, cell, col, fill, fit_left, note, table, table_width, widths};
 use crate::sources::securityhub::FindingSeverity;
 use crate::sources::view::severity_index;
-use crate::tui::app::App;
+use crate::tui::app::View;
 use crate::tui::sources_ui::{FindingSort, List, SourceTab, ago};
 use crate::tui::theme::Theme;
 use chrono::{DateTime, Utc};
@@ -12,9 +12,9 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::widgets::{Cell, Row};
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
-    let t = &app.theme;
-    let pane = &app.sources_ui;
+pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
+    let t = &v.theme;
+    let pane = &v.panes.sources;
     let len = pane.len(List::Findings);
     if len == 0 {
         let text = if pane.filter(SourceTab::Findings).is_empty() {
@@ -22,9 +22,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         } else {
             "No finding matches the filter (/ to change it, Esc in it to clear)."
         };
-        return note(frame, app, area, text);
+        return note(frame, v, area, text);
     }
-    let many = (app.sources.list.iter())
+    let many = (v.model.sources.list.iter())
         .filter(|v| v.kind == crate::sources::SourceKind::Securityhub)
         .count()
         > 1;
@@ -59,7 +59,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         .find(|(c, _)| c.heading == "resource")
         .map_or(0, |(_, w)| usize::from(*w));
     let row = |i| {
-        pane.finding(&app.sources, i).map(|r| {
+        pane.finding(&v.model.sources, i).map(|r| {
             let f = r.finding;
             let mut texts: Vec<(String, Style)> =
                 vec![(short_label(f.severity).to_string(), severity_style(t, f.severity))];
@@ -98,7 +98,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         })
     };
     let selected = pane.selected(List::Findings);
-    table(frame, app, area, &columns, &w, len, selected, row);
+    table(frame, v, area, &columns, &w, len, selected, row);
 }
 
 /// The label, short enough for its column: INFORMATIONAL is INFO.

@@ -3,7 +3,7 @@
 use super::{Column, cell, col, fill, note, size, table, table_width, widths};
 use crate::sources::view::{Health, SourceView};
 use crate::text::clean_line;
-use crate::tui::app::App;
+use crate::tui::app::View;
 use crate::tui::sources_ui::{List, ago, wrap};
 use crate::tui::theme::Theme;
 use crate::tui::view::styled;
@@ -14,14 +14,14 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Row};
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
-    let t = &app.theme;
-    let pane = &app.sources_ui;
+pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
+    let t = &v.theme;
+    let pane = &v.panes.sources;
     let rows: Vec<&SourceView> = (0..pane.len(List::Health))
-        .filter_map(|i| pane.health_row(&app.sources, i))
+        .filter_map(|i| pane.health_row(&v.model.sources, i))
         .collect();
     if rows.is_empty() {
-        return note(frame, app, area, "No source matches the filter.");
+        return note(frame, v, area, "No source matches the filter.");
     }
     let selected = pane.selected(List::Health);
     // Under the table, when there is room: the whole error of the selected source, or else
@@ -109,7 +109,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
             Row::new(cells)
         })
     };
-    table(frame, app, table_area, &columns, &w, rows.len(), selected, row);
+    table(frame, v, table_area, &columns, &w, rows.len(), selected, row);
     let lines: Vec<Line> = (error_lines.into_iter())
         .map(|l| Line::from(styled(l, t.fail)))
         .collect();

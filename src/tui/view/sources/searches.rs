@@ -2,7 +2,7 @@
 //! Splunk warned about, and a failed search's error.
 
 use super::{Column, cell, col, fill, note, table, table_width, widths};
-use crate::tui::app::App;
+use crate::tui::app::View;
 use crate::tui::sources_ui::{List, SearchRow, SourceTab, ago};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -10,12 +10,12 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Row;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
-    let t = &app.theme;
-    let pane = &app.sources_ui;
+pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
+    let t = &v.theme;
+    let pane = &v.panes.sources;
     // A few searches a source: all of them, for the widest count of rows kept.
     let rows: Vec<SearchRow> = (0..pane.len(List::Searches))
-        .filter_map(|i| pane.search(&app.sources, i))
+        .filter_map(|i| pane.search(&v.model.sources, i))
         .collect();
     if rows.is_empty() {
         let text = if pane.filter(SourceTab::Searches).is_empty() {
@@ -23,7 +23,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         } else {
             "No search matches the filter."
         };
-        return note(frame, app, area, text);
+        return note(frame, v, area, text);
     }
     let medium = area.width >= 70;
     let mut columns: Vec<Column> = vec![
@@ -40,7 +40,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         columns.push(fill("messages"));
     }
     let w = widths(&columns, table_width(area));
-    let several = (app.sources.list.iter())
+    let several = (v.model.sources.list.iter())
         .filter(|v| v.kind == crate::sources::SourceKind::Splunk)
         .count()
         > 1;
@@ -96,7 +96,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         })
     };
     let selected = pane.selected(List::Searches);
-    table(frame, app, area, &columns, &w, rows.len(), selected, row);
+    table(frame, v, area, &columns, &w, rows.len(), selected, row);
 }
 
 /// Rows kept, and whether more came than were kept.
