@@ -33,15 +33,12 @@ use std::time::{Duration as StdDuration, Instant};
 use warroom::config::Config;
 use warroom::incident::runbook;
 use warroom::timeline::sqlite::SqliteStore;
-use warroom::timeline::store::RawEvent;
 use warroom::timeline::{
-    Audience, Author, ChecklistItemSpec, EventBody, Hash, IncidentId, NewEvent, Role, Severity, Status, Store,
+    Audience, Author, ChecklistItemSpec, EventBody, IncidentId, NewEvent, Role, Severity, Status, Store,
 };
 use warroom::tui::app::{App, Msg, Options};
-use warroom::tui::keymap::Keymap;
-use warroom::tui::notify::NotifyConfig;
 use warroom::tui::run::CountingWriter;
-use warroom::tui::{theme, view};
+use warroom::tui::view;
 
 mod common;
 use common::*;
@@ -162,29 +159,11 @@ fn events() -> Vec<NewEvent> {
 
 /// An app built the way the tests build one: every event placed in a chain and ingested.
 fn app_with(events: &[NewEvent]) -> App {
-    let options = Options {
-        me: Author("maria@jump-01".into()),
-        read_only: false,
-        store_name: "/srv/warroom/timeline.db".into(),
-        notify: NotifyConfig::default(),
-    };
-    let mut app = App::new(
-        options,
-        Keymap::default(),
-        theme::load("dark", None).expect("dark theme"),
-        runbook::load_runbooks(None).expect("runbooks"),
-        Box::new(uuid::Uuid::now_v7),
-    );
-    let mut prev = Hash::GENESIS;
-    let mut fx = Vec::new();
-    for (n, e) in events.iter().enumerate() {
-        let raw = RawEvent::place(e, n as u64 + 1, prev);
-        prev = raw.hash;
-        app.ingest(raw.into_event(), &mut fx);
-    }
-    app.start();
-    app.update(Msg::Resize(WIDTH, HEIGHT), draw_now());
-    app
+    App::builder(Options::new("maria@jump-01", "/srv/warroom/timeline.db"))
+        .stored(events)
+        .size(WIDTH, HEIGHT, draw_now())
+        .build()
+        .expect("app")
 }
 
 fn test_terminal() -> Terminal<TestBackend> {

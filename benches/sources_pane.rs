@@ -17,15 +17,10 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::hint::black_box;
 use std::time::Duration;
-use warroom::incident::runbook;
 use warroom::sources::securityhub::{Finding, parse_findings};
 use warroom::sources::{Observation, Snapshot};
-use warroom::timeline::store::RawEvent;
-use warroom::timeline::{Author, Hash};
 use warroom::tui::app::{App, Msg, Options};
-use warroom::tui::keymap::Keymap;
-use warroom::tui::notify::NotifyConfig;
-use warroom::tui::{theme, view};
+use warroom::tui::view;
 
 mod common;
 use common::findings::{FINDINGS, findings_body};
@@ -46,28 +41,11 @@ fn key(c: char) -> Msg {
 
 /// The demo incident in a console of 160×48, with `sources` configured (TOML).
 fn app(sources: &str) -> App {
-    let options = Options {
-        me: Author("bench@jump-01".into()),
-        read_only: false,
-        store_name: "bench".into(),
-        notify: NotifyConfig::default(),
-    };
-    let mut app = App::new(
-        options,
-        Keymap::default(),
-        theme::load("dark", None).expect("the dark theme"),
-        runbook::load_runbooks(None).expect("the built-in runbooks"),
-        Box::new(uuid::Uuid::now_v7),
-    );
     let (_, events) = warroom::demo::sample_incident(now());
-    let mut prev = Hash::GENESIS;
-    let mut fx = Vec::new();
-    for (n, e) in events.iter().enumerate() {
-        let raw = RawEvent::place(e, n as u64 + 1, prev);
-        prev = raw.hash;
-        app.ingest(raw.into_event(), &mut fx);
-    }
-    app.start();
+    let mut app = App::builder(Options::new("bench@jump-01", "bench"))
+        .stored(&events)
+        .build()
+        .expect("app");
     if !sources.is_empty() {
         let mut c: warroom::config::Config = warroom::config::parse_toml("bench", sources).expect("config");
         warroom::sources::config::validate(&mut c.source, "bench", sources).expect("valid sources");

@@ -16,13 +16,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::{Duration, Instant};
-use warroom::incident::runbook;
-use warroom::timeline::store::RawEvent;
-use warroom::timeline::{Author, Hash};
 use warroom::tui::app::{App, Msg, Options};
-use warroom::tui::keymap::Keymap;
-use warroom::tui::notify::NotifyConfig;
-use warroom::tui::{theme, view};
+use warroom::tui::view;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -35,28 +30,11 @@ fn fixture(path: &str) -> Vec<u8> {
 }
 
 fn app() -> App {
-    let options = Options {
-        me: Author("bench@jump-01".into()),
-        read_only: false,
-        store_name: "bench".into(),
-        notify: NotifyConfig::default(),
-    };
-    let mut app = App::new(
-        options,
-        Keymap::default(),
-        theme::load("dark", None).unwrap_or_else(|e| panic!("{e}")),
-        runbook::load_runbooks(None).unwrap_or_else(|e| panic!("{e}")),
-        Box::new(uuid::Uuid::now_v7),
-    );
     let (_, events) = warroom::demo::sample_incident(Utc::now());
-    let mut prev = Hash::GENESIS;
-    let mut fx = Vec::new();
-    for (n, e) in events.iter().enumerate() {
-        let raw = RawEvent::place(e, n as u64 + 1, prev);
-        prev = raw.hash;
-        app.ingest(raw.into_event(), &mut fx);
-    }
-    app.start();
+    let mut app = App::builder(Options::new("bench@jump-01", "bench"))
+        .stored(&events)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
     app.update(Msg::Resize(160, 48), Utc::now());
     app
 }

@@ -11,9 +11,7 @@ use warroom::incident::runbook::load_runbooks;
 use warroom::timeline::store::RawEvent;
 use warroom::timeline::{Author, Hash, IncidentId};
 use warroom::tui::app::{App, Msg, Options};
-use warroom::tui::keymap::Keymap;
-use warroom::tui::notify::NotifyConfig;
-use warroom::tui::{theme, view};
+use warroom::tui::view;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 28, 14, 0, 0)
@@ -24,28 +22,13 @@ fn now() -> DateTime<Utc> {
 fn app(read_only: bool) -> App {
     let id = IncidentId("INC-20261128-DEMO1".into());
     let options = Options {
-        me: Author("maria@jump-01".into()),
         read_only,
-        store_name: "/srv/warroom/timeline.db".into(),
-        notify: NotifyConfig::default(),
+        ..Options::new("maria@jump-01", "/srv/warroom/timeline.db")
     };
-    let theme = theme::load("dark", None).expect("dark theme");
-    let mut app = App::new(
-        options,
-        Keymap::default(),
-        theme,
-        load_runbooks(None).expect("runbooks"),
-        Box::new(uuid::Uuid::now_v7),
-    );
-    let mut prev = Hash::GENESIS;
-    let mut fx = Vec::new();
-    for (n, e) in warroom::demo::sample_events(&id, now()).iter().enumerate() {
-        let raw = RawEvent::place(e, n as u64 + 1, prev);
-        prev = raw.hash;
-        app.ingest(raw.decode(), &mut fx);
-    }
-    app.start();
-    app
+    App::builder(options)
+        .stored(&warroom::demo::sample_events(&id, now()))
+        .build()
+        .expect("app")
 }
 
 fn draw(app: &App, w: u16, h: u16) -> Buffer {
@@ -787,28 +770,13 @@ fn facilitator_app() -> App {
     ack.recorded_at = at(4);
     timed.push(ack);
     timed.sort_by_key(|e| e.recorded_at);
-    let options = Options {
-        me: Author("drill-lead@jump-01".into()),
-        read_only: false,
-        store_name: "/srv/warroom/timeline.db".into(),
-        notify: NotifyConfig::default(),
-    };
-    let mut app = App::new(
-        options,
-        Keymap::default(),
-        theme::load("dark", None).expect("dark"),
-        runbooks,
-        Box::new(uuid::Uuid::now_v7),
-    );
-    app.set_drill(Some(f), true);
-    let mut prev = Hash::GENESIS;
-    let mut fx = Vec::new();
-    for (n, e) in timed.iter().enumerate() {
-        let raw = RawEvent::place(e, n as u64 + 1, prev);
-        prev = raw.hash;
-        app.ingest(raw.decode(), &mut fx);
-    }
-    app.start();
+    let options = Options::new("drill-lead@jump-01", "/srv/warroom/timeline.db");
+    let mut app = App::builder(options)
+        .runbooks(runbooks)
+        .drill(Some(f), true)
+        .stored(&timed)
+        .build()
+        .expect("app");
     app.update(Msg::Tick, now());
     app
 }

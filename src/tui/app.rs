@@ -31,6 +31,7 @@ use crate::sources::view::SourceViews;
 use crate::sources::{FindingUpdate, Observation, SourceConfig, SourceKind};
 use crate::text::{clean_line, truncate};
 use crate::timeline::{Audience, Author, Briefing, Event, EventBody, IncidentId, NewEvent, Role, Status};
+pub use builder::Builder;
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
@@ -103,6 +104,18 @@ pub struct Options {
     pub read_only: bool,
     pub store_name: String,
     pub notify: NotifyConfig,
+}
+
+impl Options {
+    /// `me`'s console on `store_name`: writing, with the default notifications.
+    pub fn new(me: &str, store_name: &str) -> Options {
+        Options {
+            me: Author(me.to_string()),
+            read_only: false,
+            store_name: store_name.to_string(),
+            notify: NotifyConfig::default(),
+        }
+    }
 }
 
 /// The console: a dispatcher over what it knows (the model), what is on screen (the panes),
@@ -191,7 +204,7 @@ pub type IdSource = Box<dyn FnMut() -> uuid::Uuid + Send>;
 impl App {
     /// A console with nothing loaded yet; `ids` gives every event it appends its id (`update`
     /// has no randomness of its own: tests give a counter).
-    pub fn new(opts: Options, keymap: Keymap, theme: Theme, runbooks: Vec<Runbook>, ids: IdSource) -> App {
+    fn new(opts: Options, keymap: Keymap, theme: Theme, runbooks: Vec<Runbook>, ids: IdSource) -> App {
         App {
             model: Model::default(),
             panes: Panes::default(),
@@ -226,6 +239,11 @@ impl App {
     fn open_picker(&mut self) {
         let list = self.picker_incidents().iter().map(|i| i.id.clone()).collect();
         self.set_mode(Mode::Picker { selected: 0, list });
+    }
+
+    /// How an app is made (the loader, tests and benches): defaults for everything else.
+    pub fn builder(opts: Options) -> Builder {
+        Builder::new(opts)
     }
 
     /// What the views read: the model and the panes, the modal and the look.
@@ -1930,5 +1948,6 @@ impl App {
     }
 }
 
+mod builder;
 #[cfg(test)]
 mod tests;

@@ -41,17 +41,14 @@ pub struct Console {
 
 /// Build the app from the store's whole timeline (the first frame shows everything).
 pub fn load(store: &dyn Store, console: Console) -> Result<App> {
-    let ids = Box::new(uuid::Uuid::now_v7);
-    let mut app = App::new(
-        console.options,
-        console.keymap,
-        console.theme,
-        console.runbooks,
-        ids,
-    );
-    app.set_themes(console.themes);
-    app.set_drill(console.drill, console.show_msel);
-    app.set_sources(&console.sources);
+    let mut app = App::builder(console.options)
+        .keymap(console.keymap)
+        .theme(console.theme)
+        .themes(console.themes)
+        .runbooks(console.runbooks)
+        .drill(console.drill, console.show_msel)
+        .sources(&console.sources)
+        .build()?;
     let mut fx = Vec::new();
     store.scan(0, None, &mut |e| {
         app.ingest(e, &mut fx);

@@ -1,7 +1,6 @@
 //! The console's update, key by key: `App` driven by messages, its effects checked.
 
 use super::*;
-use crate::incident::runbook::load_runbooks;
 use crate::sources::securityhub::Workflow;
 use crate::timeline::Hash;
 use crate::timeline::Severity;
@@ -25,24 +24,10 @@ struct Harness {
 impl Harness {
     fn new(read_only: bool) -> Harness {
         let opts = Options {
-            me: Author("maria@jump-01".into()),
             read_only,
-            store_name: "test.db".into(),
-            notify: NotifyConfig::default(),
+            ..Options::new("maria@jump-01", "test.db")
         };
-        let theme = super::super::theme::load("dark", None).expect("theme");
-        let mut n = 0u128;
-        let ids = Box::new(move || {
-            n += 1;
-            uuid::Uuid::from_u128(n)
-        });
-        let app = App::new(
-            opts,
-            Keymap::default(),
-            theme,
-            load_runbooks(None).expect("runbooks"),
-            ids,
-        );
+        let app = App::builder(opts).counted_ids().build().expect("app");
         Harness {
             app,
             seq: 0,
