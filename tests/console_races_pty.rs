@@ -140,8 +140,11 @@ fn a_handoff_written_for_a_commander_who_left_is_refused_and_kept() {
     a.keys(&[":"]);
     a.type_text("handoff sam");
     a.keys(&["Enter"]);
-    let screen = a.wait_for("lena → sam");
-    assert!(screen.contains("db-02 is primary"), "{screen}");
+    // The editor's title and its text may reach tmux in two writes: wait for the whole frame
+    // (the briefing never coming back fails here, after 20 s).
+    a.wait_until("the kept briefing, now from lena", |s| {
+        s.contains("lena → sam") && s.contains("db-02 is primary")
+    });
     a.keys(&["C-s"]);
     a.wait_for("IC sam");
     let last = common::events(&st)

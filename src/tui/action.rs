@@ -1,6 +1,7 @@
 //! The console's vocabulary: one table of every action. It feeds the keymap (its default keys
-//! and where they work), the help overlay (its name and description), the footer (its hint),
-//! the palette (the `:` command that does the same) and the tests. Each action has a
+//! and where they work), the help overlay (its name and description), the footer (its hint)
+//! and the tests; the palette's table (`palette::COMMANDS`) names the actions that do what a
+//! command does. Each action has a
 //! kebab-case name, used in the config file's `[keys]` table, so every key is remappable,
 //! the modals' keys too.
 
@@ -8,7 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 
 macro_rules! actions {
-    ($($variant:ident = $name:literal, $scope:ident, [$($key:literal),*], $command:expr, $hint:expr,
+    ($($variant:ident = $name:literal, $scope:ident, [$($key:literal),*], $hint:expr,
        $writes:literal, $help:literal;)*) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Action { $($variant),* }
@@ -35,10 +36,6 @@ macro_rules! actions {
             pub fn default_keys(self) -> &'static [&'static str] {
                 match self { $(Action::$variant => &[$($key),*]),* }
             }
-            /// The palette command that does the same (its first word), if any.
-            pub fn command(self) -> Option<&'static str> {
-                match self { $(Action::$variant => $command),* }
-            }
             /// Its place and label in the footer's key hints, if it is one of them.
             pub fn hint(self) -> Option<(u8, &'static str)> {
                 match self { $(Action::$variant => $hint),* }
@@ -47,82 +44,79 @@ macro_rules! actions {
     };
 }
 
-/// No palette command.
-const N: Option<&str> = None;
-
 actions! {
-    Quit = "quit", Global, ["q", "ctrl-c"], Some("quit"), Some((11, "quit")), false,
+    Quit = "quit", Global, ["q", "ctrl-c"], Some((11, "quit")), false,
         "Leave the console (after the saves in flight; ctrl-c too)";
-    Help = "help", Global, ["?"], Some("help"), Some((1, "help")), false, "Show every key binding";
-    Palette = "palette", Global, [":"], N, Some((2, "command")), false, "Open the command palette";
-    Filter = "filter", Global, ["/"], Some("filter"), Some((9, "filter")), false,
+    Help = "help", Global, ["?"], Some((1, "help")), false, "Show every key binding";
+    Palette = "palette", Global, [":"], Some((2, "command")), false, "Open the command palette";
+    Filter = "filter", Global, ["/"], Some((9, "filter")), false,
         "Filter the timeline by kind, author or text";
-    FocusNext = "focus-next", Global, ["tab"], N, Some((10, "pane")), false, "Move focus to the next pane";
-    FocusPrev = "focus-prev", Global, ["backtab"], N, None, false, "Move focus to the previous pane";
-    FocusTimeline = "focus-timeline", Global, ["1"], N, None, false, "Focus the timeline";
-    FocusRoster = "focus-roster", Global, ["2"], N, None, false, "Focus the roster";
-    FocusChecklist = "focus-checklist", Global, ["3"], N, None, false, "Focus the checklist";
-    FocusMetrics = "focus-metrics", Global, ["4"], N, None, false, "Focus the metrics";
-    FocusSources = "focus-sources", Global, ["5"], N, None, false, "Focus the source health";
-    Zoom = "zoom", Global, ["z"], N, None, false, "Show the focused pane alone (again to return)";
-    Up = "up", Global, ["k", "up"], N, None, false, "Move up / scroll up (in lists and overlays too)";
-    Down = "down", Global, ["j", "down"], N, None, false, "Move down / scroll down (in lists and overlays too)";
-    PageUp = "page-up", Global, ["pgup", "ctrl-u"], N, None, false, "Scroll up a page";
-    PageDown = "page-down", Global, ["pgdown", "ctrl-d"], N, None, false, "Scroll down a page";
-    Top = "top", Global, ["g", "home"], N, None, false, "Go to the top (oldest)";
-    Bottom = "bottom", Global, ["G", "end"], N, None, false, "Go to the bottom (newest) and follow";
-    Follow = "follow", Global, ["f"], N, None, false, "Follow new events on the timeline (on/off)";
-    TimeFormat = "time-format", Global, ["t"], Some("time"), None, false, "Show times as UTC, local or T+ offsets";
-    PickIncident = "pick-incident", Global, ["i"], Some("incident"), None, false, "Switch to another incident";
-    Note = "note", Global, ["n"], Some("note"), Some((3, "note")), true, "Write a note";
-    Decision = "decision", Global, ["d"], Some("decision"), Some((4, "decision")), true, "Record a decision";
-    StatusUpdate = "status-update", Global, ["u"], Some("update"), Some((5, "update")), true,
+    FocusNext = "focus-next", Global, ["tab"], Some((10, "pane")), false, "Move focus to the next pane";
+    FocusPrev = "focus-prev", Global, ["backtab"], None, false, "Move focus to the previous pane";
+    FocusTimeline = "focus-timeline", Global, ["1"], None, false, "Focus the timeline";
+    FocusRoster = "focus-roster", Global, ["2"], None, false, "Focus the roster";
+    FocusChecklist = "focus-checklist", Global, ["3"], None, false, "Focus the checklist";
+    FocusMetrics = "focus-metrics", Global, ["4"], None, false, "Focus the metrics";
+    FocusSources = "focus-sources", Global, ["5"], None, false, "Focus the source health";
+    Zoom = "zoom", Global, ["z"], None, false, "Show the focused pane alone (again to return)";
+    Up = "up", Global, ["k", "up"], None, false, "Move up / scroll up (in lists and overlays too)";
+    Down = "down", Global, ["j", "down"], None, false, "Move down / scroll down (in lists and overlays too)";
+    PageUp = "page-up", Global, ["pgup", "ctrl-u"], None, false, "Scroll up a page";
+    PageDown = "page-down", Global, ["pgdown", "ctrl-d"], None, false, "Scroll down a page";
+    Top = "top", Global, ["g", "home"], None, false, "Go to the top (oldest)";
+    Bottom = "bottom", Global, ["G", "end"], None, false, "Go to the bottom (newest) and follow";
+    Follow = "follow", Global, ["f"], None, false, "Follow new events on the timeline (on/off)";
+    TimeFormat = "time-format", Global, ["t"], None, false, "Show times as UTC, local or T+ offsets";
+    PickIncident = "pick-incident", Global, ["i"], None, false, "Switch to another incident";
+    Note = "note", Global, ["n"], Some((3, "note")), true, "Write a note";
+    Decision = "decision", Global, ["d"], Some((4, "decision")), true, "Record a decision";
+    StatusUpdate = "status-update", Global, ["u"], Some((5, "update")), true,
         "Post a status update (from a template)";
-    Handoff = "handoff", Global, ["H"], Some("handoff"), None, true, "Hand off command with a briefing";
-    ToggleItem = "toggle-item", Global, ["space", "x"], Some("check"), Some((8, "check")), true,
+    Handoff = "handoff", Global, ["H"], None, true, "Hand off command with a briefing";
+    ToggleItem = "toggle-item", Global, ["space", "x"], Some((8, "check")), true,
         "Check or uncheck the selected checklist item";
-    SeverityUp = "severity-up", Global, ["+"], Some("sev"), Some((6, "sev")), true, "Raise the severity (towards SEV1)";
-    SeverityDown = "severity-down", Global, ["-"], Some("sev"), None, true, "Lower the severity (towards SEV5)";
-    NextStatus = "next-status", Global, ["s"], Some("status"), Some((7, "status")), true,
+    SeverityUp = "severity-up", Global, ["+"], Some((6, "sev")), true, "Raise the severity (towards SEV1)";
+    SeverityDown = "severity-down", Global, ["-"], None, true, "Lower the severity (towards SEV5)";
+    NextStatus = "next-status", Global, ["s"], Some((7, "status")), true,
         "Move the status on: triage, active, mitigated, resolved";
-    Resolve = "resolve", Global, ["R"], Some("resolve"), None, true, "Resolve the incident";
-    Page = "page", Global, ["p"], Some("page"), None, true, "Record a page to a responder";
-    Acknowledge = "acknowledge", Global, ["a"], Some("ack"), None, true, "Record a responder's acknowledgement";
-    AssignRole = "assign-role", Global, ["r"], Some("role"), None, true,
+    Resolve = "resolve", Global, ["R"], None, true, "Resolve the incident";
+    Page = "page", Global, ["p"], None, true, "Record a page to a responder";
+    Acknowledge = "acknowledge", Global, ["a"], None, true, "Record a responder's acknowledgement";
+    AssignRole = "assign-role", Global, ["r"], None, true,
         "Assign a role (commander, scribe, comms, ops…)";
-    Declare = "declare", Global, ["D"], Some("declare"), None, true, "Declare a new incident";
-    Export = "export", Global, ["e"], Some("export"), None, false, "Write the post-incident report (Markdown) to a file";
-    SourceViewNext = "source-view-next", Sources, ["]"], Some("sources"), None, false,
+    Declare = "declare", Global, ["D"], None, true, "Declare a new incident";
+    Export = "export", Global, ["e"], None, false, "Write the post-incident report (Markdown) to a file";
+    SourceViewNext = "source-view-next", Sources, ["]"], None, false,
         "Sources: the next view (findings, searches, backups, health)";
-    SourceViewPrev = "source-view-prev", Sources, ["["], Some("sources"), None, false, "Sources: the previous view";
-    Open = "open", Sources, ["enter"], N, None, false, "Sources: open the selected finding or search in detail";
-    SortFindings = "sort-findings", Findings, ["s"], N, None, false, "Findings: sort by severity, then age, then title";
-    FindingNotified = "finding-notified", Findings, ["N"], Some("finding"), None, true,
+    SourceViewPrev = "source-view-prev", Sources, ["["], None, false, "Sources: the previous view";
+    Open = "open", Sources, ["enter"], None, false, "Sources: open the selected finding or search in detail";
+    SortFindings = "sort-findings", Findings, ["s"], None, false, "Findings: sort by severity, then age, then title";
+    FindingNotified = "finding-notified", Findings, ["N"], None, true,
         "Findings: set the selected finding NOTIFIED";
-    FindingResolved = "finding-resolved", Findings, ["R"], Some("finding"), None, true,
+    FindingResolved = "finding-resolved", Findings, ["R"], None, true,
         "Findings: set the selected finding RESOLVED (asks first)";
-    FindingSuppressed = "finding-suppressed", Findings, ["S"], Some("finding"), None, true,
+    FindingSuppressed = "finding-suppressed", Findings, ["S"], None, true,
         "Findings: set the selected finding SUPPRESSED (asks first)";
-    FindingNote = "finding-note", Findings, ["a"], Some("finding"), None, true, "Findings: add a note to the selected finding";
-    BackupReadiness = "backup-readiness", Backups, ["r"], N, None, false,
+    FindingNote = "finding-note", Findings, ["a"], None, true, "Findings: add a note to the selected finding";
+    BackupReadiness = "backup-readiness", Backups, ["r"], None, false,
         "Backups: switch between jobs and readiness per resource";
-    Close = "close", Overlay, ["esc", "q"], N, None, false,
+    Close = "close", Overlay, ["esc", "q"], None, false,
         "Overlays (help, picker, detail, confirmation): close, or answer no";
-    Choose = "choose", Picker, ["enter"], Some("incident"), None, false, "Picker: open the selected incident";
-    Yes = "yes", Confirm, ["y", "Y", "enter"], N, None, false, "Confirmation: yes, do it";
-    No = "no", Confirm, ["n", "N"], N, None, false, "Confirmation: no";
-    Save = "save", Editor, ["ctrl-s", "alt-enter"], N, None, false, "Editor: save what is written (appends it)";
-    CloseEditor = "close-editor", Editor, ["esc"], N, None, false,
+    Choose = "choose", Picker, ["enter"], None, false, "Picker: open the selected incident";
+    Yes = "yes", Confirm, ["y", "Y", "enter"], None, false, "Confirmation: yes, do it";
+    No = "no", Confirm, ["n", "N"], None, false, "Confirmation: no";
+    Save = "save", Editor, ["ctrl-s", "alt-enter"], None, false, "Editor: save what is written (appends it)";
+    CloseEditor = "close-editor", Editor, ["esc"], None, false,
         "Editor: close (with text written, asks whether to keep it as a draft)";
-    KeepDraft = "keep-draft", Draft, ["y", "k", "enter"], N, None, false,
+    KeepDraft = "keep-draft", Draft, ["y", "k", "enter"], None, false,
         "Closing the editor: keep what is written as a draft for the next time";
-    DiscardDraft = "discard-draft", Draft, ["d"], N, None, false, "Closing the editor: discard what is written";
-    LeaveNow = "leave-now", Leaving, ["L", "y"], N, None, false,
+    DiscardDraft = "discard-draft", Draft, ["d"], None, false, "Closing the editor: discard what is written";
+    LeaveNow = "leave-now", Leaving, ["L", "y"], None, false,
         "Leaving with saves failing or only spooled: leave anyway (says what is lost)";
-    Stay = "stay", Leaving, ["esc", "n"], N, None, false, "Leaving: stay in the console";
-    SaveUnsaved = "save-unsaved", Unsaved, ["y", "s", "enter"], N, None, false,
+    Stay = "stay", Leaving, ["esc", "n"], None, false, "Leaving: stay in the console";
+    SaveUnsaved = "save-unsaved", Unsaved, ["y", "s", "enter"], None, false,
         "Unsaved actions from an earlier console: save them to the timeline now";
-    DiscardUnsaved = "discard-unsaved", Unsaved, ["d"], N, None, false,
+    DiscardUnsaved = "discard-unsaved", Unsaved, ["d"], None, false,
         "Unsaved actions from an earlier console: discard them";
 }
 
@@ -216,14 +210,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_command_an_action_names_is_a_palette_command() {
+    fn an_action_does_what_at_most_one_command_does() {
         for a in Action::ALL {
-            if let Some(word) = a.command() {
-                assert!(
-                    crate::tui::palette::COMMANDS.iter().any(|(w, _, _)| *w == word),
-                    "{a} names `:{word}`, which the palette does not know"
-                );
-            }
+            let rows = (crate::tui::palette::COMMANDS.iter())
+                .filter(|c| c.actions.contains(a))
+                .count();
+            assert!(rows <= 1, "{a} is the key of {rows} commands");
         }
     }
 

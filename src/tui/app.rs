@@ -14,7 +14,7 @@ use super::modal::keys::{self, Outcome, Step};
 pub use super::modal::{Confirm, Draft, Editor, EditorKind, Intent, Leaving, Mode, Seen};
 pub use super::model::Model;
 use super::notify::{Notification, NotifyConfig, notification_for};
-use super::palette::{Command, Vocabulary};
+use super::palette::{self, Command, Vocabulary};
 pub use super::panes::{Flash, FlashKind, Panes, TimeMode};
 use super::refs::{Detail, FindingRef, SourceTab};
 use super::sources_ui::{
@@ -1161,7 +1161,7 @@ impl App {
             Action::Page => self.open_palette("page "),
             Action::Acknowledge => self.open_palette("ack "),
             Action::AssignRole => self.open_palette("role "),
-            Action::Declare => self.open_palette("declare "),
+            Action::Declare => self.open_palette(&palette::declaring()),
             Action::Export => {
                 self.run_command(Command::Export(Format::Md), self.panes.current.clone(), now, fx)
             }
@@ -1282,26 +1282,13 @@ impl App {
         now: DateTime<Utc>,
         fx: &mut Vec<Effect>,
     ) {
-        let writes = !matches!(
-            cmd,
-            Command::Export(_)
-                | Command::Incident(_)
-                | Command::Filter(_)
-                | Command::Time(_)
-                | Command::Theme(_)
-                | Command::Sources(_)
-                | Command::Msel
-                | Command::Help
-                | Command::Quit
-        );
+        // What it may do comes from its row in the palette's table.
+        let spec = cmd.spec();
+        let (writes, needs_incident) = (spec.writes, spec.needs_incident);
         if writes && self.cx.opts.read_only {
             self.fail("Read-only console: nothing can be written from here.".into(), now);
             return;
         }
-        let needs_incident = !matches!(
-            cmd,
-            Command::Declare { .. } | Command::Finding { .. } | Command::Drill(_)
-        );
         let inc = on.as_ref().and_then(|id| self.model.projection.incident(id));
         if writes && needs_incident && inc.is_none() {
             self.fail("No incident on screen: `:declare SEV TITLE` first.".into(), now);

@@ -1,5 +1,6 @@
 //! The `:` command palette: what can be typed, how it parses, and Tab completion.
 
+use super::action::Action;
 use super::refs::SourceTab;
 use crate::export::Format;
 use crate::sources::securityhub::Workflow;
@@ -63,190 +64,308 @@ pub enum Command {
     Quit,
 }
 
-/// Every command word, its argument hint and what it does (for completion and help).
-pub const COMMANDS: &[(&str, &str, &str)] = &[
-    ("sev", "1-5", "set the severity"),
-    (
-        "status",
-        "triage|active|mitigated|resolved|closed",
-        "set the status",
-    ),
-    ("role", "ROLE PERSON", "assign a role"),
-    ("release", "ROLE [PERSON]", "release a role"),
-    ("add", "PERSON", "add a responder"),
-    ("page", "PERSON [VIA]", "record a page"),
-    (
-        "ack",
-        "[PERSON]",
-        "record an acknowledgement (you, if no one is named)",
-    ),
-    ("join", "[PERSON]", "record that someone joined"),
-    ("leave", "[PERSON]", "record that someone left"),
-    ("note", "TEXT", "write a note"),
-    ("decision", "TEXT", "record a decision"),
-    ("update", "TEXT", "post a status update"),
-    ("check", "ITEM", "check a checklist item"),
-    ("uncheck", "ITEM", "uncheck a checklist item"),
-    ("assign", "ITEM PERSON", "give a checklist item to someone"),
-    ("handoff", "PERSON", "hand off command (opens the briefing)"),
-    ("resolve", "", "resolve the incident"),
-    ("reopen", "", "reopen a resolved incident"),
-    ("declare", "SEV TITLE", "declare a new incident"),
-    ("title", "TEXT", "retitle the incident"),
-    ("export", "md|json|csv", "write the report to a file"),
-    ("incident", "ID", "switch to another incident"),
-    ("filter", "TEXT", "filter the timeline"),
-    ("time", "utc|local|offset", "how times are shown"),
-    ("theme", "NAME", "switch the colour theme"),
-    (
-        "sources",
-        "findings|searches|backups|health",
-        "show a view of the sources pane",
-    ),
-    (
-        "finding",
-        "notified|resolved|suppressed|note TEXT",
+/// A palette command's row in [`COMMANDS`]: the one list of command words.
+pub struct Spec {
+    pub word: &'static str,
+    /// Other words for it (`severity` for `sev`).
+    pub aliases: &'static [&'static str],
+    /// What it takes, for help and completion (`ROLE PERSON`).
+    pub args: &'static str,
+    pub help: &'static str,
+    /// Appends to the timeline: refused in a read-only console.
+    pub writes: bool,
+    /// Acts on the incident on screen: refused (when it writes) with none.
+    pub needs_incident: bool,
+    /// At most this many words of arguments (a name is one word), if limited.
+    pub most: Option<usize>,
+    /// What Tab offers for its first and second argument.
+    pub complete: [Complete; 2],
+    /// The actions whose keys do the same (help shows them beside the command).
+    pub actions: &'static [Action],
+    parse: fn(&Args) -> Result<Command, String>,
+}
+
+/// What Tab offers for an argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Complete {
+    Nothing,
+    Severities,
+    Statuses,
+    Roles,
+    People,
+    Items,
+    Formats,
+    TimeStyles,
+    Incidents,
+    Themes,
+    SourceViews,
+    FindingChanges,
+    DrillControls,
+}
+
+/// A command line split into its word and the rest, for the row's parser.
+pub struct Args<'a> {
+    word: &'a str,
+    rest: &'a str,
+}
+
+impl Args<'_> {
+    fn words(&self) -> std::str::SplitWhitespace<'_> {
+        self.rest.split_whitespace()
+    }
+
+    /// The `n`th word, as a person (`@priya` is priya), or what is missing.
+    fn person(&self, n: usize, what: &str) -> Result<String, String> {
+        self.words().nth(n).map(person).ok_or_else(|| self.need(what))
+    }
+
+    /// An optional person: the whole rest, if any.
+    fn someone(&self) -> Option<String> {
+        (!self.rest.is_empty()).then(|| person(self.rest))
+    }
+
+    /// The rest as text, which must not be blank.
+    fn text(&self, what: &str) -> Result<String, String> {
+        text(self.rest, &self.need(what))
+    }
+
+    fn need(&self, what: &str) -> String {
+        format!("`{}` needs {what}", self.word)
+    }
+}
+
+fn person(s: &str) -> String {
+    s.trim_start_matches('@').to_string()
+}
+
+macro_rules! commands {
+    ($($row:ident: $variant:pat => $word:literal $([$($alias:literal),*])? ($args:literal)
+       writes $writes:literal, incident $incident:literal, most $most:expr,
+       complete [$first:ident, $second:ident], keys [$($action:ident),*],
+       $help:literal, $parse:expr;)*) => {
+        /// Each command's row, by name (`row::Declare.word`).
+        #[allow(non_upper_case_globals)]
+        pub mod row {
+            use super::*;
+            $(pub const $row: Spec = Spec {
+                word: $word,
+                aliases: &[$($($alias),*)?],
+                args: $args,
+                help: $help,
+                writes: $writes,
+                needs_incident: $incident,
+                most: $most,
+                complete: [Complete::$first, Complete::$second],
+                actions: &[$(Action::$action),*],
+                parse: $parse,
+            };)*
+        }
+
+        /// Every command, in the order help lists them.
+        pub const COMMANDS: &[Spec] = &[$(row::$row),*];
+
+        impl Command {
+            /// Its row in the table.
+            pub fn spec(&self) -> &'static Spec {
+                match self { $($variant => &row::$row),* }
+            }
+        }
+    };
+}
+
+commands! {
+    Sev: Command::Severity(_) => "sev" ["severity"] ("1-5") writes true, incident true, most None,
+        complete [Severities, Nothing], keys [SeverityUp, SeverityDown], "set the severity",
+        |a| Ok(Command::Severity(a.rest.parse()?));
+    Status: Command::Status(_) => "status" ("triage|active|mitigated|resolved|closed")
+        writes true, incident true, most None, complete [Statuses, Nothing], keys [NextStatus],
+        "set the status", |a| Ok(Command::Status(a.rest.parse()?));
+    Role: Command::Role { .. } => "role" ["assign-role"] ("ROLE PERSON") writes true, incident true,
+        most Some(2), complete [Roles, People], keys [AssignRole], "assign a role",
+        |a| {
+            let role = a.words().next().ok_or_else(|| a.need("a role and a person: `role scribe priya`"))?;
+            Ok(Command::Role {
+                role: Role::from(role),
+                person: a.person(1, "a person: `role scribe priya`")?,
+            })
+        };
+    Release: Command::Release { .. } => "release" ("ROLE [PERSON]") writes true, incident true,
+        most Some(2), complete [Roles, People], keys [], "release a role",
+        |a| {
+            let role = a.words().next().ok_or_else(|| a.need("a role"))?;
+            Ok(Command::Release {
+                role: Role::from(role),
+                person: a.words().nth(1).map(person),
+            })
+        };
+    Add: Command::Add(_) => "add" ("PERSON") writes true, incident true, most Some(1),
+        complete [People, Nothing], keys [], "add a responder",
+        |a| Ok(Command::Add(a.person(0, "a person")?));
+    Page: Command::Page { .. } => "page" ("PERSON [VIA]") writes true, incident true, most Some(2),
+        complete [People, Nothing], keys [Page], "record a page",
+        |a| Ok(Command::Page {
+            person: a.person(0, "a person")?,
+            via: a.words().nth(1).map(str::to_string),
+        });
+    Ack: Command::Ack(_) => "ack" ["acknowledge"] ("[PERSON]") writes true, incident true,
+        most Some(1), complete [People, Nothing], keys [Acknowledge],
+        "record an acknowledgement (you, if no one is named)", |a| Ok(Command::Ack(a.someone()));
+    Join: Command::Join(_) => "join" ("[PERSON]") writes true, incident true, most Some(1),
+        complete [People, Nothing], keys [], "record that someone joined",
+        |a| Ok(Command::Join(a.someone()));
+    Leave: Command::Leave(_) => "leave" ("[PERSON]") writes true, incident true, most Some(1),
+        complete [People, Nothing], keys [], "record that someone left",
+        |a| Ok(Command::Leave(a.someone()));
+    Note: Command::Note(_) => "note" ["n"] ("TEXT") writes true, incident true, most None,
+        complete [Nothing, Nothing], keys [Note], "write a note",
+        |a| Ok(Command::Note(a.text("some text")?));
+    Decision: Command::Decision(_) => "decision" ["decide"] ("TEXT") writes true, incident true,
+        most None, complete [Nothing, Nothing], keys [Decision], "record a decision",
+        |a| Ok(Command::Decision(a.text("some text")?));
+    Update: Command::Update(_) => "update" ("TEXT") writes true, incident true, most None,
+        complete [Nothing, Nothing], keys [StatusUpdate], "post a status update",
+        |a| Ok(Command::Update(a.text("some text")?));
+    Check: Command::Check(_) => "check" ("ITEM") writes true, incident true, most None,
+        complete [Items, Nothing], keys [ToggleItem], "check a checklist item",
+        |a| Ok(Command::Check(a.text("a checklist item")?));
+    Uncheck: Command::Uncheck(_) => "uncheck" ("ITEM") writes true, incident true, most None,
+        complete [Items, Nothing], keys [], "uncheck a checklist item",
+        |a| Ok(Command::Uncheck(a.text("a checklist item")?));
+    Assign: Command::Assign { .. } => "assign" ("ITEM PERSON") writes true, incident true, most None,
+        complete [Items, People], keys [], "give a checklist item to someone",
+        |a| {
+            let item = a.words().next().ok_or_else(|| a.need("an item and a person"))?;
+            Ok(Command::Assign {
+                item: item.to_string(),
+                person: a.person(1, "a person")?,
+            })
+        };
+    Handoff: Command::Handoff(_) => "handoff" ("PERSON") writes true, incident true, most Some(1),
+        complete [People, Nothing], keys [Handoff], "hand off command (opens the briefing)",
+        |a| Ok(Command::Handoff(a.person(0, "the incoming commander")?));
+    Resolve: Command::Resolve => "resolve" ("") writes true, incident true, most None,
+        complete [Nothing, Nothing], keys [Resolve], "resolve the incident",
+        |_| Ok(Command::Resolve);
+    Reopen: Command::Reopen => "reopen" ("") writes true, incident true, most None,
+        complete [Nothing, Nothing], keys [], "reopen a resolved incident", |_| Ok(Command::Reopen);
+    Declare: Command::Declare { .. } => "declare" ("SEV TITLE") writes true, incident false,
+        most None, complete [Severities, Nothing], keys [Declare], "declare a new incident",
+        |a| {
+            let sev = a.words().next()
+                .ok_or_else(|| a.need("a severity and a title: `declare 2 Checkout failing`"))?;
+            let severity: Severity = sev.parse()?;
+            let title = a.rest[sev.len()..].trim();
+            Ok(Command::Declare {
+                severity,
+                title: text(title, &a.need("a title"))?,
+            })
+        };
+    Title: Command::Title(_) => "title" ("TEXT") writes true, incident true, most None,
+        complete [Nothing, Nothing], keys [], "retitle the incident",
+        |a| Ok(Command::Title(a.text("a title")?));
+    Export: Command::Export(_) => "export" ("md|json|csv") writes false, incident true, most None,
+        complete [Formats, Nothing], keys [Export], "write the report to a file",
+        |a| Ok(Command::Export(match a.rest {
+            "" | "md" | "markdown" => Format::Md,
+            "json" => Format::Json,
+            "csv" => Format::Csv,
+            other => return Err(format!("`{other}` is not an export format: md, json or csv")),
+        }));
+    Incident: Command::Incident(_) => "incident" ["inc"] ("ID") writes false, incident false,
+        most None, complete [Incidents, Nothing], keys [PickIncident, Choose],
+        "switch to another incident", |a| Ok(Command::Incident(a.text("an incident id")?));
+    Filter: Command::Filter(_) => "filter" ("TEXT") writes false, incident false, most None,
+        complete [Nothing, Nothing], keys [Filter], "filter the timeline",
+        |a| Ok(Command::Filter(a.rest.to_string()));
+    Time: Command::Time(_) => "time" ("utc|local|offset") writes false, incident false, most None,
+        complete [TimeStyles, Nothing], keys [TimeFormat], "how times are shown",
+        |a| match a.rest {
+            "utc" | "local" | "offset" => Ok(Command::Time(a.rest.to_string())),
+            _ => Err("`time` takes utc, local or offset".into()),
+        };
+    Theme: Command::Theme(_) => "theme" ("NAME") writes false, incident false, most None,
+        complete [Themes, Nothing], keys [], "switch the colour theme",
+        |a| Ok(Command::Theme(a.text("a theme name")?));
+    Sources: Command::Sources(_) => "sources" ["source"] ("findings|searches|backups|health")
+        writes false, incident false, most None, complete [SourceViews, Nothing],
+        keys [SourceViewNext, SourceViewPrev], "show a view of the sources pane",
+        |a| match a.rest {
+            "" => Ok(Command::Sources(None)),
+            view => Ok(Command::Sources(Some(SourceTab::parse(view).ok_or_else(|| {
+                format!("`{view}` is not a view: findings, searches, backups or health")
+            })?))),
+        };
+    Finding: Command::Finding { .. } => "finding" ("notified|resolved|suppressed|note TEXT")
+        writes true, incident false, most None, complete [FindingChanges, Nothing],
+        keys [FindingNotified, FindingResolved, FindingSuppressed, FindingNote],
         "change the selected Security Hub finding",
-    ),
-    (
-        "drill",
-        "pause|resume|speed N|skip SEQ|inject SEQ|adhoc TEXT|end",
-        "facilitator: control the drill",
-    ),
-    ("msel", "", "facilitator: the MSEL or the metrics"),
-    ("help", "", "show the key bindings"),
-    ("quit", "", "leave the console"),
-];
+        |a| {
+            let what = a.words().next().unwrap_or_default();
+            let workflow = |w| Ok(Command::Finding {
+                workflow: Some(w),
+                note: None,
+            });
+            match what {
+                "notified" => workflow(Workflow::Notified),
+                "resolved" => workflow(Workflow::Resolved),
+                "suppressed" => workflow(Workflow::Suppressed),
+                "note" => Ok(Command::Finding {
+                    workflow: None,
+                    note: Some(text(a.rest[what.len()..].trim(), &a.need("a note: `finding note TEXT`"))?),
+                }),
+                _ => Err("`finding` takes notified, resolved, suppressed or note TEXT".into()),
+            }
+        };
+    Drill: Command::Drill(_) => "drill" ("pause|resume|speed N|skip SEQ|inject SEQ|adhoc TEXT|end")
+        writes true, incident false, most None, complete [DrillControls, Nothing], keys [],
+        "facilitator: control the drill", |a| Ok(Command::Drill(a.rest.parse()?));
+    Msel: Command::Msel => "msel" ("") writes false, incident false, most None,
+        complete [Nothing, Nothing], keys [], "facilitator: the MSEL or the metrics",
+        |_| Ok(Command::Msel);
+    Help: Command::Help => "help" ["?"] ("") writes false, incident false, most None,
+        complete [Nothing, Nothing], keys [Help], "show the key bindings", |_| Ok(Command::Help);
+    Quit: Command::Quit => "quit" ["q"] ("") writes false, incident false, most None,
+        complete [Nothing, Nothing], keys [Quit], "leave the console", |_| Ok(Command::Quit);
+}
+
+/// The palette opened to declare: its word typed, the severity next.
+pub fn declaring() -> String {
+    format!("{} ", row::Declare.word)
+}
+
+/// The row for a command word or alias.
+pub fn spec(word: &str) -> Option<&'static Spec> {
+    COMMANDS
+        .iter()
+        .find(|s| s.word == word || s.aliases.contains(&word))
+}
+
+/// The command whose row lists `action` among the keys that do the same, if any.
+pub fn command_of(action: Action) -> Option<&'static Spec> {
+    COMMANDS.iter().find(|s| s.actions.contains(&action))
+}
 
 /// Parse a palette line (without the leading `:`).
 pub fn parse(line: &str) -> Result<Command, String> {
     let line = line.trim();
     let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
     let rest = rest.trim();
-    let mut args = rest.split_whitespace();
-    let person = |s: &str| s.trim_start_matches('@').to_string();
-    let need = |what: &str| format!("`{word}` needs {what}");
-    let optional = |s: &str| (!s.is_empty()).then(|| person(s));
-    // Names are one word: `role commander a b c d` must not assign `a` and drop the rest.
-    let most = match word {
-        "add" | "ack" | "acknowledge" | "join" | "leave" | "handoff" => Some(1),
-        "role" | "assign-role" | "release" | "page" => Some(2),
-        _ => None,
+    if word.is_empty() {
+        return Err("type a command; Tab completes".into());
+    }
+    let Some(spec) = spec(word) else {
+        return Err(format!("`{word}` is not a command; Tab lists them"));
     };
-    if let Some(most) = most
+    // Names are one word: `role commander a b c d` must not assign `a` and drop the rest.
+    if let Some(most) = spec.most
         && rest.split_whitespace().count() > most
     {
-        let usage = COMMANDS
-            .iter()
-            .find(|(w, _, _)| *w == word)
-            .map_or("", |(_, a, _)| *a);
         return Err(format!(
-            "`{word}` takes {usage}: `{rest}` is more than that (a name is one word, like priya or priya.k)"
+            "`{word}` takes {}: `{rest}` is more than that (a name is one word, like priya or priya.k)",
+            spec.args
         ));
     }
-    let cmd = match word {
-        "sev" | "severity" => Command::Severity(rest.parse()?),
-        "status" => Command::Status(rest.parse()?),
-        "role" | "assign-role" => {
-            let role = args
-                .next()
-                .ok_or_else(|| need("a role and a person: `role scribe priya`"))?;
-            let who = args.next().ok_or_else(|| need("a person: `role scribe priya`"))?;
-            Command::Role {
-                role: Role::from(role),
-                person: person(who),
-            }
-        }
-        "release" => {
-            let role = args.next().ok_or_else(|| need("a role"))?;
-            Command::Release {
-                role: Role::from(role),
-                person: args.next().map(person),
-            }
-        }
-        "add" => Command::Add(person(args.next().ok_or_else(|| need("a person"))?)),
-        "page" => Command::Page {
-            person: person(args.next().ok_or_else(|| need("a person"))?),
-            via: args.next().map(str::to_string),
-        },
-        "ack" | "acknowledge" => Command::Ack(optional(rest)),
-        "join" => Command::Join(optional(rest)),
-        "leave" => Command::Leave(optional(rest)),
-        "note" | "n" => Command::Note(text(rest, &need("some text"))?),
-        "decision" | "decide" => Command::Decision(text(rest, &need("some text"))?),
-        "update" => Command::Update(text(rest, &need("some text"))?),
-        "check" => Command::Check(text(rest, &need("a checklist item"))?),
-        "uncheck" => Command::Uncheck(text(rest, &need("a checklist item"))?),
-        "assign" => {
-            let item = args.next().ok_or_else(|| need("an item and a person"))?;
-            let who = args.next().ok_or_else(|| need("a person"))?;
-            Command::Assign {
-                item: item.to_string(),
-                person: person(who),
-            }
-        }
-        "handoff" => Command::Handoff(person(args.next().ok_or_else(|| need("the incoming commander"))?)),
-        "resolve" => Command::Resolve,
-        "reopen" => Command::Reopen,
-        "declare" => {
-            let sev = args
-                .next()
-                .ok_or_else(|| need("a severity and a title: `declare 2 Checkout failing`"))?;
-            let severity: Severity = sev.parse()?;
-            let title = rest[sev.len()..].trim();
-            Command::Declare {
-                severity,
-                title: text(title, &need("a title"))?,
-            }
-        }
-        "title" => Command::Title(text(rest, &need("a title"))?),
-        "export" => Command::Export(match rest {
-            "" | "md" | "markdown" => Format::Md,
-            "json" => Format::Json,
-            "csv" => Format::Csv,
-            other => return Err(format!("`{other}` is not an export format: md, json or csv")),
-        }),
-        "incident" | "inc" => Command::Incident(text(rest, &need("an incident id"))?),
-        "filter" => Command::Filter(rest.to_string()),
-        "time" => match rest {
-            "utc" | "local" | "offset" => Command::Time(rest.to_string()),
-            _ => return Err("`time` takes utc, local or offset".into()),
-        },
-        "theme" => Command::Theme(text(rest, &need("a theme name"))?),
-        "sources" | "source" => match rest {
-            "" => Command::Sources(None),
-            view => Command::Sources(Some(SourceTab::parse(view).ok_or_else(|| {
-                format!("`{view}` is not a view: findings, searches, backups or health")
-            })?)),
-        },
-        "finding" => {
-            let what = args.next().unwrap_or_default();
-            let workflow = |w| Command::Finding {
-                workflow: Some(w),
-                note: None,
-            };
-            match what {
-                "notified" => workflow(Workflow::Notified),
-                "resolved" => workflow(Workflow::Resolved),
-                "suppressed" => workflow(Workflow::Suppressed),
-                "note" => Command::Finding {
-                    workflow: None,
-                    note: Some(text(
-                        rest[what.len()..].trim(),
-                        &need("a note: `finding note TEXT`"),
-                    )?),
-                },
-                _ => return Err("`finding` takes notified, resolved, suppressed or note TEXT".into()),
-            }
-        }
-        "drill" => Command::Drill(rest.parse()?),
-        "msel" => Command::Msel,
-        "help" | "?" => Command::Help,
-        "quit" | "q" => Command::Quit,
-        "" => return Err("type a command; Tab completes".into()),
-        other => return Err(format!("`{other}` is not a command; Tab lists them")),
-    };
-    Ok(cmd)
+    (spec.parse)(&Args { word, rest })
 }
 
 fn text(s: &str, err: &str) -> Result<String, String> {
@@ -280,30 +399,31 @@ pub fn complete(line: &str, vocab: &Vocabulary) -> Vec<String> {
     } else {
         format!("{} ", done.join(" "))
     };
-    let options: Vec<String> = match done {
-        [] => COMMANDS.iter().map(|(c, _, _)| c.to_string()).collect(),
-        [cmd] => match *cmd {
-            "sev" | "severity" => (1..=5).map(|n| n.to_string()).collect(),
-            "declare" => (1..=5).map(|n| n.to_string()).collect(),
-            "status" => Status::ALL.iter().map(|s| s.to_string()).collect(),
-            "drill" => crate::drill::facilitator::CONTROLS
-                .iter()
-                .map(|(c, _, _)| c.to_string())
-                .collect(),
-            "role" | "release" => Role::STANDARD.iter().map(|r| r.to_string()).collect(),
-            "add" | "page" | "ack" | "join" | "leave" | "handoff" => vocab.people.clone(),
-            "check" | "uncheck" | "assign" => vocab.items.clone(),
-            "export" => vec!["md".into(), "json".into(), "csv".into()],
-            "time" => vec!["utc".into(), "local".into(), "offset".into()],
-            "incident" | "inc" => vocab.incidents.clone(),
-            "theme" => vocab.themes.clone(),
-            "sources" => SourceTab::ALL.iter().map(|t| t.name().to_string()).collect(),
-            "finding" => ["notified", "resolved", "suppressed", "note"]
+    let offered = |c: Complete| -> Vec<String> {
+        match c {
+            Complete::Nothing => Vec::new(),
+            Complete::Severities => (1..=5).map(|n| n.to_string()).collect(),
+            Complete::Statuses => Status::ALL.iter().map(|s| s.to_string()).collect(),
+            Complete::Roles => Role::STANDARD.iter().map(|r| r.to_string()).collect(),
+            Complete::People => vocab.people.clone(),
+            Complete::Items => vocab.items.clone(),
+            Complete::Formats => ["md", "json", "csv"].map(String::from).to_vec(),
+            Complete::TimeStyles => ["utc", "local", "offset"].map(String::from).to_vec(),
+            Complete::Incidents => vocab.incidents.clone(),
+            Complete::Themes => vocab.themes.clone(),
+            Complete::SourceViews => SourceTab::ALL.iter().map(|t| t.name().to_string()).collect(),
+            Complete::FindingChanges => ["notified", "resolved", "suppressed", "note"]
                 .map(String::from)
                 .to_vec(),
-            _ => Vec::new(),
-        },
-        [cmd, _] if matches!(*cmd, "role" | "release" | "assign") => vocab.people.clone(),
+            Complete::DrillControls => (crate::drill::facilitator::CONTROLS.iter())
+                .map(|(c, _, _)| c.to_string())
+                .collect(),
+        }
+    };
+    let options: Vec<String> = match done {
+        [] => COMMANDS.iter().map(|c| c.word.to_string()).collect(),
+        [cmd] => spec(cmd).map_or(Vec::new(), |s| offered(s.complete[0])),
+        [cmd, _] => spec(cmd).map_or(Vec::new(), |s| offered(s.complete[1])),
         _ => Vec::new(),
     };
     options
@@ -329,6 +449,59 @@ pub fn common_prefix(candidates: &[String]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_command_comes_back_to_its_own_row() {
+        let lines = [
+            "sev 2",
+            "status active",
+            "role scribe priya",
+            "release scribe",
+            "add sam",
+            "page sam",
+            "ack",
+            "join",
+            "leave",
+            "note x",
+            "decision x",
+            "update x",
+            "check a",
+            "uncheck a",
+            "assign a sam",
+            "handoff sam",
+            "resolve",
+            "reopen",
+            "declare 2 t",
+            "title t",
+            "export",
+            "incident INC-1",
+            "filter x",
+            "time utc",
+            "theme dark",
+            "sources",
+            "finding notified",
+            "drill pause",
+            "msel",
+            "help",
+            "quit",
+        ];
+        let mut words = std::collections::HashSet::new();
+        for c in COMMANDS {
+            for w in std::iter::once(&c.word).chain(c.aliases) {
+                assert!(words.insert(*w), "`{w}` names two commands");
+            }
+            let line = (lines.iter())
+                .find(|l| l.split_whitespace().next() == Some(c.word))
+                .unwrap_or_else(|| panic!("no sample line for `{}`", c.word));
+            let parsed = parse(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+            assert_eq!(parsed.spec().word, c.word, "{line}");
+            for alias in c.aliases {
+                let again = line.replacen(c.word, alias, 1);
+                assert_eq!(parse(&again).map(|p| p.spec().word), Ok(c.word), "{again}");
+            }
+        }
+        assert_eq!(lines.len(), COMMANDS.len());
+    }
 
     #[test]
     fn parses_the_commands_people_type() {

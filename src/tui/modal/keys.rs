@@ -213,7 +213,7 @@ fn picker(selected: &mut usize, list: &[IncidentId], key: &KeyEvent, ctrl_c: boo
         // With no incident to go back to, the picker is the console: its quit key quits.
         _ if global == Some(Action::Quit) && !ctrl_c => return Outcome::Then(vec![Step::Quit]),
         _ if global == Some(Action::Declare) && !cx.read_only => {
-            return Outcome::Then(vec![Step::Palette("declare ".into())]);
+            return Outcome::Then(vec![Step::Palette(palette::declaring())]);
         }
         _ => {}
     }

@@ -5,7 +5,7 @@ use super::{age, styled};
 use crate::text::clean_line;
 use crate::tui::action::{Action, Scope};
 use crate::tui::app::{Mode, View};
-use crate::tui::palette::COMMANDS;
+use crate::tui::palette::{self, Spec};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -109,18 +109,17 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
                 .take(10)
                 .map(|c| {
                     let word = c.split_whitespace().next().unwrap_or("");
-                    let hint = COMMANDS.iter().find(|(w, _, _)| *w == word && c.trim() == word);
+                    let hint = palette::spec(word).filter(|_| c.trim() == word);
                     match hint {
-                        Some((_, args, what)) => {
+                        Some(spec) => {
                             // The same vocabulary as the keys: say which key does it too.
-                            let key = Action::ALL
-                                .iter()
-                                .find(|a| a.command() == Some(word) && !v.keymap.keys_for(**a).is_empty())
+                            let key = (spec.actions.iter())
+                                .find(|a| !v.keymap.keys_for(**a).is_empty())
                                 .map(|a| format!("  ({})", v.keymap.hint(*a)))
                                 .unwrap_or_default();
                             Line::from(vec![
                                 styled(format!("{c:<12}"), v.theme.base),
-                                styled(format!("{args:<14} {what}"), v.theme.muted),
+                                styled(format!("{:<14} {}", spec.args, spec.help), v.theme.muted),
                                 styled(key, v.theme.key),
                             ])
                         }
@@ -247,7 +246,7 @@ fn help(frame: &mut Frame, v: &View, area: Rect, scroll: usize) {
             styled(
                 format!(
                     "{:<10}",
-                    action.command().map_or(String::new(), |w| format!(":{w}"))
+                    palette::command_of(action).map_or(String::new(), |c| format!(":{}", c.word))
                 ),
                 t.key,
             ),
@@ -260,12 +259,18 @@ fn help(frame: &mut Frame, v: &View, area: Rect, scroll: usize) {
         "Commands (type : then Tab to complete)",
         t.title,
     )));
-    let commands = COMMANDS.iter();
-    for (word, args, what) in commands.filter(|(w, _, _)| sources || !matches!(*w, "sources" | "finding")) {
+    // The sources pane's commands only where there are sources: those whose keys all work
+    // there.
+    let of_sources = |c: &Spec| {
+        !c.actions.is_empty()
+            && (c.actions.iter())
+                .all(|a| matches!(a.scope(), Scope::Sources | Scope::Findings | Scope::Backups))
+    };
+    for c in palette::COMMANDS.iter().filter(|c| sources || !of_sources(c)) {
         lines.push(Line::from(vec![
-            styled(format!("{:>16}  ", format!(":{word}")), t.key),
-            styled(format!("{args:<15} "), t.base),
-            styled(what.to_string(), t.muted),
+            styled(format!("{:>16}  ", format!(":{}", c.word)), t.key),
+            styled(format!("{:<15} ", c.args), t.base),
+            styled(c.help.to_string(), t.muted),
         ]));
     }
     let inner_height = r.height.saturating_sub(2) as usize;
