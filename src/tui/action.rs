@@ -86,19 +86,19 @@ actions! {
         "Assign a role (commander, scribe, comms, ops…)";
     Declare = "declare", Global, ["D"], None, true, "Declare a new incident";
     Export = "export", Global, ["e"], None, false, "Write the post-incident report (Markdown) to a file";
-    SourceViewNext = "source-view-next", Sources, ["]"], None, false,
+    SourceViewNext = "source-view-next", Sources, ["]"], Some((21, "view")), false,
         "Sources: the next view (findings, searches, backups, health)";
     SourceViewPrev = "source-view-prev", Sources, ["["], None, false, "Sources: the previous view";
-    Open = "open", Sources, ["enter"], None, false, "Sources: open the selected finding or search in detail";
-    SortFindings = "sort-findings", Findings, ["s"], None, false, "Findings: sort by severity, then age, then title";
-    FindingNotified = "finding-notified", Findings, ["N"], None, true,
+    Open = "open", Sources, ["enter"], Some((20, "open")), false, "Sources: open the selected finding or search in detail";
+    SortFindings = "sort-findings", Findings, ["s"], Some((15, "sort")), false, "Findings: sort by severity, then age, then title";
+    FindingNotified = "finding-notified", Findings, ["N"], Some((16, "notified")), true,
         "Findings: set the selected finding NOTIFIED";
-    FindingResolved = "finding-resolved", Findings, ["R"], None, true,
+    FindingResolved = "finding-resolved", Findings, ["R"], Some((17, "resolved")), true,
         "Findings: set the selected finding RESOLVED (asks first)";
-    FindingSuppressed = "finding-suppressed", Findings, ["S"], None, true,
+    FindingSuppressed = "finding-suppressed", Findings, ["S"], Some((18, "suppress")), true,
         "Findings: set the selected finding SUPPRESSED (asks first)";
-    FindingNote = "finding-note", Findings, ["a"], None, true, "Findings: add a note to the selected finding";
-    BackupReadiness = "backup-readiness", Backups, ["r"], None, false,
+    FindingNote = "finding-note", Findings, ["a"], Some((19, "annotate")), true, "Findings: add a note to the selected finding";
+    BackupReadiness = "backup-readiness", Backups, ["r"], Some((15, "readiness")), false,
         "Backups: switch between jobs and readiness per resource";
     Close = "close", Overlay, ["esc", "q"], None, false,
         "Overlays (help, picker, detail, confirmation): close, or answer no";
@@ -220,16 +220,23 @@ mod tests {
     }
 
     #[test]
-    fn footer_hints_have_distinct_places() {
-        let mut places: Vec<u8> = Action::ALL
-            .iter()
-            .filter_map(|a| a.hint())
-            .map(|(n, _)| n)
-            .collect();
-        let count = places.len();
-        places.sort();
-        places.dedup();
-        assert_eq!(places.len(), count);
+    fn footer_hints_have_distinct_places_where_they_show_together() {
+        let together = [
+            vec![Scope::Global],
+            vec![Scope::Global, Scope::Sources, Scope::Findings],
+            vec![Scope::Global, Scope::Sources, Scope::Backups],
+        ];
+        for scopes in together {
+            let mut places: Vec<u8> = (Action::ALL.iter())
+                .filter(|a| scopes.contains(&a.scope()))
+                .filter_map(|a| a.hint())
+                .map(|(n, _)| n)
+                .collect();
+            let count = places.len();
+            places.sort();
+            places.dedup();
+            assert_eq!(places.len(), count, "{scopes:?}");
+        }
     }
 
     #[test]

@@ -665,7 +665,7 @@ impl App {
                 self.quit(fx);
                 return true;
             }
-            match self.cx.keymap.action_in(&key, &self.key_scopes()) {
+            match self.cx.keymap.action_in(&key, &self.panes.key_scopes()) {
                 Some(action) => self.perform(action, now, fx),
                 None => return false,
             }
@@ -1191,14 +1191,6 @@ impl App {
             | Action::SaveUnsaved
             | Action::DiscardUnsaved => {}
         }
-    }
-
-    /// Key scopes in force, most specific first (see [`Scope`]).
-    fn key_scopes(&self) -> Vec<super::action::Scope> {
-        if self.panes.focus != Pane::Sources {
-            return Vec::new();
-        }
-        self.panes.sources.scopes()
     }
 
     fn page(&self) -> usize {

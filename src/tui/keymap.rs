@@ -230,6 +230,18 @@ impl Keymap {
             .or_else(|| self.action_only(key, Scope::Global).filter(|a| a.is_move()))
     }
 
+    /// The first key that reaches `action` where `scopes` apply: not bound there to a more
+    /// specific action (in the findings view `s` sorts, so it is not `next-status`'s key).
+    pub fn reachable_key(&self, action: Action, scopes: &[Scope]) -> Option<KeySpec> {
+        let shadowed = |k: &KeySpec| {
+            (self.bindings.iter()).any(|(k2, b)| {
+                k2 == k && *b != action && scopes.contains(&b.scope()) && b.scope() != action.scope()
+            })
+        };
+        let own = scopes.contains(&action.scope());
+        self.keys_for(action).into_iter().find(|k| own || !shadowed(k))
+    }
+
     /// The first key bound to `action`, as the hints show it (`:name` if it has none).
     pub fn hint(&self, action: Action) -> String {
         self.keys_for(action)
@@ -350,6 +362,37 @@ impl Keymap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_the_view_takes_for_itself_is_not_hinted_for_the_global_action() {
+        let k = Keymap::default();
+        let findings = [Scope::Findings, Scope::Sources];
+        assert_eq!(
+            k.reachable_key(Action::NextStatus, &findings),
+            None,
+            "s sorts there"
+        );
+        assert_eq!(
+            k.reachable_key(Action::Resolve, &findings),
+            None,
+            "R resolves the finding"
+        );
+        let own = k
+            .reachable_key(Action::FindingResolved, &findings)
+            .map(|k| k.to_string());
+        assert_eq!(own.as_deref(), Some("R"));
+        let elsewhere = k.reachable_key(Action::NextStatus, &[]).map(|k| k.to_string());
+        assert_eq!(elsewhere.as_deref(), Some("s"));
+        // Remapped away from the clash, the global action is reachable again.
+        let mut remapped = k.clone();
+        remapped
+            .bindings
+            .push(("ctrl-t".parse().expect("key"), Action::NextStatus));
+        let again = remapped
+            .reachable_key(Action::NextStatus, &findings)
+            .map(|k| k.to_string());
+        assert_eq!(again.as_deref(), Some("ctrl-t"));
+    }
 
     fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, modifiers)

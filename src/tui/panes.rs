@@ -2,6 +2,7 @@
 //! (the sources pane with its rows), the clock's style, and the message under the panes.
 //! Keys change these; the views read them with the model.
 
+use super::action::Scope;
 use super::layout::Pane;
 use super::sources_ui::SourcesPane;
 use crate::timeline::IncidentId;
@@ -60,6 +61,16 @@ pub struct Panes {
     pub sources: SourcesPane,
     /// The facilitator sees the MSEL where the metrics would be (`:msel` switches).
     pub show_msel: bool,
+}
+
+impl Panes {
+    /// Key scopes in force, most specific first: the focused pane's (see [`Scope`]).
+    pub fn key_scopes(&self) -> Vec<Scope> {
+        match self.focus {
+            Pane::Sources => self.sources.scopes(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 impl Default for Panes {

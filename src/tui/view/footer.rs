@@ -1,7 +1,7 @@
 //! The bottom line: the palette or filter being typed, a message, or the key hints.
 
-use super::{key_hint, styled};
-use crate::tui::action::Action;
+use super::styled;
+use crate::tui::action::{Action, Scope};
 use crate::tui::app::{FlashKind, Mode, View};
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -52,19 +52,37 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// The most useful keys: the actions the command table marks as hints, with their keys as
-/// the keymap has them (so they are right after remapping).
+/// The most useful keys, asked of the focused pane: help and the palette, its own actions (a
+/// finding's in the findings view), then the other global ones whose keys still reach them — each with the key
+/// the keymap has for it, so they are right after remapping.
 fn hints(v: &View) -> Line<'static> {
     let t = &v.theme;
-    let mut list: Vec<(u8, &str, Action)> = Action::ALL
+    let scopes = v.panes.key_scopes();
+    // Help and the palette lead, then the pane's own keys, then the rest.
+    let rank = |a: Action, place: u8| match (a.scope(), place) {
+        (Scope::Global, 0..=2) => 0,
+        (Scope::Global, _) => 2,
+        _ => 1,
+    };
+    let mut list: Vec<(u8, u8, &str, String)> = Action::ALL
         .iter()
         .filter(|a| !(a.writes() && v.opts.read_only))
-        .filter_map(|&a| a.hint().map(|(place, label)| (place, label, a)))
+        .filter(|a| a.scope() == Scope::Global || scopes.contains(&a.scope()))
+        .filter_map(|&a| {
+            let (place, label) = a.hint()?;
+            let key = match v.keymap.reachable_key(a, &scopes) {
+                Some(k) => k.to_string(),
+                // Unbound: the palette still does it.
+                None if v.keymap.keys_for(a).is_empty() => format!(":{a}"),
+                None => return None, // its key does something else here
+            };
+            Some((rank(a, place), place, label, key))
+        })
         .collect();
-    list.sort_by_key(|(place, _, _)| *place);
+    list.sort_by_key(|(rank, place, _, _)| (*rank, *place));
     let mut spans = Vec::new();
-    for (_, label, action) in list {
-        spans.push(styled(format!(" {} ", key_hint(v, action)), t.key));
+    for (_, _, label, key) in list {
+        spans.push(styled(format!(" {key} "), t.key));
         spans.push(styled(format!("{label} "), t.muted));
     }
     Line::from(spans)
