@@ -150,6 +150,8 @@ struct Session {
     /// Refused actions waiting to be asked again (incident, intent, the event that refused
     /// them): once this console has seen that event and no modal is open.
     refused: Vec<(IncidentId, Intent, u64)>,
+    /// Appends this console sent that are not yet durable.
+    pending: usize,
     /// Something changed since the last frame.
     dirty: bool,
 }
@@ -159,6 +161,8 @@ pub struct View<'a> {
     pub model: &'a Model,
     pub panes: &'a Panes,
     pub mode: &'a Mode,
+    /// Appends this console sent that are not yet durable.
+    pub pending: usize,
     pub theme: &'a Theme,
     pub keymap: &'a Keymap,
     pub opts: &'a Options,
@@ -252,6 +256,7 @@ impl App {
             model: &self.model,
             panes: &self.panes,
             mode: &self.mode,
+            pending: self.session.pending,
             theme: &self.cx.theme,
             keymap: &self.cx.keymap,
             opts: &self.cx.opts,
@@ -341,11 +346,11 @@ impl App {
             Msg::DrillDue => self.drill_tick(now, &mut fx),
             Msg::Stored(e) => self.ingest(*e, &mut fx),
             Msg::Saved(n) => {
-                self.model.pending = self.model.pending.saturating_sub(n);
+                self.session.pending = self.session.pending.saturating_sub(n);
                 self.model.save_error = None;
                 if let Mode::Leaving(leaving) = &mut self.mode {
                     leaving.failing = None;
-                    if self.model.pending == 0 {
+                    if self.session.pending == 0 {
                         self.set_mode(Mode::Normal);
                         self.quit(&mut fx);
                     }
@@ -353,7 +358,7 @@ impl App {
                 self.session.dirty = true;
             }
             Msg::Refused { events, seq, detail } => {
-                self.model.pending = self.model.pending.saturating_sub(events.len());
+                self.session.pending = self.session.pending.saturating_sub(events.len());
                 self.on_refused(events, seq, detail, now);
                 self.session.dirty = true;
             }
@@ -593,14 +598,14 @@ impl App {
             e.id = (self.cx.ids)();
             e.recorded_at = now.trunc_subsecs(6);
         }
-        self.model.pending += events.len();
+        self.session.pending += events.len();
         fx.push(Effect::Append(events));
     }
 
     /// `q`: leave, but never with an action unsaved. With saves in flight the console waits
     /// for them (and says how many); with actions only spooled on this host, it asks.
     fn quit(&mut self, fx: &mut Vec<Effect>) {
-        if self.model.pending > 0 {
+        if self.session.pending > 0 {
             self.set_mode(Mode::Leaving(Leaving {
                 failing: self.model.save_error.clone(),
             }));
@@ -1585,7 +1590,7 @@ impl App {
         {
             match result {
                 Ok(n) => {
-                    let titles = self.finding_titles(source, &update.findings);
+                    let titles = self.model.finding_titles(source, &update.findings);
                     let body = EventBody::FindingUpdated {
                         source: source.clone(),
                         findings: titles,
@@ -1634,7 +1639,7 @@ impl App {
         if drill_source || in_drill {
             let body = EventBody::FindingUpdated {
                 source: source.to_string(),
-                findings: self.finding_titles(source, &update.findings),
+                findings: self.model.finding_titles(source, &update.findings),
                 workflow: update.workflow.as_ref().map(|w| w.as_str().to_string()),
                 note: update.note.clone(),
             };
@@ -1680,23 +1685,6 @@ impl App {
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, "a drill inject's payload did not parse"),
         }
-    }
-
-    fn finding_titles(&self, source: &str, ids: &[(String, String)]) -> Vec<String> {
-        let findings = self
-            .model
-            .sources
-            .get(source)
-            .map(|v| v.findings())
-            .unwrap_or_default();
-        ids.iter()
-            .map(|(id, arn)| {
-                findings
-                    .iter()
-                    .find(|f| &f.id == id && &f.product_arn == arn)
-                    .map_or_else(|| id.clone(), |f| f.title.clone())
-            })
-            .collect()
     }
 }
 

@@ -186,8 +186,17 @@ impl Feed {
             self.rows.partition_point(|r| (r.at, r.seq) <= key)
         };
         self.rows.insert(pos, row);
-        if self.filter.is_some() {
-            self.refilter();
+        // Kept up to date row by row: a new event costs the rows after it, not the whole feed.
+        if let Some(f) = &self.filter {
+            if pos + 1 < self.rows.len() {
+                (self.visible.iter_mut())
+                    .filter(|v| **v >= pos)
+                    .for_each(|v| *v += 1);
+            }
+            if self.rows[pos].matches(f) {
+                let at = self.visible.partition_point(|&v| v < pos);
+                self.visible.insert(at, pos);
+            }
         }
     }
 
@@ -294,11 +303,15 @@ mod tests {
         assert_eq!(f.get(0).map(|r| r.seq), Some(3));
         f.set_filter(Filter::parse("kind:decision"));
         assert_eq!(f.get(0).map(|r| r.seq), Some(2));
-        // rows arriving while filtered are filtered too
+        // rows arriving while filtered are filtered too, late ones in their place
         f.push(row(4, 4, "another call", "decision", "x"));
         assert_eq!(f.len(), 2);
+        f.push(row(5, 0, "an early decision", "decision", "x"));
+        f.push(row(6, 0, "an early note", "note", "x"));
+        let seqs: Vec<u64> = (0..f.len()).filter_map(|i| f.get(i)).map(|r| r.seq).collect();
+        assert_eq!(seqs, [5, 2, 4]);
         f.set_filter(None);
-        assert_eq!(f.len(), 4);
+        assert_eq!(f.len(), 6);
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! What the console knows: the projection of the timeline and each incident's feed, the
-//! sources' newest snapshots, the drill being played, and how saving goes. It changes only
-//! when the store, a source or the appender says something (`Msg::Stored`, `Msg::Source`,
-//! `Msg::Saved`, `Msg::SaveFailed`, `Msg::Refused`, `Msg::Health`); keys change the panes and
-//! the modals, never this.
+//! sources' newest snapshots and signal detector, the drill being played, and how saving goes
+//! (the last save error, the store's link). The store, the sources and the appender change it
+//! (`Msg::Stored`, `Msg::Source`, `Msg::Saved`, `Msg::SaveFailed`, `Msg::Health`); keys change
+//! the panes, the modals and the session. Two exceptions remain: the timeline's filter, kept in
+//! each feed beside the rows it filters, and the drill's player, which the clock and the
+//! facilitator's `:drill` controls move on.
 
 use super::feed::{Feed, Interner};
 use super::refs::FindingRef;
@@ -27,8 +29,6 @@ pub struct Model {
     pub(super) detector: Option<Detector>,
     /// In the facilitator's console (`warroom drill run`): the drill being played.
     pub drill: Option<Facilitator>,
-    /// Appends sent and not yet durable.
-    pub pending: usize,
     pub save_error: Option<String>,
     /// The store's link and offline spool, as the loop last read them (the header shows them).
     pub store_health: StoreHealth,

@@ -104,7 +104,7 @@ fn a_note_is_appended_and_shows_only_when_the_store_returns_it() {
         }
     );
     assert_eq!(events[0].author, Author("maria@jump-01".into()));
-    assert_eq!(h.app.model.pending, 1);
+    assert_eq!(h.app.session.pending, 1);
     // not yet on screen: the state is what the store holds
     assert_eq!(h.app.incident().map(|i| i.notes().count()), notes_before);
     h.store(&events);
@@ -113,7 +113,7 @@ fn a_note_is_appended_and_shows_only_when_the_store_returns_it() {
         h.app.incident().map(|i| i.notes().count()),
         notes_before.map(|n| n + 1)
     );
-    assert_eq!(h.app.model.pending, 0);
+    assert_eq!(h.app.session.pending, 0);
 }
 
 fn at(seconds: i64) -> DateTime<Utc> {
@@ -332,7 +332,7 @@ fn a_change_refused_by_the_store_is_asked_again_once_the_winner_is_seen() {
         detail: "changed".into(),
     };
     h.app.update(refused, at(5));
-    assert_eq!(h.app.model.pending, 0);
+    assert_eq!(h.app.session.pending, 0);
     assert!(h.app.mode.is_normal(), "waits until it has seen the change");
     h.store(&[priya]);
     let Mode::Confirm(again) = &h.app.mode else {
@@ -642,7 +642,7 @@ fn quitting_waits_for_saves_in_flight() {
     h.key(KeyCode::Char('n'));
     h.typed("last words");
     let events = appended(h.ctrl('s'));
-    assert_eq!(h.app.model.pending, 1);
+    assert_eq!(h.app.session.pending, 1);
     assert!(h.key(KeyCode::Char('q')).is_empty(), "does not leave yet");
     assert!(matches!(h.app.mode, Mode::Leaving(_)));
     h.store(&events);

@@ -102,7 +102,7 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>, compact
 fn store_state(v: &View) -> Span<'static> {
     let t = &v.theme;
     let link = &v.model.store_health;
-    match (&v.model.save_error, v.model.pending) {
+    match (&v.model.save_error, v.pending) {
         // Louder than any save error: retrying cannot help, only reopening on the new file.
         (_, 0) if link.link == Link::Replaced => {
             styled("⚠ store file replaced — not saved".to_string(), t.fail)

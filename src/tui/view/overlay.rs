@@ -52,17 +52,17 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
             let (title, text, keys) = match &leaving.failing {
                 None => (
                     "Leaving",
-                    format!("Saving {} action(s) before leaving…", v.model.pending),
+                    format!("Saving {} action(s) before leaving…", v.pending),
                     hints(v, &[(Action::Stay, "stay")]),
                 ),
                 Some(why) => (
-                    if v.model.pending > 0 {
+                    if v.pending > 0 {
                         "Not saved yet"
                     } else {
                         "Before you leave"
                     },
-                    if v.model.pending > 0 {
-                        format!("{} action(s) not saved: {}", v.model.pending, clean_line(why))
+                    if v.pending > 0 {
+                        format!("{} action(s) not saved: {}", v.pending, clean_line(why))
                     } else {
                         clean_line(why).into_owned()
                     },
@@ -71,7 +71,7 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
                         &[
                             (
                                 Action::LeaveNow,
-                                if v.model.pending > 0 {
+                                if v.pending > 0 {
                                     "leave (they are kept for the next console)"
                                 } else {
                                     "leave"
