@@ -9,6 +9,8 @@
 //! - `q` with saves in flight leaves only once they are durable;
 //! - a signal ends the loop with its number.
 
+#[path = "common/aws.rs"]
+mod aws;
 #[path = "common/http.rs"]
 mod http;
 #[path = "common/lock.rs"]
@@ -107,20 +109,7 @@ static ENV: std::sync::Once = std::sync::Once::new();
 /// shared files.
 fn env() {
     ENV.call_once(|| {
-        let vars = [
-            ("AWS_ACCESS_KEY_ID", "AKIDTESTWARROOM"),
-            (
-                "AWS_SECRET_ACCESS_KEY",
-                "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-            ),
-            ("AWS_EC2_METADATA_DISABLED", "true"),
-            ("AWS_CONFIG_FILE", "/nonexistent/warroom-test/config"),
-            (
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/warroom-test/credentials",
-            ),
-        ];
-        for (k, v) in vars {
+        for &(k, v) in aws::AWS_TEST_ENV {
             // SAFETY: runs once, before any test of this binary reads the environment or starts
             // a thread of its own.
             unsafe { std::env::set_var(k, v) };

@@ -22,20 +22,12 @@ fn fixture(path: &str) -> Vec<u8> {
     std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
 }
 
-const AWS_ENV: &[(&str, &str)] = &[
-    ("AWS_ACCESS_KEY_ID", "AKIDTESTWARROOM"),
-    (
-        "AWS_SECRET_ACCESS_KEY",
-        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-    ),
-    ("AWS_EC2_METADATA_DISABLED", "true"),
-    ("AWS_CONFIG_FILE", "/nonexistent/warroom-test/config"),
-    (
-        "AWS_SHARED_CREDENTIALS_FILE",
-        "/nonexistent/warroom-test/credentials",
-    ),
-    ("SPLUNK_TOKEN", "splunk-token-123"),
-];
+/// The test credentials, and the Splunk token the configs name.
+fn env() -> Vec<(&'static str, &'static str)> {
+    let mut env = common::aws::AWS_TEST_ENV.to_vec();
+    env.push(("SPLUNK_TOKEN", "splunk-token-123"));
+    env
+}
 
 #[test]
 fn a_console_with_live_sources() {
@@ -81,7 +73,7 @@ fn a_console_with_live_sources() {
     )
     .expect("write config");
     let cfg = config.display().to_string();
-    let t = Tmux::start_with_env(&sb, &store, &["--config", &cfg], 160, 48, AWS_ENV);
+    let t = Tmux::start_with_env(&sb, &store, &["--config", &cfg], 160, 48, &env());
 
     // The signals arrive on the timeline; the findings table fills.
     t.wait_for("CRITICAL finding:");
@@ -210,7 +202,7 @@ fn during_a_drill_nothing_is_sent_to_a_real_account() {
     )
     .expect("write config");
     let cfg = config.display().to_string();
-    let t = Tmux::start_with_env(&sb, &store, &["--config", &cfg], 160, 48, AWS_ENV);
+    let t = Tmux::start_with_env(&sb, &store, &["--config", &cfg], 160, 48, &env());
     t.wait_for("DRILL");
     t.keys(&["5"]);
     t.wait_for("›CRITICAL");

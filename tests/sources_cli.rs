@@ -21,17 +21,7 @@ fn fixture(path: &str) -> Vec<u8> {
 
 /// AWS credentials for the chain, and nothing beyond loopback (no instance metadata).
 fn aws_env(c: &mut Command) {
-    c.env("AWS_ACCESS_KEY_ID", "AKIDTESTWARROOM")
-        .env(
-            "AWS_SECRET_ACCESS_KEY",
-            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/warroom-test/config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/warroom-test/credentials",
-        )
+    c.envs(common::aws::AWS_TEST_ENV.iter().copied())
         .env("SPLUNK_TOKEN", "splunk-token-123")
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_REGION");

@@ -20,23 +20,13 @@ static ENV: Once = Once::new();
 /// service is off and the shared files do not exist.
 fn env() {
     ENV.call_once(|| {
-        let vars = [
-            ("AWS_ACCESS_KEY_ID", "AKIDTESTWARROOM"),
-            (
-                "AWS_SECRET_ACCESS_KEY",
-                "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-            ),
+        let extra = [
             ("AWS_REGION", "eu-west-1"),
-            ("AWS_EC2_METADATA_DISABLED", "true"),
-            ("AWS_CONFIG_FILE", "/nonexistent/warroom-test/config"),
-            (
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/warroom-test/credentials",
-            ),
             ("WARROOM_TEST_SPLUNK_TOKEN", "splunk-token-123"),
             ("WARROOM_TEST_SPLUNK_PASSWORD", "hunter2"),
         ];
-        for (k, v) in vars {
+        let vars = common::aws::AWS_TEST_ENV.iter().chain(&extra);
+        for &(k, v) in vars {
             // SAFETY: runs once, before any test of this binary reads the environment or
             // starts a thread of its own (each test calls `env()` first).
             unsafe { std::env::set_var(k, v) };

@@ -280,18 +280,6 @@ impl App {
         std::mem::take(&mut self.session.dirty)
     }
 
-    /// The themes `:theme` offers.
-    pub fn set_themes(&mut self, themes: Vec<String>) {
-        self.cx.themes = themes;
-    }
-
-    /// The facilitator's console: the drill it plays, and whether the MSEL is shown at first.
-    pub fn set_drill(&mut self, drill: Option<crate::drill::facilitator::Facilitator>, show_msel: bool) {
-        self.model.drill = drill;
-        self.panes.show_msel = show_msel;
-        self.session.dirty = true;
-    }
-
     fn incident(&self) -> Option<&Incident> {
         self.model.incident(self.panes.current.as_ref())
     }

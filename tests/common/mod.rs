@@ -2,6 +2,7 @@
 //! config, state and logs.
 #![allow(dead_code)]
 
+pub mod aws;
 pub mod http;
 pub mod pg;
 pub mod relay;

@@ -115,9 +115,10 @@ impl Builder {
         };
         let ids = self.ids.unwrap_or_else(|| Box::new(uuid::Uuid::now_v7));
         let mut app = App::new(self.opts, self.keymap, theme, runbooks, ids);
-        app.set_themes(self.themes);
+        app.cx.themes = self.themes;
         if let Some((drill, show_msel)) = self.drill {
-            app.set_drill(Some(drill), show_msel);
+            app.model.drill = Some(drill);
+            app.panes.show_msel = show_msel;
         }
         if !self.sources.is_empty() {
             app.set_sources(&self.sources);
