@@ -591,3 +591,28 @@ fn a_store_file_moved_away_and_back_is_the_same_store() {
     assert_eq!(rx.recv_timeout(Duration::from_secs(5)).expect("delivered"), 2);
     assert_eq!(common::notes(&store), vec!["one", "two"]);
 }
+
+/// Consoles and alert hooks started together on a store nobody has opened yet all get it:
+/// none is refused because another was turning the new file into a write-ahead-logged one.
+#[test]
+fn processes_opening_a_new_store_at_once_all_get_it() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    for round in 0..40 {
+        let path = dir.path().join(format!("t-{round}.db"));
+        let start = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let openers: Vec<_> = (0..4)
+            .map(|_| {
+                let (path, start) = (path.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    SqliteStore::open(&path).map(|_| ()).map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        for opener in openers {
+            let opened = opener.join().map_err(|_| "an opener panicked")?;
+            assert_eq!(opened, Ok(()), "round {round}");
+        }
+    }
+    Ok(())
+}

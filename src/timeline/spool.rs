@@ -9,7 +9,7 @@
 
 use super::store::{Appended, Head, Link, RawEvent, Sink, Store, StoreError, StoreHealth, Subscription};
 use super::{Author, EventBody, IncidentId, NewEvent, format_time, parse_time};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -366,12 +366,13 @@ fn open_spool(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path).map_err(|e| spool_error(path, e))?;
     conn.busy_timeout(Duration::from_secs(30))
         .map_err(|e| spool_error(path, e))?;
-    let _: Option<String> = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-        .optional()
-        .map_err(|e| spool_error(path, e))?;
+    super::sqlite::use_wal(&conn).map_err(|e| spool_error(path, e))?;
+    // The table is made under the write lock taken first (BEGIN IMMEDIATE waits for it): a
+    // plain CREATE reads the schema, then upgrades to a write, and SQLite refuses that upgrade
+    // without waiting when another console created the table in between.
     conn.execute_batch(
         "PRAGMA synchronous = FULL;
+         BEGIN IMMEDIATE;
          CREATE TABLE IF NOT EXISTS spool (
              n           INTEGER PRIMARY KEY AUTOINCREMENT,
              id          TEXT    NOT NULL UNIQUE,
@@ -382,7 +383,8 @@ fn open_spool(path: &Path) -> Result<Connection, StoreError> {
              kind        TEXT    NOT NULL,
              payload     TEXT    NOT NULL,
              dedup_key   TEXT
-         );",
+         );
+         COMMIT;",
     )
     .map_err(|e| spool_error(path, e))?;
     Ok(conn)
@@ -401,6 +403,32 @@ mod tests {
     use crate::timeline::sqlite::SqliteStore;
 
     use crate::timeline::test_note as note;
+
+    /// Two consoles of one user share the spool file of a server. Opened at the same moment,
+    /// both must get it: the one that finds no table must not fail because the other just
+    /// created it (a stale read upgraded to a write is refused without waiting).
+    #[test]
+    fn consoles_opening_one_spool_at_once_both_get_it() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        for round in 0..40 {
+            let path = dir.path().join(format!("spool-{round}.db"));
+            let start = Arc::new(std::sync::Barrier::new(4));
+            let openers: Vec<_> = (0..4)
+                .map(|_| {
+                    let (path, start) = (path.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        start.wait();
+                        open_spool(&path).map(|_| ()).map_err(|e| e.to_string())
+                    })
+                })
+                .collect();
+            for opener in openers {
+                let opened = opener.join().map_err(|_| "an opener panicked")?;
+                assert_eq!(opened, Ok(()), "round {round}");
+            }
+        }
+        Ok(())
+    }
 
     /// The wrapped store's own trouble (a local file deleted under it) shows through the spool,
     /// and its appends fail rather than wait in the spool as if the link were only down.

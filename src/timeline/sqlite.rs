@@ -299,9 +299,7 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_error(path, e))?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| sql_error(path, e))?;
     // The first statement that reads the header tells a non-database apart.
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-        .map_err(|e| sql_error(path, e))?;
+    let mode = use_wal(&conn).map_err(|e| sql_error(path, e))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Io {
             store: path.display().to_string(),
@@ -311,6 +309,23 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;")
         .map_err(|e| sql_error(path, e))?;
     Ok(conn)
+}
+
+/// Turn write-ahead logging on and say which journal mode the file is in. On a new file, two
+/// processes switching it at once deadlock on its lock and SQLite answers one of them "busy"
+/// at once, without the busy handler's wait: that one lets go and asks again.
+pub(super) fn use_wal(conn: &Connection) -> rusqlite::Result<String> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == ErrorCode::DatabaseBusy && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5 + rand::random::<u64>() % 20));
+            }
+            answer => return answer,
+        }
+    }
 }
 
 /// Map SQLite's error codes to what a user can act on.
@@ -388,7 +403,15 @@ fn migrate(path: &Path, conn: &Connection) -> Result<(), StoreError> {
         }
         Ok(ver < STORE_SCHEMA)
     };
-    if !check(read_ids(conn).map_err(err)?)? {
+    // One snapshot for the three: read one by one, another process's creation could land
+    // between them and a half-seen new store look like another program's.
+    let first = {
+        let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Deferred).map_err(err)?;
+        let ids = read_ids(&tx).map_err(err)?;
+        tx.commit().map_err(err)?;
+        ids
+    };
+    if !check(first)? {
         return Ok(());
     }
     // Another process may be creating the same store: decide again under the write lock.
