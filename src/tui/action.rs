@@ -61,9 +61,11 @@ actions! {
     Zoom = "zoom", Global, ["z"], None, false, "Show the focused pane alone (again to return)";
     Up = "up", Global, ["k", "up"], None, false, "Move up / scroll up (in lists and overlays too)";
     Down = "down", Global, ["j", "down"], None, false, "Move down / scroll down (in lists and overlays too)";
-    PageUp = "page-up", Global, ["pgup", "ctrl-u"], None, false, "Scroll up a page";
-    PageDown = "page-down", Global, ["pgdown", "ctrl-d"], None, false, "Scroll down a page";
-    Top = "top", Global, ["g", "home"], None, false, "Go to the top (oldest)";
+    PageUp = "page-up", Global, ["pgup"], None, false, "Scroll up a page";
+    PageDown = "page-down", Global, ["pgdown"], None, false, "Scroll down a page";
+    HalfPageUp = "half-page-up", Global, ["ctrl-u"], None, false, "Scroll up half a page";
+    HalfPageDown = "half-page-down", Global, ["ctrl-d"], None, false, "Scroll down half a page";
+    Top = "top", Global, ["g", "home"], None, false, "Go to the top (the oldest page, full)";
     Bottom = "bottom", Global, ["G", "end"], None, false, "Go to the bottom (newest) and follow";
     Follow = "follow", Global, ["f"], None, false, "Follow new events on the timeline (on/off)";
     TimeFormat = "time-format", Global, ["t"], None, false, "Show times as UTC, local or T+ offsets";
@@ -183,7 +185,14 @@ impl Action {
     pub fn is_move(self) -> bool {
         matches!(
             self,
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom
+            Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::HalfPageUp
+                | Action::HalfPageDown
+                | Action::Top
+                | Action::Bottom
         )
     }
 }

@@ -15,7 +15,7 @@ pub use super::modal::{Confirm, Draft, Editor, EditorKind, Intent, Leaving, Mode
 pub use super::model::Model;
 use super::notify::{Notification, NotifyConfig, notification_for};
 use super::palette::{self, Command, Vocabulary};
-pub use super::panes::{Flash, FlashKind, Panes, TimeMode};
+pub use super::panes::{Flash, FlashKind, Panes, TimeMode, TimelinePane};
 use super::refs::{Detail, FindingRef, SourceTab};
 use super::sources_ui::{
     List, detail_area, detail_text_height, detail_text_width, finding_detail, note_problem,
@@ -500,12 +500,11 @@ impl App {
         self.model.projection.apply(e);
         let is_current = self.panes.current.as_ref() == Some(&incident);
         let feed = self.model.feeds.entry(incident.clone()).or_default();
-        let shown = row.is_some();
-        if let Some(row) = row {
-            feed.push(row);
-        }
-        if shown && is_current && !self.panes.timeline.follow {
-            self.panes.timeline.scroll += 1; // keep the rows being read in place
+        let shown = row.and_then(|row| feed.push(row));
+        if let Some(at) = shown
+            && is_current
+        {
+            self.panes.timeline.row_inserted(at);
         }
         if self.model.live && declared {
             self.declared(incident);
@@ -528,8 +527,7 @@ impl App {
     fn switch_to(&mut self, id: IncidentId) {
         self.panes.new_incidents.retain(|n| *n != id);
         self.panes.current = Some(id);
-        self.panes.timeline.scroll = 0;
-        self.panes.timeline.follow = true;
+        self.panes.timeline = TimelinePane::default();
         self.panes.checklist.selected = 0;
         self.panes.roster.selected = 0;
         if matches!(self.mode, Mode::Picker { .. }) {
@@ -925,7 +923,7 @@ impl App {
         {
             feed.set_filter(f);
         }
-        self.panes.timeline.scroll = 0;
+        self.panes.timeline.to_bottom();
     }
 
     fn open_palette(&mut self, text: &str) {
@@ -1088,17 +1086,19 @@ impl App {
             Action::Down => self.scroll_by(1),
             Action::PageUp => self.scroll_by(-(self.page() as i64)),
             Action::PageDown => self.scroll_by(self.page() as i64),
+            Action::HalfPageUp => self.scroll_by(-(self.page() as i64 / 2).max(1)),
+            Action::HalfPageDown => self.scroll_by((self.page() as i64 / 2).max(1)),
+            Action::Top if self.panes.focus == Pane::Timeline => self.panes.timeline.to_top(),
             Action::Top => self.scroll_by(i64::MIN / 2),
-            Action::Bottom => {
-                self.scroll_by(i64::MAX / 2);
-                if self.panes.focus == Pane::Timeline {
-                    self.panes.timeline.follow = true;
-                }
-            }
+            Action::Bottom if self.panes.focus == Pane::Timeline => self.panes.timeline.to_bottom(),
+            Action::Bottom => self.scroll_by(i64::MAX / 2),
             Action::Follow => {
-                self.panes.timeline.follow = !self.panes.timeline.follow;
                 if self.panes.timeline.follow {
-                    self.panes.timeline.scroll = 0;
+                    // Stop where the window is: the cursor on the newest row.
+                    let (len, page) = (self.feed().map_or(0, Feed::len), self.page());
+                    self.panes.timeline.move_by(0, len, page);
+                } else {
+                    self.panes.timeline.to_bottom();
                 }
                 self.say(
                     format!("Follow {}", if self.panes.timeline.follow { "on" } else { "off" }),
@@ -1186,18 +1186,25 @@ impl App {
         }
     }
 
+    /// The rows inside the focused pane's frame, as the layout draws it now.
     fn page(&self) -> usize {
-        (self.panes.size.1 as usize).saturating_sub(8).max(1)
+        let area = Rect::new(0, 0, self.panes.size.0, self.panes.size.1);
+        layout(
+            area,
+            self.panes.focus,
+            self.panes.zoomed,
+            !self.model.sources.is_empty(),
+        )
+        .and_then(|areas| areas.panes.into_iter().find(|(p, _)| *p == self.panes.focus))
+        .map_or(1, |(_, r)| (r.height as usize).saturating_sub(2).max(1))
     }
 
     fn scroll_by(&mut self, delta: i64) {
         match self.panes.focus {
             Pane::Timeline => {
                 let len = self.feed().map_or(0, Feed::len);
-                let scroll =
-                    (self.panes.timeline.scroll as i64 - delta).clamp(0, len.saturating_sub(1) as i64);
-                self.panes.timeline.scroll = scroll as usize;
-                self.panes.timeline.follow = self.panes.timeline.scroll == 0;
+                let page = self.page();
+                self.panes.timeline.move_by(delta, len, page);
             }
             Pane::Checklist => {
                 let len = self.incident().map_or(0, |i| i.checklist.len());

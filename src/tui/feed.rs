@@ -173,8 +173,9 @@ pub struct Feed {
 }
 
 impl Feed {
-    /// Add a row, keeping time order; a row logged late lands where it happened.
-    pub fn push(&mut self, row: Row) {
+    /// Add a row, keeping time order; a row logged late lands where it happened. Where it is
+    /// shown (an index into the shown rows), unless the filter hides it.
+    pub fn push(&mut self, row: Row) -> Option<usize> {
         *self
             .per_minute
             .entry(row.recorded_at.timestamp().div_euclid(60))
@@ -193,11 +194,14 @@ impl Feed {
                     .filter(|v| **v >= pos)
                     .for_each(|v| *v += 1);
             }
-            if self.rows[pos].matches(f) {
-                let at = self.visible.partition_point(|&v| v < pos);
-                self.visible.insert(at, pos);
+            if !self.rows[pos].matches(f) {
+                return None;
             }
+            let at = self.visible.partition_point(|&v| v < pos);
+            self.visible.insert(at, pos);
+            return Some(at);
         }
+        Some(pos)
     }
 
     pub fn set_filter(&mut self, filter: Option<Filter>) {

@@ -470,7 +470,7 @@ mod tests {
             map.action_for(&press(KeyCode::Tab, KeyModifiers::SHIFT)),
             Some(Action::FocusPrev)
         );
-        assert_eq!(map.action_for(&ctrl('u')), Some(Action::PageUp));
+        assert_eq!(map.action_for(&ctrl('u')), Some(Action::HalfPageUp));
         assert_eq!(map.action_for(&ch('u')), Some(Action::StatusUpdate));
         assert_eq!(
             map.action_for(&press(KeyCode::PageDown, KeyModifiers::NONE)),

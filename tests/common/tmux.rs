@@ -143,6 +143,7 @@ impl Tmux {
     }
 
     /// Type text literally.
+    #[allow(dead_code)] // not every test binary that includes this file asks
     pub fn type_text(&self, text: &str) {
         self.tmux(&["send-keys", "-t", &self.session, "-l", text]);
     }

@@ -816,23 +816,30 @@ fn the_filter_narrows_the_timeline_as_you_type() {
 }
 
 #[test]
-fn scrolling_up_stops_following_and_bottom_resumes() {
+fn moving_up_stops_following_and_bottom_resumes() {
     let mut h = Harness::with_sample();
     h.app.panes.size = (160, 48);
+    let len = h.app.feed().map_or(0, Feed::len);
     h.key(KeyCode::Char('k'));
     assert!(!h.app.panes.timeline.follow);
-    assert_eq!(h.app.panes.timeline.scroll, 1);
-    // new events keep the reader's place
+    assert_eq!(h.app.panes.timeline.cursor, len - 2);
+    // new events keep the reader's place: the cursor stays on its row
     let id = IncidentId("INC-1".into());
     h.store(&[NewEvent::new(
         id,
         Author("kenji@jump-02".into()),
         EventBody::Note { text: "x".into() },
     )]);
-    assert_eq!(h.app.panes.timeline.scroll, 2);
+    assert_eq!(h.app.panes.timeline.cursor, len - 2);
     h.key(KeyCode::Char('G'));
     assert!(h.app.panes.timeline.follow);
-    assert_eq!(h.app.panes.timeline.scroll, 0);
+    // down onto the newest row follows again
+    h.key(KeyCode::Char('k'));
+    h.key(KeyCode::Char('k'));
+    h.key(KeyCode::Char('j'));
+    assert!(!h.app.panes.timeline.follow);
+    h.key(KeyCode::Char('j'));
+    assert!(h.app.panes.timeline.follow);
 }
 
 #[test]

@@ -188,6 +188,8 @@ fn help(scroll: &mut usize, key: &KeyEvent, cx: &Context) -> Outcome {
         Some(Action::Up) => *scroll = scroll.saturating_sub(1),
         Some(Action::PageDown) => *scroll += cx.page,
         Some(Action::PageUp) => *scroll = scroll.saturating_sub(cx.page),
+        Some(Action::HalfPageDown) => *scroll += cx.page / 2,
+        Some(Action::HalfPageUp) => *scroll = scroll.saturating_sub(cx.page / 2),
         Some(Action::Top) => *scroll = 0,
         Some(Action::Bottom) => *scroll = usize::MAX / 2, // the overlay clamps it
         _ => return Outcome::Close,
@@ -203,6 +205,8 @@ fn picker(selected: &mut usize, list: &[IncidentId], key: &KeyEvent, ctrl_c: boo
         Some(Action::Up) => *selected = selected.saturating_sub(1),
         Some(Action::PageDown) => *selected = (*selected + cx.page).min(last),
         Some(Action::PageUp) => *selected = selected.saturating_sub(cx.page),
+        Some(Action::HalfPageDown) => *selected = (*selected + cx.page / 2).min(last),
+        Some(Action::HalfPageUp) => *selected = selected.saturating_sub(cx.page / 2),
         Some(Action::Top) => *selected = 0,
         Some(Action::Bottom) => *selected = last,
         Some(Action::Choose) => {
@@ -273,6 +277,8 @@ fn on_detail_key(detail: &mut Detail, key: &KeyEvent, cx: &Context) -> Outcome {
         Some(Action::Up) => *scroll = scroll.saturating_sub(1).min(max),
         Some(Action::PageDown) => *scroll = (*scroll + cx.page).min(max),
         Some(Action::PageUp) => *scroll = scroll.saturating_sub(cx.page).min(max),
+        Some(Action::HalfPageDown) => *scroll = (*scroll + cx.page / 2).min(max),
+        Some(Action::HalfPageUp) => *scroll = scroll.saturating_sub(cx.page / 2).min(max),
         Some(Action::Top) => *scroll = 0,
         Some(Action::Bottom) => *scroll = max,
         _ => {
