@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use runbook::Runbook;
 
 pub use state::{
-    Change, ChecklistItem, Entry, EntryKind, HandoffRecord, Incident, Milestones, Projection, Responder,
-    ResponderState, fold_store,
+    Change, ChecklistItem, Correctable, Entry, EntryKind, HandoffRecord, Incident, Milestones, Projection,
+    Responder, ResponderState, fold_store,
 };
 
 /// What it takes to declare an incident.

@@ -92,6 +92,7 @@ pub struct ChecklistItem {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct HandoffRecord {
+    pub seq: u64,
     pub at: DateTime<Utc>,
     pub from: String,
     pub to: String,
@@ -238,6 +239,30 @@ impl Incident {
         .count()
     }
 
+    /// The written entry (note, decision, update, signal) event `seq` made, as corrected.
+    pub fn entry_at(&self, seq: u64) -> Option<&Entry> {
+        // The fold applies events in sequence order, so entries are sorted by it.
+        let at = self.entries.binary_search_by_key(&seq, |e| e.seq).ok()?;
+        self.entries.get(at)
+    }
+
+    /// The entry made by the event with this id (`uuid` as text).
+    pub fn entry_of(&self, event: &str) -> Option<&Entry> {
+        let id = Uuid::parse_str(event).ok()?;
+        self.entries.iter().find(|e| e.event == id)
+    }
+
+    pub fn handoff_at(&self, seq: u64) -> Option<&HandoffRecord> {
+        self.handoffs.iter().find(|h| h.seq == seq)
+    }
+
+    /// The reason given with the severity or status change event `seq` made.
+    pub fn change_reason(&self, seq: u64) -> Option<&str> {
+        let changes = self.severity_history.iter().map(|c| (c.seq, &c.reason));
+        let mut all = changes.chain(self.status_history.iter().map(|c| (c.seq, &c.reason)));
+        all.find(|(s, _)| *s == seq)?.1.as_deref()
+    }
+
     /// The moments this incident is measured by (kept by the fold: cheap on every frame).
     pub fn milestones(&self) -> Milestones {
         self.derived.milestones
@@ -345,6 +370,33 @@ impl Incident {
 
     /// The entry or change an amend or retract points at. Corrections are rare and usually of
     /// something recent, so a search from the end beats indexing every event.
+    /// What the event `seq` made, if it can be corrected: an entry (amended or retracted), or
+    /// a severity or status change (retracted). Not the declaration: declare again instead.
+    pub fn correctable(&self, seq: u64) -> Option<Correctable> {
+        if let Some(e) = self.entry_at(seq) {
+            return Some(Correctable {
+                event: e.event,
+                has_text: true,
+                retracted: e.retracted,
+            });
+        }
+        let change = |c: (Uuid, u64, bool)| (c.1 == seq).then_some(c);
+        let (event, _, retracted) = (self.severity_history.iter().skip(usize::from(self.declared)))
+            .map(|c| (c.event, c.seq, c.retracted))
+            .chain(
+                self.status_history
+                    .iter()
+                    .skip(usize::from(self.declared))
+                    .map(|c| (c.event, c.seq, c.retracted)),
+            )
+            .find_map(change)?;
+        Some(Correctable {
+            event,
+            has_text: false,
+            retracted,
+        })
+    }
+
     fn find(&self, event: Uuid) -> Option<Target> {
         if self.severity_history.first().is_some_and(|c| c.event == event) && self.declared {
             return None; // the declaration itself is not retracted: declare again instead
@@ -377,6 +429,15 @@ impl Incident {
             r.since = at;
         }
     }
+}
+
+/// An event that can be corrected (see [`Incident::correctable`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Correctable {
+    pub event: Uuid,
+    /// An entry: its text can be amended. Otherwise a change, which can only be retracted.
+    pub has_text: bool,
+    pub retracted: bool,
 }
 
 /// Where an amend or retract lands.
@@ -618,6 +679,7 @@ impl Projection {
                 inc.roles.insert(Role::Commander, to.clone());
                 inc.set_responder_state(&to, ResponderState::Engaged, at);
                 inc.handoffs.push(HandoffRecord {
+                    seq: stamp.seq,
                     at,
                     from,
                     to,

@@ -49,8 +49,10 @@ actions! {
         "Leave the console (after the saves in flight; ctrl-c too)";
     Help = "help", Global, ["?"], Some((1, "help")), false, "Show every key binding";
     Palette = "palette", Global, [":"], Some((2, "command")), false, "Open the command palette";
-    Filter = "filter", Global, ["/"], Some((9, "filter")), false,
-        "Filter the timeline by kind, author or text";
+    Search = "search", Global, ["/"], Some((9, "search")), false,
+        "Search the timeline (matches highlighted, n/N next and previous); filter the sources pane's view";
+    Filter = "filter", Global, ["&"], None, false,
+        "Show only the timeline rows that match (kind:note, @maria, text)";
     FocusNext = "focus-next", Global, ["tab"], Some((10, "pane")), false, "Move focus to the next pane";
     FocusPrev = "focus-prev", Global, ["backtab"], None, false, "Move focus to the previous pane";
     FocusTimeline = "focus-timeline", Global, ["1"], None, false, "Focus the timeline";
@@ -91,7 +93,8 @@ actions! {
     SourceViewNext = "source-view-next", Sources, ["]"], Some((21, "view")), false,
         "Sources: the next view (findings, searches, backups, health)";
     SourceViewPrev = "source-view-prev", Sources, ["["], None, false, "Sources: the previous view";
-    Open = "open", Sources, ["enter"], Some((20, "open")), false, "Sources: open the selected finding or search in detail";
+    Open = "open", Global, ["enter"], Some((20, "open")), false,
+        "Open what is selected in full: a timeline entry, a checklist item, a finding, a search";
     SortFindings = "sort-findings", Findings, ["s"], Some((15, "sort")), false, "Findings: sort by severity, then age, then title";
     FindingNotified = "finding-notified", Findings, ["N"], Some((16, "notified")), true,
         "Findings: set the selected finding NOTIFIED";
@@ -100,6 +103,16 @@ actions! {
     FindingSuppressed = "finding-suppressed", Findings, ["S"], Some((18, "suppress")), true,
         "Findings: set the selected finding SUPPRESSED (asks first)";
     FindingNote = "finding-note", Findings, ["a"], Some((19, "annotate")), true, "Findings: add a note to the selected finding";
+    Amend = "amend", Timeline, ["A"], Some((16, "amend")), true,
+        "Timeline: correct the selected entry's text (the editor opens with it; the original is kept)";
+    Retract = "retract", Timeline, ["X"], Some((17, "retract")), true,
+        "Timeline: withdraw the selected entry or change, with a reason (it stays on the record, struck)";
+    SearchNext = "search-next", Search, ["n"], Some((12, "next")), false,
+        "Timeline search: the next match down (wraps)";
+    SearchPrev = "search-prev", Search, ["N"], Some((13, "previous")), false,
+        "Timeline search: the previous match up (wraps)";
+    EndSearch = "end-search", Search, ["esc"], Some((14, "end search")), false,
+        "Timeline search: end it (n writes a note again)";
     BackupReadiness = "backup-readiness", Backups, ["r"], Some((15, "readiness")), false,
         "Backups: switch between jobs and readiness per resource";
     Close = "close", Overlay, ["esc", "q"], None, false,
@@ -137,6 +150,10 @@ pub enum Scope {
     Findings,
     /// The sources pane's backups view.
     Backups,
+    /// The timeline pane.
+    Timeline,
+    /// The timeline while a search is on.
+    Search,
     /// Every overlay that is not typed into: help, the picker, a detail view, a confirmation.
     Overlay,
     /// The incident picker.
@@ -161,6 +178,8 @@ impl Scope {
             Scope::Sources => "Sources pane",
             Scope::Findings => "Findings view",
             Scope::Backups => "Backups view",
+            Scope::Timeline => "Timeline",
+            Scope::Search => "Timeline search",
             Scope::Overlay => "Overlays",
             Scope::Picker => "Incident picker",
             Scope::Confirm => "Confirmation",
@@ -175,7 +194,12 @@ impl Scope {
     pub fn is_modal(self) -> bool {
         !matches!(
             self,
-            Scope::Global | Scope::Sources | Scope::Findings | Scope::Backups
+            Scope::Global
+                | Scope::Sources
+                | Scope::Findings
+                | Scope::Backups
+                | Scope::Timeline
+                | Scope::Search
         )
     }
 }
@@ -234,6 +258,7 @@ mod tests {
             vec![Scope::Global],
             vec![Scope::Global, Scope::Sources, Scope::Findings],
             vec![Scope::Global, Scope::Sources, Scope::Backups],
+            vec![Scope::Global, Scope::Timeline, Scope::Search],
         ];
         for scopes in together {
             let mut places: Vec<u8> = (Action::ALL.iter())

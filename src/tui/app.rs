@@ -6,6 +6,7 @@
 //! and the state changes when they come back from the store, as they do in every other console.
 
 use super::action::{Action, Scope};
+use super::entry_detail;
 use super::feed::{Feed, Filter, Row};
 use super::input::LineInput;
 use super::keymap::Keymap;
@@ -16,7 +17,7 @@ pub use super::model::Model;
 use super::notify::{Notification, NotifyConfig, notification_for};
 use super::palette::{self, Command, Vocabulary};
 pub use super::panes::{Flash, FlashKind, Panes, TimeMode, TimelinePane};
-use super::refs::{Detail, FindingRef, SourceTab};
+use super::refs::{Detail, Find, FindingRef, SourceTab};
 use super::sources_ui::{
     List, detail_area, detail_text_height, detail_text_width, finding_detail, note_problem,
 };
@@ -412,6 +413,25 @@ impl App {
                 });
                 let msg = "Not handed over: command changed hands meanwhile. Your briefing is kept as a draft: hand over again to review it.";
                 self.fail(msg.into(), now);
+            } else if let EventBody::Amended {
+                target,
+                text: Some(text),
+                ..
+            } = &e.body
+            {
+                let inc = self.model.projection.incident(&e.incident);
+                if let Some(entry) = inc.and_then(|i| i.entry_of(&target.to_string())) {
+                    self.session.drafts.push(Draft {
+                        incident: Some(e.incident.clone()),
+                        kind: EditorKind::Amend {
+                            seq: entry.seq,
+                            target: *target,
+                        },
+                        lines: text.lines().map(str::to_string).collect(),
+                    });
+                }
+                let msg = "Not amended: the entry was corrected by someone else meanwhile. Your text is kept as a draft: amend it again to review it.";
+                self.fail(msg.into(), now);
             } else if seq == 0 {
                 self.fail(format!("Not saved: {detail}"), now);
             } else if let Some(intent) = Intent::of_refused(&e.body) {
@@ -718,7 +738,7 @@ impl App {
                 Step::LeaveNow => fx.push(Effect::Quit),
                 Step::Unsaved { save } => fx.push(Effect::Unsaved { save }),
                 Step::Palette(text) => self.open_palette(&text),
-                Step::Filter { sources, text } => self.apply_filter(sources, &text),
+                Step::Filter { target, text } => self.apply_filter(target, &text),
                 Step::FindingAction {
                     action,
                     finding,
@@ -864,10 +884,10 @@ impl App {
     fn on_paste(&mut self, s: &str) {
         match &mut self.mode {
             Mode::Palette { input, .. } => input.paste(s),
-            Mode::Filter { input, sources } => {
+            Mode::Filter { input, target } => {
                 input.paste(s);
-                let (sources, text) = (*sources, input.text().to_string());
-                self.apply_filter(sources, &text);
+                let (target, text) = (*target, input.text().to_string());
+                self.apply_filter(target, &text);
             }
             Mode::Editor(editor) => {
                 editor.area.insert_str(crate::text::clean_text(s));
@@ -909,12 +929,57 @@ impl App {
     }
 
     /// The filter being typed, to the pane it was opened on.
-    fn apply_filter(&mut self, sources: bool, text: &str) {
-        if sources {
-            self.panes.sources.set_filter(text);
-        } else {
-            self.set_filter(Filter::parse(text));
+    fn apply_filter(&mut self, target: Find, text: &str) {
+        match target {
+            Find::Sources => self.panes.sources.set_filter(text),
+            Find::Filter => self.set_filter(Filter::parse(text)),
+            Find::Search { from } => {
+                self.panes.timeline.search = Filter::parse(text);
+                // As it is typed, the nearest match at or above where the reader was.
+                let found = self.find_match(from, false, true);
+                if let Some(at) = found {
+                    let (len, page) = (self.feed().map_or(0, Feed::len), self.page());
+                    self.panes.timeline.jump_to(at, len, page);
+                }
+            }
         }
+    }
+
+    /// The first row matching the search from `from` down (or up), wrapping past the end.
+    /// `here`: `from` itself counts.
+    fn find_match(&self, from: usize, down: bool, here: bool) -> Option<usize> {
+        let search = self.panes.timeline.search.as_ref()?;
+        let feed = self.feed()?;
+        let len = feed.len();
+        if len == 0 {
+            return None;
+        }
+        let from = from.min(len - 1);
+        let start = if here { 0 } else { 1 };
+        (start..=len)
+            .map(|k| {
+                if down {
+                    (from + k) % len
+                } else {
+                    (from + len * 2 - k) % len
+                }
+            })
+            .find(|&i| feed.get(i).is_some_and(|r| r.matches(search)))
+    }
+
+    /// `n` and `N`: the next match below (or above) the cursor, saying so when it wraps.
+    fn next_match(&mut self, down: bool, now: DateTime<Utc>) {
+        let (len, page) = (self.feed().map_or(0, Feed::len), self.page());
+        let (cursor, _) = self.panes.timeline.window(len, page);
+        let Some(at) = self.find_match(cursor, down, false) else {
+            let what = (self.panes.timeline.search.as_ref()).map_or(String::new(), |s| s.source.clone());
+            return self.say(format!("No match for “{}”.", clean_line(&what)), now);
+        };
+        if (down && at <= cursor) || (!down && at >= cursor) {
+            let edge = if down { "top" } else { "bottom" };
+            self.say(format!("Search wrapped to the {edge}."), now);
+        }
+        self.panes.timeline.jump_to(at, len, page);
     }
 
     fn set_filter(&mut self, f: Option<Filter>) {
@@ -966,6 +1031,14 @@ impl App {
                     "Next steps:".into(),
                     "- ".into(),
                 ]
+            }
+            EditorKind::Amend { seq, .. } => {
+                let entry = self.incident().and_then(|i| i.entry_at(*seq));
+                entry
+                    .map_or(String::new(), |e| e.text.clone())
+                    .lines()
+                    .map(str::to_string)
+                    .collect()
             }
             _ => vec![String::new()],
         };
@@ -1038,6 +1111,19 @@ impl App {
                 return Ok(vec![e.unless_changed(super::modal::ROLE_KINDS, editor.since)]);
             }
             EditorKind::FindingNote { .. } => return Err("A finding note goes to its source.".into()),
+            EditorKind::Amend { target, .. } => {
+                // Written over the text as it stood: refused if it was corrected meanwhile.
+                let body = EventBody::Amended {
+                    target: *target,
+                    text: Some(text.into()),
+                    occurred_at: None,
+                    reason: None,
+                };
+                let e = self.event_on(&id, body, now);
+                return Ok(vec![
+                    e.unless_changed(super::modal::CORRECTION_KINDS, editor.since),
+                ]);
+            }
         };
         Ok(vec![self.event_on(&id, body, now)])
     }
@@ -1060,20 +1146,36 @@ impl App {
             Action::Quit => self.quit(fx),
             Action::Help => self.set_mode(Mode::Help { scroll: 0 }),
             Action::Palette => self.open_palette(""),
-            Action::Filter => {
-                let sources = self.panes.focus == Pane::Sources;
-                let current = if sources {
-                    self.panes.sources.filter(self.panes.sources.tab()).to_string()
-                } else {
-                    (self.feed().and_then(Feed::filter))
-                        .map(|f| f.source.clone())
-                        .unwrap_or_default()
-                };
+            // In the sources pane, `/` and `&` both filter its view: it has no search.
+            Action::Search | Action::Filter if self.panes.focus == Pane::Sources => {
+                let current = self.panes.sources.filter(self.panes.sources.tab()).to_string();
                 self.set_mode(Mode::Filter {
                     input: LineInput::new(&current),
-                    sources,
+                    target: Find::Sources,
                 });
             }
+            Action::Search => {
+                let len = self.feed().map_or(0, Feed::len);
+                let (from, _) = self.panes.timeline.window(len, self.page());
+                self.panes.focus = Pane::Timeline;
+                self.set_mode(Mode::Filter {
+                    input: LineInput::new(""),
+                    target: Find::Search { from },
+                });
+            }
+            Action::Filter => {
+                let current = (self.feed().and_then(Feed::filter))
+                    .map(|f| f.source.clone())
+                    .unwrap_or_default();
+                self.set_mode(Mode::Filter {
+                    input: LineInput::new(&current),
+                    target: Find::Filter,
+                });
+            }
+            Action::Amend | Action::Retract => self.correct_selected(action, now),
+            Action::SearchNext => self.next_match(true, now),
+            Action::SearchPrev => self.next_match(false, now),
+            Action::EndSearch => self.panes.timeline.search = None,
             Action::FocusNext => self.panes.focus = self.panes.focus.next(),
             Action::FocusPrev => self.panes.focus = self.panes.focus.prev(),
             Action::FocusTimeline => self.panes.focus = Pane::Timeline,
@@ -1160,7 +1262,12 @@ impl App {
             }
             Action::SourceViewNext => self.panes.sources.cycle(1),
             Action::SourceViewPrev => self.panes.sources.cycle(-1),
-            Action::Open => self.open_source_detail(),
+            Action::Open => match self.panes.focus {
+                Pane::Timeline => self.open_entry_detail(),
+                Pane::Checklist => self.open_item_detail(),
+                Pane::Sources => self.open_source_detail(),
+                Pane::Roster | Pane::Metrics => {}
+            },
             Action::SortFindings => {
                 let sort = self.panes.sources.next_sort();
                 self.say(format!("Findings sorted by {}", sort.label()), now);
@@ -1381,6 +1488,33 @@ impl App {
                 return self.append(events, now, fx);
             }
             Command::Title(title) => EventBody::IncidentRetitled { title },
+            Command::Amend { seq, text } => match inc.and_then(|i| i.correctable(seq)) {
+                Some(c) if c.has_text && !c.retracted => EventBody::Amended {
+                    target: c.event,
+                    text: Some(text),
+                    occurred_at: None,
+                    reason: None,
+                },
+                Some(c) if c.retracted => return self.fail(format!("#{seq} is retracted."), now),
+                Some(_) => {
+                    return self.fail(
+                        format!("#{seq} has no text to amend: retract it and record it again."),
+                        now,
+                    );
+                }
+                None => return self.fail(format!("#{seq} is not an entry of this incident."), now),
+            },
+            Command::Retract { seq, reason } => match inc.and_then(|i| i.correctable(seq)) {
+                Some(c) if !c.retracted => EventBody::Retracted {
+                    target: c.event,
+                    reason,
+                },
+                Some(_) => return self.fail(format!("#{seq} is retracted already."), now),
+                None => {
+                    let what = "an entry or a severity or status change of this incident";
+                    return self.fail(format!("#{seq} is not {what}."), now);
+                }
+            },
             // Ending a drill asks, as leaving it does.
             Command::Drill(crate::drill::facilitator::Control::End(reason)) if self.model.drill.is_some() => {
                 let incident = self.model.drill.as_ref().map(|f| f.player.incident.clone());
@@ -1488,6 +1622,7 @@ fn draft_label(d: &Draft) -> String {
         EditorKind::StatusUpdate => "status update".to_string(),
         EditorKind::Handoff { to, .. } => format!("handoff to {to}"),
         EditorKind::FindingNote { .. } => "finding note".to_string(),
+        EditorKind::Amend { seq, .. } => format!("amendment of #{seq}"),
     };
     match &d.incident {
         Some(id) => format!("{kind} on {id}"),
@@ -1792,6 +1927,61 @@ impl App {
         }
     }
 
+    /// `A` and `X` on the timeline's selected row: the editor with its text, or the palette
+    /// asking for a reason.
+    fn correct_selected(&mut self, action: Action, now: DateTime<Utc>) {
+        let Some(feed) = self.feed() else { return };
+        let (cursor, _) = self.panes.timeline.window(feed.len(), self.page());
+        let Some(seq) = feed.get(cursor).map(|r| r.seq) else {
+            return;
+        };
+        let found = self.incident().and_then(|i| i.correctable(seq));
+        match (action, found) {
+            (_, None) => self.fail(
+                format!("#{seq} cannot be corrected: only notes, decisions, updates, signals and severity or status changes can."),
+                now,
+            ),
+            (_, Some(c)) if c.retracted => self.fail(format!("#{seq} is retracted already."), now),
+            (Action::Amend, Some(c)) if !c.has_text => self.fail(
+                format!("#{seq} has no text to amend: retract it (X) and record it again."),
+                now,
+            ),
+            (Action::Amend, Some(c)) => self.open_editor(EditorKind::Amend { seq, target: c.event }),
+            (_, Some(_)) => self.open_palette(&format!("retract #{seq} ")),
+        }
+    }
+
+    /// The timeline's selected entry in full.
+    fn open_entry_detail(&mut self) {
+        let (Some(incident), Some(feed)) = (self.panes.current.clone(), self.feed()) else {
+            return;
+        };
+        let (cursor, _) = self.panes.timeline.window(feed.len(), self.page());
+        if let Some(row) = feed.get(cursor) {
+            let row = Box::new(row.clone());
+            self.set_mode(Mode::Detail(Detail::Entry {
+                incident,
+                row,
+                scroll: 0,
+            }));
+        }
+    }
+
+    /// The checklist's selected item in full, with the runbook's guidance.
+    fn open_item_detail(&mut self) {
+        let (Some(incident), Some(inc)) = (self.panes.current.clone(), self.incident()) else {
+            return;
+        };
+        if let Some(item) = inc.checklist.get(self.panes.checklist.selected) {
+            let item = item.spec.id.clone();
+            self.set_mode(Mode::Detail(Detail::Item {
+                incident,
+                item,
+                scroll: 0,
+            }));
+        }
+    }
+
     /// How far a detail view can scroll.
     pub(in crate::tui) fn detail_max_scroll(&self, detail: &Detail, now: DateTime<Utc>) -> usize {
         match detail {
@@ -1809,6 +1999,12 @@ impl App {
                     .find_search(source, search)
                     .map_or(0, |s| s.result.as_ref().map_or(0, |r| r.rows.len()));
                 rows.saturating_sub(1)
+            }
+            Detail::Entry { .. } | Detail::Item { .. } => {
+                let area = detail_area(Rect::new(0, 0, self.panes.size.0, self.panes.size.1));
+                let lines =
+                    entry_detail::lines(&self.model, detail, self.panes.time_mode, detail_text_width(area));
+                lines.len().saturating_sub(detail_text_height(area))
             }
         }
     }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     pub seq: u64,
     /// When it happened (occurred time if given).
@@ -24,6 +24,9 @@ pub struct Row {
     /// Logged noticeably later than it happened.
     pub late: bool,
     pub emphasis: Emphasis,
+    /// What the row is about besides itself, for its detail: a checklist item's id, or the id
+    /// of the event a correction corrects.
+    pub subject: Option<Box<str>>,
 }
 
 /// How a row should stand out; the theme decides what that looks like.
@@ -58,10 +61,19 @@ impl Row {
             text: clean_line(&describe(&e.body)).into_owned(),
             late: (e.recorded_at - at).num_seconds().abs() >= 60,
             emphasis,
+            subject: match &e.body {
+                EventBody::ChecklistChecked { item }
+                | EventBody::ChecklistUnchecked { item }
+                | EventBody::ChecklistAssigned { item, .. } => Some(item.as_str().into()),
+                EventBody::Amended { target, .. } | EventBody::Retracted { target, .. } => {
+                    Some(target.to_string().into())
+                }
+                _ => None,
+            },
         }
     }
 
-    fn matches(&self, f: &Filter) -> bool {
+    pub fn matches(&self, f: &Filter) -> bool {
         // `kind:` matches the stored kind or the short tag (`kind:update`, `kind:status_update`).
         f.terms.iter().all(|t| match t {
             Term::Kind(k) => self.kind.contains(k.as_str()) || self.tag.contains(k.as_str()),
@@ -140,6 +152,14 @@ enum Term {
 }
 
 impl Filter {
+    /// The plain words (not `kind:` or `@author`), lowercased: what a search highlights.
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.terms.iter().filter_map(|t| match t {
+            Term::Text(w) => Some(w.as_str()),
+            _ => None,
+        })
+    }
+
     pub fn parse(s: &str) -> Option<Filter> {
         let terms: Vec<Term> = s
             .split_whitespace()
@@ -280,6 +300,7 @@ mod tests {
             text: text.into(),
             late: false,
             emphasis: Emphasis::Plain,
+            subject: None,
         }
     }
 

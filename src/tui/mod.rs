@@ -6,6 +6,7 @@
 pub mod action;
 pub mod app;
 pub mod drafts;
+pub mod entry_detail;
 pub mod feed;
 pub mod input;
 pub mod keymap;

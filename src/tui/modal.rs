@@ -11,7 +11,7 @@
 pub mod keys;
 
 use super::input::LineInput;
-use super::refs::{Detail, FindingRef};
+use super::refs::{Detail, Find, FindingRef};
 use crate::incident::Incident;
 use crate::timeline::{EventBody, IncidentId, Role, Severity, Status};
 use ratatui_textarea::TextArea;
@@ -29,10 +29,10 @@ pub enum Mode {
         /// The incident on screen when `:` was pressed: the command acts on it.
         incident: Option<IncidentId>,
     },
-    /// The filter being typed: the timeline's, or (`sources`) the sources pane's view's.
+    /// A search or filter being typed: the timeline's, or the sources pane's view's.
     Filter {
         input: LineInput,
-        sources: bool,
+        target: Find,
     },
     Editor(Box<Editor>),
     Confirm(Confirm),
@@ -69,6 +69,11 @@ pub enum EditorKind {
         /// handoff is refused when it commits if command has changed hands since.
         from: String,
     },
+    /// A correction of entry `seq` (event `target`), written over its text as it stood.
+    Amend {
+        seq: u64,
+        target: uuid::Uuid,
+    },
     /// A note on a Security Hub finding, sent to the service (and recorded on the timeline).
     FindingNote {
         finding: FindingRef,
@@ -88,6 +93,7 @@ impl EditorKind {
             }
             EditorKind::Handoff { to, from } => format!("Hand off command {from} → {to}: briefing"),
             EditorKind::FindingNote { title, .. } => format!("Note on the finding “{title}”"),
+            EditorKind::Amend { seq, .. } => format!("Amend #{seq} (the original stays on the record)"),
         }
     }
 }
@@ -340,6 +346,9 @@ pub const SEVERITY_KINDS: &[&str] = &["severity.changed", "event.retracted"];
 /// What a status change is decided on.
 pub const STATUS_KINDS: &[&str] = &["status.changed", "event.retracted"];
 /// Who holds which role: what a release, an assignment of command or a handoff is decided on.
+/// What an amendment is refused for: another correction since its editor opened.
+pub const CORRECTION_KINDS: &[&str] = &["event.amended", "event.retracted"];
+
 pub const ROLE_KINDS: &[&str] = &["role.assigned", "role.released", "handoff", "event.retracted"];
 
 /// One step of severity: up is towards SEV1.

@@ -44,6 +44,16 @@ pub enum Command {
         title: String,
     },
     Title(String),
+    /// Correct an entry's text; the original stays on the record.
+    Amend {
+        seq: u64,
+        text: String,
+    },
+    /// Withdraw an entry or a severity or status change; it stays on the record, struck.
+    Retract {
+        seq: u64,
+        reason: Option<String>,
+    },
     Export(Format),
     Incident(String),
     Filter(String),
@@ -127,6 +137,26 @@ impl Args<'_> {
     /// The rest as text, which must not be blank.
     fn text(&self, what: &str) -> Result<String, String> {
         text(self.rest, &self.need(what))
+    }
+
+    /// The first word as an event's number (`41` or `#41`), as the timeline shows it.
+    fn seq(&self) -> Result<u64, String> {
+        let first = self
+            .words()
+            .next()
+            .ok_or_else(|| self.need("an entry's number: `#41`"))?;
+        match first.trim_start_matches('#').parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!(
+                "`{first}` is not an entry's number (#41, as its detail shows)"
+            )),
+        }
+    }
+
+    /// What follows the first word.
+    fn after_first(&self) -> &str {
+        let first = self.words().next().unwrap_or_default();
+        self.rest[first.len()..].trim()
     }
 
     fn need(&self, what: &str) -> String {
@@ -263,6 +293,26 @@ commands! {
     Title: Command::Title(_) => "title" ("TEXT") writes true, incident true, most None,
         complete [Nothing, Nothing], keys [], "retitle the incident",
         |a| Ok(Command::Title(a.text("a title")?));
+    Amend: Command::Amend { .. } => "amend" ("#N TEXT") writes true, incident true, most None,
+        complete [Nothing, Nothing], keys [Amend], "correct entry #N's text (the original is kept)",
+        |a| {
+            let seq = a.seq()?;
+            Ok(Command::Amend {
+                seq,
+                text: text(a.after_first(), &a.need("the corrected text: `amend #41 TEXT`"))?,
+            })
+        };
+    Retract: Command::Retract { .. } => "retract" ("#N [REASON]") writes true, incident true,
+        most None, complete [Nothing, Nothing], keys [Retract],
+        "withdraw entry #N or a severity or status change (it stays on the record, struck)",
+        |a| {
+            let seq = a.seq()?;
+            let reason = a.after_first();
+            Ok(Command::Retract {
+                seq,
+                reason: (!reason.is_empty()).then(|| reason.to_string()),
+            })
+        };
     Export: Command::Export(_) => "export" ("md|json|csv") writes false, incident true, most None,
         complete [Formats, Nothing], keys [Export], "write the report to a file",
         |a| Ok(Command::Export(match a.rest {
@@ -473,6 +523,8 @@ mod tests {
             "reopen",
             "declare 2 t",
             "title t",
+            "amend #4 corrected",
+            "retract 4 wrong incident",
             "export",
             "incident INC-1",
             "filter x",

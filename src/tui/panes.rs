@@ -3,6 +3,7 @@
 //! Keys change these; the views read them with the model.
 
 use super::action::Scope;
+use super::feed::Filter;
 use super::layout::Pane;
 use super::sources_ui::SourcesPane;
 use crate::timeline::IncidentId;
@@ -39,6 +40,8 @@ pub struct TimelinePane {
     pub cursor: usize,
     /// The first row in the window, when not following.
     pub top: usize,
+    /// The search whose matches are highlighted and jumped between (`/`, `n`, `N`).
+    pub search: Option<Filter>,
 }
 
 impl Default for TimelinePane {
@@ -47,6 +50,7 @@ impl Default for TimelinePane {
             follow: true,
             cursor: 0,
             top: 0,
+            search: None,
         }
     }
 }
@@ -78,6 +82,20 @@ impl TimelinePane {
         self.follow = cursor + 1 == len && delta > 0;
         self.cursor = cursor;
         self.top = top;
+        (self.cursor, self.top) = self.window(len, height);
+    }
+
+    /// The cursor onto row `at`; when it was out of view, the window puts it a third of the
+    /// way down, so what led up to it shows too.
+    pub fn jump_to(&mut self, at: usize, len: usize, height: usize) {
+        let (_, top) = self.window(len, height);
+        self.follow = false;
+        self.cursor = at.min(len.saturating_sub(1));
+        if self.cursor < top || self.cursor >= top + height {
+            self.top = self.cursor.saturating_sub(height / 3);
+        } else {
+            self.top = top;
+        }
         (self.cursor, self.top) = self.window(len, height);
     }
 
@@ -130,10 +148,17 @@ pub struct Panes {
 }
 
 impl Panes {
+    /// Whether `enter` opens something in the focused pane (an entry, an item, a finding).
+    pub fn focus_opens(&self) -> bool {
+        matches!(self.focus, Pane::Timeline | Pane::Checklist | Pane::Sources)
+    }
+
     /// Key scopes in force, most specific first: the focused pane's (see [`Scope`]).
     pub fn key_scopes(&self) -> Vec<Scope> {
         match self.focus {
             Pane::Sources => self.sources.scopes(),
+            Pane::Timeline if self.timeline.search.is_some() => vec![Scope::Search, Scope::Timeline],
+            Pane::Timeline => vec![Scope::Timeline],
             _ => Vec::new(),
         }
     }

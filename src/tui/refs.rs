@@ -3,8 +3,10 @@
 //! and the sources pane all name these; this module imports none of them, so none of them
 //! has to import another for a name.
 
+use super::feed::Row;
 use crate::sources::SourceKind;
 use crate::sources::securityhub::Finding;
+use crate::timeline::IncidentId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SourceTab {
@@ -74,6 +76,15 @@ impl FindingRef {
     }
 }
 
+/// What a line typed after `/` or `&` narrows: the timeline's search (which jumps from the row
+/// that was selected when it opened) or filter, or the sources pane's view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Find {
+    Search { from: usize },
+    Filter,
+    Sources,
+}
+
 /// A floating detail view over the panes, naming what it shows by identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Detail {
@@ -87,4 +98,28 @@ pub enum Detail {
         /// The selected result row.
         scroll: usize,
     },
+    /// A timeline entry, its row as it was when opened (its text is looked up again on every
+    /// frame, so an amendment shows).
+    Entry {
+        incident: IncidentId,
+        row: Box<Row>,
+        scroll: usize,
+    },
+    /// A checklist item, by its id.
+    Item {
+        incident: IncidentId,
+        item: String,
+        scroll: usize,
+    },
+}
+
+impl Detail {
+    pub fn scroll_mut(&mut self) -> &mut usize {
+        match self {
+            Detail::Finding { scroll, .. }
+            | Detail::Search { scroll, .. }
+            | Detail::Entry { scroll, .. }
+            | Detail::Item { scroll, .. } => scroll,
+        }
+    }
 }

@@ -808,7 +808,7 @@ fn several_open_incidents_start_in_the_picker_and_none_offers_to_declare() {
 fn the_filter_narrows_the_timeline_as_you_type() {
     let mut h = Harness::with_sample();
     let all = h.app.feed().map(Feed::len);
-    h.key(KeyCode::Char('/'));
+    h.key(KeyCode::Char('&'));
     h.typed("kind:decision");
     assert_eq!(h.app.feed().map(Feed::len), Some(1));
     h.key(KeyCode::Esc);
@@ -1133,7 +1133,7 @@ fn the_filter_applies_to_the_focused_pane() {
     assert_eq!(h.app.panes.sources.len(List::Findings), 3);
     // on the timeline, the timeline's filter
     h.key(KeyCode::Char('1'));
-    h.key(KeyCode::Char('/'));
+    h.key(KeyCode::Char('&'));
     h.typed("kind:decision");
     assert_eq!(h.app.feed().map(Feed::len), Some(1));
     assert_eq!(h.app.panes.sources.len(List::Findings), 3);
@@ -1217,4 +1217,85 @@ fn keys_that_do_nothing_leave_the_screen_alone() {
     assert!(!h.app.session.dirty);
     h.key(KeyCode::Char('5'));
     assert!(h.app.session.dirty);
+}
+
+#[test]
+fn a_search_jumps_to_matches_and_n_shadows_note_until_it_ends() {
+    let mut h = Harness::with_sample();
+    h.app.panes.size = (160, 48);
+    let len = h.app.feed().map_or(0, Feed::len);
+    let matching: Vec<usize> = (0..len)
+        .filter(|&i| {
+            (h.app.feed().and_then(|f| f.get(i))).is_some_and(|r| r.text.to_lowercase().contains("roll"))
+        })
+        .collect();
+    assert!(
+        matching.len() >= 2,
+        "the sample needs two rows that mention a rollback"
+    );
+    h.key(KeyCode::Char('/'));
+    h.typed("ROLL");
+    h.key(KeyCode::Enter);
+    let last = matching[matching.len() - 1];
+    // typed from the newest row: the nearest match above it
+    assert_eq!(h.app.panes.timeline.cursor, last);
+    assert!(!h.app.panes.timeline.follow);
+    h.key(KeyCode::Char('N'));
+    assert_eq!(h.app.panes.timeline.cursor, matching[matching.len() - 2]);
+    h.key(KeyCode::Char('n'));
+    assert_eq!(h.app.panes.timeline.cursor, last);
+    h.key(KeyCode::Char('n'));
+    assert_eq!(h.app.panes.timeline.cursor, matching[0], "n wraps to the top");
+    assert!(
+        h.app.mode.is_normal(),
+        "n jumped; it did not open the note editor"
+    );
+    // ending the search gives n back to notes; the filter is another key
+    h.key(KeyCode::Esc);
+    assert!(h.app.panes.timeline.search.is_none());
+    h.key(KeyCode::Char('n'));
+    assert!(matches!(h.app.mode, Mode::Editor(_)));
+}
+
+#[test]
+fn amend_and_retract_say_what_cannot_be_corrected() {
+    let mut h = Harness::with_sample();
+    // a parse error stays in the palette; a refusal is said under the panes
+    let said = |h: &Harness| match &h.app.mode {
+        Mode::Palette { error: Some(e), .. } => e.clone(),
+        _ => h
+            .app
+            .panes
+            .flash
+            .as_ref()
+            .map(|f| f.text.clone())
+            .unwrap_or_default(),
+    };
+    let inc = h.app.incident().cloned().expect("the sample incident");
+    let declaration = inc.severity_history[0].seq;
+    let severity_change = inc.severity_history[1].seq;
+    let note = inc.notes().next().map(|e| e.seq).expect("a note");
+    for (line, expected) in [
+        ("amend 9999 x".to_string(), "not an entry"),
+        ("amend x y".to_string(), "not an entry's number"),
+        (format!("amend #{note}"), "needs the corrected text"),
+        (
+            format!("retract #{declaration}"),
+            "not an entry or a severity or status change",
+        ),
+        (format!("amend #{severity_change} SEV1"), "no text to amend"),
+    ] {
+        assert!(appended(h.palette(&line)).is_empty(), "{line}");
+        assert!(said(&h).contains(expected), "{line}: {}", said(&h));
+        h.app.set_mode(Mode::Normal);
+        h.app.panes.flash = None;
+    }
+    // a retraction is written once; the second is refused
+    let fx = h.palette(&format!("retract #{severity_change} raised in error"));
+    let events = appended(fx);
+    assert!(matches!(events.as_slice(), [e] if matches!(&e.body,
+        EventBody::Retracted { reason: Some(r), .. } if r == "raised in error")));
+    h.store(&events);
+    assert!(appended(h.palette(&format!("retract #{severity_change}"))).is_empty());
+    assert!(said(&h).contains("retracted already"), "{}", said(&h));
 }

@@ -9,7 +9,7 @@ use crate::timeline::IncidentId;
 use crate::tui::action::{Action, Scope};
 use crate::tui::keymap::Keymap;
 use crate::tui::palette::{self, Command, Vocabulary};
-use crate::tui::refs::{Detail, FindingRef};
+use crate::tui::refs::{Detail, Find, FindingRef};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 /// What a key did to a modal.
@@ -56,9 +56,9 @@ pub enum Step {
     },
     /// Open the palette with this text.
     Palette(String),
-    /// Filter the timeline, or the sources pane's view, by this text.
+    /// Search or filter the timeline, or filter the sources pane's view, by this text.
     Filter {
-        sources: bool,
+        target: Find,
         text: String,
     },
     /// A finding's action from its detail view; the view opens again unless the action opened
@@ -138,17 +138,17 @@ impl Mode {
                     Outcome::Stay
                 }
             },
-            Mode::Filter { sources, .. } if ctrl_c || key.code == KeyCode::Esc => {
+            Mode::Filter { target, .. } if ctrl_c || key.code == KeyCode::Esc => {
                 Outcome::Then(vec![Step::Filter {
-                    sources: *sources,
+                    target: *target,
                     text: String::new(),
                 }])
             }
             Mode::Filter { .. } if key.code == KeyCode::Enter => Outcome::Close,
-            Mode::Filter { input, sources } => {
+            Mode::Filter { input, target } => {
                 input.edit(&key);
                 Outcome::StayAnd(vec![Step::Filter {
-                    sources: *sources,
+                    target: *target,
                     text: input.text().to_string(),
                 }])
             }
@@ -268,8 +268,8 @@ fn on_editor_key(editor: &mut Editor, key: KeyEvent, ctrl_c: bool, cx: &Context)
 fn on_detail_key(detail: &mut Detail, key: &KeyEvent, cx: &Context) -> Outcome {
     let max = cx.detail_max;
     let back = detail.clone();
-    let (Detail::Finding { scroll, .. } | Detail::Search { scroll, .. }) = detail;
-    let open = cx.keymap.action_in(key, &[Scope::Sources]) == Some(Action::Open);
+    let scroll = detail.scroll_mut();
+    let open = cx.keymap.action_in(key, &[Scope::Global]) == Some(Action::Open);
     match cx.keymap.overlay_action(key, Scope::Overlay) {
         Some(Action::Close) => return Outcome::Close,
         _ if open => return Outcome::Close, // the key that opened it closes it
@@ -390,18 +390,28 @@ mod tests {
         let keymap = Keymap::default();
         let mut filter = Mode::Filter {
             input: LineInput::new("db"),
-            sources: true,
+            target: Find::Sources,
         };
         match filter.on_key(key('x'), false, &cx(&keymap)) {
             Outcome::StayAnd(steps) => match steps.as_slice() {
-                [Step::Filter { sources: true, text }] => assert_eq!(text, "dbx"),
+                [
+                    Step::Filter {
+                        target: Find::Sources,
+                        text,
+                    },
+                ] => assert_eq!(text, "dbx"),
                 _ => panic!("one filter step"),
             },
             _ => panic!("the filter stays open"),
         }
         match filter.on_key(code(KeyCode::Esc), false, &cx(&keymap)) {
             Outcome::Then(steps) => match steps.as_slice() {
-                [Step::Filter { sources: true, text }] => assert!(text.is_empty()),
+                [
+                    Step::Filter {
+                        target: Find::Sources,
+                        text,
+                    },
+                ] => assert!(text.is_empty()),
                 _ => panic!("one filter step"),
             },
             _ => panic!("Esc closes the filter and clears it"),

@@ -3,6 +3,7 @@
 use super::styled;
 use crate::tui::action::{Action, Scope};
 use crate::tui::app::{FlashKind, Mode, View};
+use crate::tui::refs::Find;
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
@@ -20,21 +21,22 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect) {
             frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
             Line::from(spans)
         }
-        Mode::Filter { input, .. } => {
+        Mode::Filter { input, target } => {
             let x = area.x + 1 + input.cursor() as u16;
             frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
-            Line::from(vec![
-                styled("/", t.key),
-                Span::styled(input.text().to_string(), t.base),
-                // The timeline's filter knows kinds and authors; a source view's is plain text.
-                styled(
-                    if v.panes.focus == crate::tui::layout::Pane::Sources {
-                        "   Enter keeps · Esc clears · text in any column"
-                    } else {
-                        "   Enter keeps · Esc clears · kind:note @maria"
-                    },
-                    t.muted,
+            // The timeline's knows kinds and authors; a source view's is plain text.
+            let (prompt, help) = match target {
+                Find::Search { .. } => ("/", "   Enter keeps · Esc ends · then n/N · kind:note @maria"),
+                Find::Filter => (
+                    "&",
+                    "   only matching rows · Enter keeps · Esc clears · kind:note @maria",
                 ),
+                Find::Sources => ("/", "   Enter keeps · Esc clears · text in any column"),
+            };
+            Line::from(vec![
+                styled(prompt, t.key),
+                Span::styled(input.text().to_string(), t.base),
+                styled(help, t.muted),
             ])
         }
         _ => match &v.panes.flash {
@@ -61,6 +63,10 @@ fn hints(v: &View) -> Line<'static> {
     // Help and the palette lead, then the pane's own keys, then the rest.
     let rank = |a: Action, place: u8| match (a.scope(), place) {
         (Scope::Global, 0..=2) => 0,
+        // what enter opens is the focused pane's own
+        (Scope::Global, _) if a == Action::Open => 1,
+        // corrections are rarer than writing: after the global keys
+        (Scope::Timeline, _) => 2,
         (Scope::Global, _) => 2,
         _ => 1,
     };
@@ -68,6 +74,7 @@ fn hints(v: &View) -> Line<'static> {
         .iter()
         .filter(|a| !(a.writes() && v.opts.read_only))
         .filter(|a| a.scope() == Scope::Global || scopes.contains(&a.scope()))
+        .filter(|&&a| a != Action::Open || v.panes.focus_opens())
         .filter_map(|&a| {
             let (place, label) = a.hint()?;
             let key = match v.keymap.reachable_key(a, &scopes) {

@@ -4,11 +4,12 @@
 
 use super::{clock, empty, pane_block, styled};
 use crate::tui::app::{TimeMode, View};
-use crate::tui::feed::{Emphasis, Feed, Row};
+use crate::tui::feed::{Emphasis, Feed, Filter, Row};
 use crate::tui::layout::Pane;
 use chrono::{DateTime, FixedOffset, Local, NaiveDate, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -33,6 +34,9 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, _now: DateTime<Utc>) {
     } else {
         format!("row {} of {len} · G to follow", cursor + 1)
     });
+    if let Some(s) = &v.panes.timeline.search {
+        extra.push(format!("search “{}” n/N", s.source));
+    }
     if v.panes.time_mode == TimeMode::Local {
         extra.push(format!(
             "local time, {}",
@@ -46,12 +50,16 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, _now: DateTime<Utc>) {
         return;
     }
     let focused = v.panes.focus == Pane::Timeline;
+    let search = v.panes.timeline.search.as_ref();
     let lines = window_lines(v, feed, top, cursor, height, v.panes.timeline.follow)
         .into_iter()
         .map(|line| match line {
             Shown::Day(day) => day_line(v, day),
             Shown::Row(i) => match feed.get(i) {
-                Some(row) => row_line(v, row, inner.width >= 60, focused && i == cursor),
+                Some(row) => {
+                    let found = search.filter(|s| row.matches(s));
+                    row_line(v, row, inner.width >= 60, focused && i == cursor, found)
+                }
                 None => Line::default(),
             },
         })
@@ -138,7 +146,9 @@ fn day_line(v: &View, day: NaiveDate) -> Line<'static> {
     ))
 }
 
-fn row_line<'a>(v: &View, row: &'a Row, wide: bool, selected: bool) -> Line<'a> {
+/// A row; when it matches the search, the searched words stand out (the whole text when
+/// only its kind or author matched), reversed and underlined so it shows without colour too.
+fn row_line<'a>(v: &View, row: &'a Row, wide: bool, selected: bool, found: Option<&Filter>) -> Line<'a> {
     let t = &v.theme;
     let style = match row.emphasis {
         Emphasis::Plain => t.base,
@@ -162,7 +172,38 @@ fn row_line<'a>(v: &View, row: &'a Row, wide: bool, selected: bool) -> Line<'a> 
     if row.late {
         spans.push(styled("↶ ".to_string(), t.muted));
     }
-    spans.push(Span::styled(row.text.as_str(), style));
+    match found {
+        None => spans.push(Span::styled(row.text.as_str(), style)),
+        Some(search) => spans.extend(highlighted(&row.text, search, style)),
+    }
     let line = Line::from(spans);
     if selected { line.style(t.selection) } else { line }
+}
+
+/// `text` in pieces, the search's words (case-insensitively) reversed.
+fn highlighted<'a>(text: &'a str, search: &Filter, style: Style) -> Vec<Span<'a>> {
+    // Underlined too: on the cursor's row, which is reversed already, that is what shows.
+    let found = style.add_modifier(Modifier::REVERSED | Modifier::UNDERLINED);
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = search.words().filter(|w| !w.is_empty()).collect();
+    // Lowercasing can move byte offsets outside ASCII: then the whole text stands out.
+    if words.is_empty() || lower.len() != text.len() {
+        return vec![Span::styled(text, found)];
+    }
+    let mut marked = vec![false; text.len()];
+    for w in &words {
+        for (at, _) in lower.match_indices(w) {
+            marked[at..at + w.len()].iter_mut().for_each(|m| *m = true);
+        }
+    }
+    let mut spans = Vec::new();
+    let mut start = 0;
+    for i in 1..=text.len() {
+        if i == text.len() || (marked[i] != marked[start] && text.is_char_boundary(i)) {
+            let piece = &text[start..i];
+            spans.push(Span::styled(piece, if marked[start] { found } else { style }));
+            start = i;
+        }
+    }
+    spans
 }

@@ -1,13 +1,15 @@
-//! The detail overlays: a whole finding (wrapped, scrollable), or a search's result rows as a
-//! table. Both name what they show by identity, so a new poll refreshes them in place.
+//! The detail overlays: a whole finding (wrapped, scrollable), a search's result rows as a
+//! table, or a timeline entry or checklist item in full. All name what they show by identity,
+//! so a new poll (or an amendment) refreshes them in place.
 
 use super::findings::severity_style;
 use super::{cell, fit};
 use crate::sources::splunk::{FieldValue, Row as ResultRow, SearchOutcome};
 use crate::tui::action::Action;
 use crate::tui::app::View;
+use crate::tui::entry_detail;
 use crate::tui::sources_ui::{
-    Detail, Tone, detail_area, detail_text_height, detail_text_width, finding_detail,
+    Detail, DetailLine, Tone, detail_area, detail_text_height, detail_text_width, finding_detail,
 };
 use crate::tui::view::{key_hint, styled};
 use chrono::{DateTime, Utc};
@@ -33,6 +35,23 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, detail: &Detail, now: DateT
         return;
     }
     match detail {
+        Detail::Entry { scroll, .. } | Detail::Item { scroll, .. } => {
+            let title = if matches!(detail, Detail::Item { .. }) {
+                " Checklist item "
+            } else {
+                " Timeline entry "
+            };
+            let block = block(v, title, search_keys(v, "scroll"));
+            let lines = entry_detail::lines(v.model, detail, v.panes.time_mode, detail_text_width(r));
+            if lines.is_empty() {
+                let r = fit_height(r, 1);
+                let inner = block.inner(r);
+                frame.render_widget(Clear, r);
+                frame.render_widget(block, r);
+                return gone(frame, v, inner, "This is no longer on the timeline.");
+            }
+            text_lines(frame, v, r, block, lines, *scroll);
+        }
         Detail::Finding { finding, scroll } => {
             let block = block(v, " Finding ", finding_keys(v));
             let Some(f) = v.model.find_finding(finding) else {
@@ -47,21 +66,7 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, detail: &Detail, now: DateT
                 );
             };
             let lines = finding_detail(f, &finding.source, detail_text_width(r), now);
-            let r = fit_height(r, lines.len());
-            frame.render_widget(Clear, r);
-            let inner = block.inner(r);
-            frame.render_widget(block, r);
-            let top = (*scroll).min(lines.len().saturating_sub(detail_text_height(r)));
-            let lines: Vec<Line> = (lines.into_iter().skip(top))
-                .take(usize::from(inner.height))
-                .map(|parts| {
-                    let spans = parts
-                        .into_iter()
-                        .map(|(tone, text)| Span::styled(text, style(v, tone)));
-                    Line::from(spans.collect::<Vec<_>>())
-                })
-                .collect();
-            frame.render_widget(Paragraph::new(lines), inner);
+            text_lines(frame, v, r, block, lines, *scroll);
         }
         Detail::Search {
             source,
@@ -69,7 +74,7 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, detail: &Detail, now: DateT
             scroll,
         } => {
             let title = format!(" {} ", fit(&format!("{source}/{search}"), 60));
-            let block = block(v, &title, search_keys(v));
+            let block = block(v, &title, search_keys(v, "rows"));
             let outcome = v.model.find_search(source, search);
             let rows = outcome.map_or(1, |o| {
                 // summary, messages, a gap, the header and the rows
@@ -104,6 +109,25 @@ fn block<'a>(v: &View, title: &str, keys: Line<'a>) -> Block<'a> {
         .title_bottom(keys)
         .padding(Padding::horizontal(1))
         .style(v.theme.base)
+}
+
+/// Styled lines in the overlay, as tall as they need (up to `r`), from `scroll` down.
+fn text_lines(frame: &mut Frame, v: &View, r: Rect, block: Block, lines: Vec<DetailLine>, scroll: usize) {
+    let r = fit_height(r, lines.len());
+    frame.render_widget(Clear, r);
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    let top = scroll.min(lines.len().saturating_sub(detail_text_height(r)));
+    let lines: Vec<Line> = (lines.into_iter().skip(top))
+        .take(usize::from(inner.height))
+        .map(|parts| {
+            let spans = parts
+                .into_iter()
+                .map(|(tone, text)| Span::styled(text, style(v, tone)));
+            Line::from(spans.collect::<Vec<_>>())
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 fn gone(frame: &mut Frame, v: &View, area: Rect, text: &str) {
@@ -145,11 +169,11 @@ fn finding_keys(v: &View) -> Line<'static> {
     Line::from(spans)
 }
 
-fn search_keys(v: &View) -> Line<'static> {
+fn search_keys(v: &View, moves: &str) -> Line<'static> {
     let t = &v.theme;
     Line::from(vec![
         styled(" j/k ", t.key),
-        styled("rows ", t.muted),
+        styled(format!("{moves} "), t.muted),
         styled(" esc ", t.key),
         styled("close ", t.muted),
     ])
