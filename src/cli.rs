@@ -37,6 +37,9 @@ pub enum Command {
     Declare(DeclareArgs),
     /// Append a note or decision to an incident's timeline (for people, scripts and alert hooks).
     Log(LogArgs),
+    /// Run a console command without a screen, for bots, hooks and scripts: `warroom do sev 1
+    /// --reason "…"`, `do status mitigated`, `do amend 41 "…"`, `do retract 41 --reason "…"`.
+    Do(DoArgs),
     /// Show the open incidents.
     Status(StatusArgs),
     /// Write the post-incident report (Markdown) or the raw timeline (JSON, CSV).
@@ -70,6 +73,7 @@ impl Command {
         match self {
             Command::Declare(_) => Some("declare"),
             Command::Log(_) => Some("log"),
+            Command::Do(_) => Some("do"),
             Command::Watch => Some("watch"),
             Command::Drill(DrillCommand::Run(_)) => Some("drill run"),
             Command::Drill(DrillCommand::Resume(_)) => Some("drill resume"),
@@ -185,6 +189,29 @@ pub struct DemoArgs {
     /// The built-in scenario to play (`warroom drill list`).
     #[arg(long, default_value = "ransomware", value_name = "NAME")]
     pub scenario: String,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "COMMAND is any of the console palette's writing commands (`:help` in the console, or \
+    README.md), with the palette's words and errors: sev, status, role, release, add, page, ack, join, \
+    leave, note, decision, update, check, uncheck, assign, resolve, reopen, declare, title, amend, \
+    retract. A question the console would ask is answered yes. Each appended event is printed once \
+    it is durable: `#SEQ ID KIND on INCIDENT: WHAT`, or with --json one JSON object a line."
+)]
+pub struct DoArgs {
+    /// The incident [default: the one open incident].
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    /// Why: for a severity or status change, a resolve, a retraction (the report shows it).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Print each appended event as one JSON object a line.
+    #[arg(long)]
+    pub json: bool,
+    /// The command and its arguments, as typed after `:` in the console.
+    #[arg(required = true, num_args = 1.., value_name = "COMMAND")]
+    pub words: Vec<String>,
 }
 
 #[derive(Debug, Args)]

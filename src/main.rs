@@ -48,6 +48,7 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Demo(args)) => commands::demo::run(args, &config, cli.theme.as_deref()),
         Some(Command::Declare(args)) => commands::declare::run(&*store()?, &config, args).map(|()| 0),
         Some(Command::Log(args)) => commands::log::run(&*store()?, args).map(|()| 0),
+        Some(Command::Do(args)) => commands::do_command::run(&*store()?, &config, args).map(|()| 0),
         Some(Command::Status(args)) => commands::status::run(&*store()?, args).map(|()| 0),
         Some(Command::Export(args)) => commands::export::run(&*store()?, args).map(|()| 0),
         Some(Command::Verify) => commands::verify::run(&*store()?),

@@ -74,11 +74,24 @@ fn declare_log_status_export_verify() {
 fn commands_say_clearly_when_there_is_no_incident_or_several() {
     let sb = Sandbox::new();
     let st = sb.store();
-    let out = sb.run(&st, &["log", "hello"]);
+    // An alert hook's line before anyone declared is kept in the triage stream, not dropped;
+    // a drill's incident is never chosen for it unless named.
+    sb.ok(
+        &st,
+        &["declare", "--title", "exercise", "--severity", "3", "--drill"],
+    );
+    let out = sb.ok(&st, &["log", "hello"]);
+    assert!(out.contains("logged to TRIAGE"), "{out}");
+    assert!(common::events(&st).iter().any(|e| e.incident.as_str() == "TRIAGE"
+        && matches!(&e.body, warroom::timeline::EventBody::Note { text } if text == "hello")));
+    // a command that acts on an incident still says there is none
+    let out = sb.run(&st, &["do", "note", "hello"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no open incident"), "{}", stderr(&out));
 
     let a = sb.declare(&st, "first");
+    let out = sb.ok(&st, &["log", "to the real one"]);
+    assert!(out.contains(&format!("logged to {a}")), "{out}");
     let b = sb.declare(&st, "second");
     let out = sb.run(&st, &["log", "hello"]);
     assert_eq!(out.status.code(), Some(1));

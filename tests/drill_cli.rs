@@ -104,6 +104,14 @@ impl Lines {
     }
 }
 
+/// The drill's incident, as the started line names it.
+fn incident_of(started: &str) -> String {
+    (started.split_whitespace())
+        .find(|w| w.starts_with("INC-"))
+        .expect("the drill's incident in the started line")
+        .to_string()
+}
+
 fn send(stdin: &mut ChildStdin, line: &str) {
     writeln!(stdin, "{line}").expect("write a control");
     stdin.flush().expect("flush");
@@ -157,11 +165,16 @@ fn a_headless_drill_scores_players_acting_through_the_cli() {
         .expect("start the headless drill");
     let mut stdin = child.stdin.take().expect("stdin");
     let mut lines = Lines::follow(&mut child);
-    lines.wait("started");
+    let started = lines.wait("started");
+    // A drill's incident is written to only by name (`log` never picks one by itself).
+    let incident = incident_of(&started);
 
     // The security engineer acknowledges the finding once it arrives.
     lines.wait("inject 1  securityhub");
-    sb.ok(&store, &["log", "ack: looking at the Tor finding"]);
+    sb.ok(
+        &store,
+        &["log", "--incident", &incident, "ack: looking at the Tor finding"],
+    );
     // The Splunk spike; the facilitator pauses half a second, then the team decides.
     lines.wait("inject 2  splunk");
     send(&mut stdin, "pause");
@@ -171,7 +184,14 @@ fn a_headless_drill_scores_players_acting_through_the_cli() {
     lines.wait("resumed");
     sb.ok(
         &store,
-        &["log", "--kind", "decision", "Disable the key AKIAEXAMPLE now"],
+        &[
+            "log",
+            "--incident",
+            &incident,
+            "--kind",
+            "decision",
+            "Disable the key AKIAEXAMPLE now",
+        ],
     );
     send(&mut stdin, "speed 0");
     lines.wait("! speed needs a number");
@@ -341,4 +361,38 @@ fn the_demo_without_a_terminal_plays_a_drill_and_prints_its_report() {
             .any(|e| e.author.as_str().ends_with("@demo-jump-01"))
     );
     assert!(sb.ok(&kept, &["verify"]).starts_with("ok:"));
+}
+
+/// A built-in scenario's external-update objective, met by a person posting an external
+/// status update as any responder can (`update external …`, here through `warroom do`).
+#[test]
+fn a_players_external_update_meets_a_built_in_objective() {
+    let sb = Sandbox::new();
+    let store = sb.store();
+    let mut child = sb
+        .cmd(
+            &store,
+            &["drill", "run", "--headless", "--speed", "300", "ransomware"],
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the headless drill");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut lines = Lines::follow(&mut child);
+    let started = lines.wait("started");
+    let incident = incident_of(&started);
+    // The customer's tweet; the comms lead answers in public.
+    lines.wait("inject 16");
+    let text = "Some customer documents are unavailable while we restore them; next update at 15:00.";
+    sb.ok(
+        &store,
+        &["do", "--incident", &incident, "update", "external", text],
+    );
+    lines.wait("objective external-update met");
+    send(&mut stdin, "end");
+    let status = child.wait().expect("the drill ends");
+    assert!(status.success(), "{status:?}\n{}", lines.seen.join("\n"));
+    assert!(common::bodies(&store).iter().any(|b| matches!(b,
+        EventBody::StatusUpdatePosted { audience: warroom::timeline::Audience::External, text: t } if t == text)));
 }

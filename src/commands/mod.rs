@@ -5,6 +5,7 @@ pub mod check;
 pub mod console;
 pub mod declare;
 pub mod demo;
+pub mod do_command;
 pub mod drill;
 pub mod export;
 pub mod init;
@@ -18,6 +19,7 @@ pub mod watch;
 
 use crate::config::{Config, default_store_path};
 use crate::incident::{Projection, fold_store};
+use crate::sources::signals::TRIAGE;
 use crate::timeline::{IncidentId, Store, StoreSpec, open_store};
 use anyhow::{Context, Result, bail};
 use out::{errln, outln};
@@ -56,8 +58,22 @@ pub fn open_console(cli_store: Option<&str>, config: &Config) -> Result<Box<dyn 
     }
 }
 
-/// The incident a command acts on: the one named, or else the only open one.
+/// The incident a command acts on: the one named, or else the only open one. A drill's
+/// incident is never chosen unless named: a script must not write into an exercise.
 pub fn pick_incident(store: &dyn Store, explicit: Option<&str>) -> Result<(IncidentId, Projection)> {
+    pick(store, explicit, false)
+}
+
+/// As [`pick_incident`], but with no incident open the triage stream (where sources' signals go
+/// too): an alert hook's line is never dropped because nobody has declared yet.
+pub fn pick_incident_or_triage(
+    store: &dyn Store,
+    explicit: Option<&str>,
+) -> Result<(IncidentId, Projection)> {
+    pick(store, explicit, true)
+}
+
+fn pick(store: &dyn Store, explicit: Option<&str>, triage: bool) -> Result<(IncidentId, Projection)> {
     if let Some(id) = explicit {
         // Read up to its declaration (normally its first event or nearly): no need to fold the
         // rest to know the incident exists.
@@ -74,8 +90,11 @@ pub fn pick_incident(store: &dyn Store, explicit: Option<&str>) -> Result<(Incid
         }
     }
     let p = fold_store(store, None).context("reading the timeline")?;
-    let open: Vec<_> = p.open_incidents().filter(|i| i.declared).collect();
+    let open: Vec<_> = (p.open_incidents())
+        .filter(|i| i.declared && !i.drill && i.id.as_str() != TRIAGE)
+        .collect();
     match open.as_slice() {
+        [] if triage => Ok((IncidentId(TRIAGE.to_string()), p)),
         [one] => {
             let id = one.id.clone();
             Ok((id, p))

@@ -270,6 +270,40 @@ pub enum Audience {
     Executive,
 }
 
+impl Audience {
+    pub const ALL: [Audience; 3] = [Audience::Internal, Audience::Executive, Audience::External];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Internal => "internal",
+            Audience::Executive => "executive",
+            Audience::External => "external",
+        }
+    }
+
+    /// The next in `ALL`, round again after the last.
+    pub fn next(self) -> Audience {
+        let at = Audience::ALL.iter().position(|a| *a == self).unwrap_or(0);
+        Audience::ALL[(at + 1) % Audience::ALL.len()]
+    }
+}
+
+impl fmt::Display for Audience {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Audience {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Audience, String> {
+        let s = s.trim().to_lowercase();
+        (Audience::ALL.into_iter())
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| format!("`{s}` is not an audience: internal, executive or external"))
+    }
+}
+
 /// Everything that can happen in an incident. The serde tag is the stored `kind`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "payload")]

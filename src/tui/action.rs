@@ -120,7 +120,11 @@ actions! {
     Choose = "choose", Picker, ["enter"], None, false, "Picker: open the selected incident";
     Yes = "yes", Confirm, ["y", "Y", "enter"], None, false, "Confirmation: yes, do it";
     No = "no", Confirm, ["n", "N"], None, false, "Confirmation: no";
+    WithReason = "with-reason", Confirm, ["r"], None, false,
+        "Confirming a severity or status change: yes, with a reason for the report (type it, then enter)";
     Save = "save", Editor, ["ctrl-s", "alt-enter"], None, false, "Editor: save what is written (appends it)";
+    NextAudience = "next-audience", Editor, ["ctrl-t"], None, false,
+        "Editor, status update: for the next audience (internal, executive, external)";
     CloseEditor = "close-editor", Editor, ["esc"], None, false,
         "Editor: close (with text written, asks whether to keep it as a draft)";
     KeepDraft = "keep-draft", Draft, ["y", "k", "enter"], None, false,

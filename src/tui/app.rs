@@ -475,6 +475,7 @@ impl App {
             incident: Some(incident),
             intent,
             seen: Some(seen),
+            reason: None,
         }));
     }
 
@@ -720,6 +721,7 @@ impl App {
                 Step::Fail(text) => self.fail(text, now),
                 Step::Run { command, incident } => self.run_command(command, incident, now, fx),
                 Step::Confirmed(c) => self.confirmed(c, now, fx),
+                Step::Audience(audience) => self.switch_audience(audience),
                 Step::Save(editor) => match self.editor_events(&editor, &editor.text(), now) {
                     Ok(events) => self.append(events, now, fx),
                     Err(e) => {
@@ -819,12 +821,12 @@ impl App {
             }
             Intent::Severity(to) => EventBody::SeverityChanged {
                 severity: *to,
-                reason: None,
+                reason: c.reason(),
             },
             Intent::SeverityStep { up } => match super::modal::step(inc.severity(), *up) {
                 Some(to) => EventBody::SeverityChanged {
                     severity: to,
-                    reason: None,
+                    reason: c.reason(),
                 },
                 None => return self.say(format!("It is already {}.", inc.severity()), now),
             },
@@ -833,7 +835,7 @@ impl App {
             }
             Intent::Status { to, reason } => EventBody::StatusChanged {
                 status: *to,
-                reason: reason.clone(),
+                reason: c.reason().or_else(|| reason.clone()),
             },
             Intent::Release { role, person } => EventBody::RoleReleased {
                 role: role.clone(),
@@ -878,12 +880,16 @@ impl App {
             incident,
             intent,
             seen,
+            reason: None,
         }));
     }
 
     fn on_paste(&mut self, s: &str) {
         match &mut self.mode {
             Mode::Palette { input, .. } => input.paste(s),
+            Mode::Confirm(Confirm {
+                reason: Some(input), ..
+            }) => input.paste(s),
             Mode::Filter { input, target } => {
                 input.paste(s);
                 let (target, text) = (*target, input.text().to_string());
@@ -1004,14 +1010,11 @@ impl App {
     pub(super) fn open_editor(&mut self, kind: EditorKind) {
         let incident = self.panes.current.clone();
         let template: Vec<String> = match &kind {
-            EditorKind::StatusUpdate => {
-                let inc = self.incident();
-                let status = inc.map_or("investigating".to_string(), |i| i.status().to_string());
-                vec![
-                    format!("We are {status}: {}.", STATUS_PLACEHOLDERS[0]),
-                    format!("Impact: {}", STATUS_PLACEHOLDERS[1]),
-                    "Next update: in 30 minutes".into(),
-                ]
+            EditorKind::StatusUpdate { audience } => {
+                let status = self
+                    .incident()
+                    .map_or("investigating".to_string(), |i| i.status().to_string());
+                status_template(*audience, &status)
             }
             EditorKind::Handoff { .. } => {
                 let status = self
@@ -1067,6 +1070,25 @@ impl App {
         })));
     }
 
+    /// The status update being written is for `audience` now; untouched, its text becomes
+    /// that audience's template.
+    fn switch_audience(&mut self, audience: Audience) {
+        let status = self
+            .incident()
+            .map_or("investigating".to_string(), |i| i.status().to_string());
+        if let Mode::Editor(editor) = &mut self.mode {
+            let template = status_template(audience, &status);
+            if !editor.is_touched() {
+                let mut area = TextArea::new(template.clone());
+                area.move_cursor(ratatui_textarea::CursorMove::Bottom);
+                area.move_cursor(ratatui_textarea::CursorMove::End);
+                editor.area = area;
+            }
+            editor.template = template;
+            editor.kind = EditorKind::StatusUpdate { audience };
+        }
+    }
+
     /// Turn what was written in the editor into events for the incident it was opened on.
     fn editor_events(
         &mut self,
@@ -1090,13 +1112,13 @@ impl App {
                     rationale: (!rest.trim().is_empty()).then(|| rest.trim().to_string()),
                 }
             }
-            EditorKind::StatusUpdate => {
+            EditorKind::StatusUpdate { audience } => {
                 if let Some(p) = STATUS_PLACEHOLDERS.iter().find(|p| text.contains(**p)) {
                     return Err(format!("Replace the placeholder {p} before posting."));
                 }
                 EventBody::StatusUpdatePosted {
                     text: text.into(),
-                    audience: Audience::Internal,
+                    audience: *audience,
                 }
             }
             EditorKind::Handoff { to, from } => {
@@ -1217,7 +1239,9 @@ impl App {
             Action::PickIncident => self.open_picker(),
             Action::Note => self.open_editor(EditorKind::Note),
             Action::Decision => self.open_editor(EditorKind::Decision),
-            Action::StatusUpdate => self.open_editor(EditorKind::StatusUpdate),
+            Action::StatusUpdate => self.open_editor(EditorKind::StatusUpdate {
+                audience: Audience::Internal,
+            }),
             Action::Handoff => self.open_palette("handoff "),
             Action::ToggleItem => self.toggle_item(now, fx),
             Action::SeverityUp | Action::SeverityDown => {
@@ -1282,8 +1306,10 @@ impl App {
             | Action::Choose
             | Action::Yes
             | Action::No
+            | Action::WithReason
             | Action::Save
             | Action::CloseEditor
+            | Action::NextAudience
             | Action::KeepDraft
             | Action::DiscardDraft
             | Action::LeaveNow
@@ -1432,10 +1458,13 @@ impl App {
                 text,
                 rationale: None,
             },
-            Command::Update(text) => EventBody::StatusUpdatePosted {
-                text,
-                audience: Audience::Internal,
-            },
+            Command::Update { audience, text: None } => {
+                return self.open_editor(EditorKind::StatusUpdate { audience });
+            }
+            Command::Update {
+                audience,
+                text: Some(text),
+            } => EventBody::StatusUpdatePosted { text, audience },
             Command::Check(item) => match find_item(inc, &item) {
                 Ok(item) => EventBody::ChecklistChecked { item },
                 Err(e) => return self.fail(e, now),
@@ -1605,7 +1634,35 @@ fn find_item(inc: Option<&Incident>, wanted: &str) -> Result<String, String> {
 }
 
 /// The status update template's blanks: an update still holding one is refused.
-const STATUS_PLACEHOLDERS: [&str; 2] = ["<what customers see>", "<who is affected, since when>"];
+/// The blanks a status update's template leaves: refused until replaced.
+const STATUS_PLACEHOLDERS: [&str; 4] = [
+    "<what customers see>",
+    "<who is affected, since when>",
+    "<what it costs the business>",
+    "<what we are doing about it>",
+];
+
+/// A status update's starting text for its audience: the team wants the state and the impact,
+/// executives the business impact and the plan, customers what they see, in plain words.
+fn status_template(audience: Audience, status: &str) -> Vec<String> {
+    let [sees, who, cost, doing] = STATUS_PLACEHOLDERS;
+    match audience {
+        Audience::Internal => vec![
+            format!("We are {status}: {sees}."),
+            format!("Impact: {who}"),
+            "Next update: in 30 minutes".into(),
+        ],
+        Audience::Executive => vec![
+            format!("Status: {status}. Business impact: {cost}."),
+            format!("Plan: {doing}"),
+            "Next update: in 30 minutes".into(),
+        ],
+        Audience::External => vec![
+            format!("We are aware that {sees} and are working on it."),
+            "We will post an update within 30 minutes.".into(),
+        ],
+    }
+}
 
 fn step(current: usize, delta: i64, len: usize) -> usize {
     if len == 0 {
@@ -1619,7 +1676,7 @@ fn draft_label(d: &Draft) -> String {
     let kind = match &d.kind {
         EditorKind::Note => "note".to_string(),
         EditorKind::Decision => "decision".to_string(),
-        EditorKind::StatusUpdate => "status update".to_string(),
+        EditorKind::StatusUpdate { audience } => format!("{audience} status update"),
         EditorKind::Handoff { to, .. } => format!("handoff to {to}"),
         EditorKind::FindingNote { .. } => "finding note".to_string(),
         EditorKind::Amend { seq, .. } => format!("amendment of #{seq}"),

@@ -13,7 +13,7 @@ pub mod keys;
 use super::input::LineInput;
 use super::refs::{Detail, Find, FindingRef};
 use crate::incident::Incident;
-use crate::timeline::{EventBody, IncidentId, Role, Severity, Status};
+use crate::timeline::{Audience, EventBody, IncidentId, Role, Severity, Status};
 use ratatui_textarea::TextArea;
 
 pub enum Mode {
@@ -62,7 +62,12 @@ impl Mode {
 pub enum EditorKind {
     Note,
     Decision,
-    StatusUpdate,
+    /// For one audience; `ctrl-t` in the editor moves to the next (drafts from before
+    /// audiences existed are internal).
+    StatusUpdate {
+        #[serde(default)]
+        audience: Audience,
+    },
     Handoff {
         to: String,
         /// Who held command when the editor opened: the briefing is written as them, and the
@@ -87,7 +92,12 @@ impl EditorKind {
         match self {
             EditorKind::Note => "Note".into(),
             EditorKind::Decision => "Decision (first line: the decision; the rest: why)".into(),
-            EditorKind::StatusUpdate => "Status update".into(),
+            EditorKind::StatusUpdate { audience } => {
+                format!(
+                    "Status update for {} (ctrl-t: another audience)",
+                    audience.as_str().to_uppercase()
+                )
+            }
             EditorKind::Handoff { to, from } if from.is_empty() => {
                 format!("Hand off command to {to}: briefing")
             }
@@ -140,6 +150,16 @@ pub struct Confirm {
     pub intent: Intent,
     /// What it depends on, as it was when asked.
     pub seen: Option<Seen>,
+    /// The reason being typed, once `r` asked for one (a severity or status change).
+    pub reason: Option<LineInput>,
+}
+
+impl Confirm {
+    /// The reason typed, if any.
+    pub fn reason(&self) -> Option<String> {
+        let text = self.reason.as_ref().map(|r| r.text().trim().to_string());
+        text.filter(|t| !t.is_empty())
+    }
 }
 
 /// What a yes does. Its events are built when the yes comes, from the state then.
@@ -183,6 +203,14 @@ pub struct Seen {
 }
 
 impl Intent {
+    /// A change the report explains: it can carry a reason.
+    pub fn takes_reason(&self) -> bool {
+        matches!(
+            self,
+            Intent::Severity(_) | Intent::SeverityStep { .. } | Intent::Status { .. }
+        )
+    }
+
     /// What this intent depends on in the incident, now.
     pub fn seen(&self, inc: &Incident) -> Option<Seen> {
         let by = |b: &str| b.split('@').next().unwrap_or(b).to_string();

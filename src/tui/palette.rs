@@ -4,7 +4,7 @@ use super::action::Action;
 use super::refs::SourceTab;
 use crate::export::Format;
 use crate::sources::securityhub::Workflow;
-use crate::timeline::{Role, Severity, Status};
+use crate::timeline::{Audience, Role, Severity, Status};
 
 /// A parsed palette command.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,7 +29,11 @@ pub enum Command {
     Leave(Option<String>),
     Note(String),
     Decision(String),
-    Update(String),
+    /// A status update for an audience; without text, the editor for it.
+    Update {
+        audience: Audience,
+        text: Option<String>,
+    },
     Check(String),
     Uncheck(String),
     Assign {
@@ -101,6 +105,7 @@ pub enum Complete {
     Nothing,
     Severities,
     Statuses,
+    Audiences,
     Roles,
     People,
     Items,
@@ -252,9 +257,21 @@ commands! {
     Decision: Command::Decision(_) => "decision" ["decide"] ("TEXT") writes true, incident true,
         most None, complete [Nothing, Nothing], keys [Decision], "record a decision",
         |a| Ok(Command::Decision(a.text("some text")?));
-    Update: Command::Update(_) => "update" ("TEXT") writes true, incident true, most None,
-        complete [Nothing, Nothing], keys [StatusUpdate], "post a status update",
-        |a| Ok(Command::Update(a.text("some text")?));
+    Update: Command::Update { .. } => "update" ("[internal|executive|external] [TEXT]") writes true,
+        incident true, most None, complete [Audiences, Nothing], keys [StatusUpdate],
+        "post a status update for an audience (internal unless named); no text opens the editor",
+        |a| {
+            let first = a.words().next().unwrap_or_default();
+            let (audience, text) = match first.parse::<Audience>() {
+                Ok(audience) => (audience, a.after_first()),
+                _ => (Audience::Internal, a.rest),
+            };
+            let text = text.trim();
+            Ok(Command::Update {
+                audience,
+                text: (!text.is_empty()).then(|| text.to_string()),
+            })
+        };
     Check: Command::Check(_) => "check" ("ITEM") writes true, incident true, most None,
         complete [Items, Nothing], keys [ToggleItem], "check a checklist item",
         |a| Ok(Command::Check(a.text("a checklist item")?));
@@ -454,6 +471,7 @@ pub fn complete(line: &str, vocab: &Vocabulary) -> Vec<String> {
             Complete::Nothing => Vec::new(),
             Complete::Severities => (1..=5).map(|n| n.to_string()).collect(),
             Complete::Statuses => Status::ALL.iter().map(|s| s.to_string()).collect(),
+            Complete::Audiences => Audience::ALL.iter().map(|a| a.to_string()).collect(),
             Complete::Roles => Role::STANDARD.iter().map(|r| r.to_string()).collect(),
             Complete::People => vocab.people.clone(),
             Complete::Items => vocab.items.clone(),

@@ -1299,3 +1299,74 @@ fn amend_and_retract_say_what_cannot_be_corrected() {
     assert!(appended(h.palette(&format!("retract #{severity_change}"))).is_empty());
     assert!(said(&h).contains("retracted already"), "{}", said(&h));
 }
+
+#[test]
+fn a_severity_or_status_change_can_carry_a_reason_typed_at_the_yes() {
+    let mut h = Harness::with_sample();
+    h.key(KeyCode::Char('-'));
+    h.key(KeyCode::Char('r'));
+    h.typed("blast radius is one region");
+    let events = appended(h.key(KeyCode::Enter));
+    assert!(
+        matches!(events.as_slice(), [e] if matches!(&e.body,
+            EventBody::SeverityChanged { reason: Some(r), .. } if r == "blast radius is one region")),
+        "{events:?}"
+    );
+    // esc in the reason goes back to the question; y then says yes without one
+    h.key(KeyCode::Char('s'));
+    h.key(KeyCode::Char('r'));
+    h.typed("never mind");
+    h.key(KeyCode::Esc);
+    assert!(matches!(&h.app.mode, Mode::Confirm(c) if c.reason.is_none()));
+    let events = appended(h.key(KeyCode::Char('y')));
+    assert!(
+        matches!(events.as_slice(), [e] if matches!(&e.body, EventBody::StatusChanged { reason: None, .. })),
+        "{events:?}"
+    );
+    // a question that takes no reason ignores r
+    h.palette("release scribe");
+    h.key(KeyCode::Char('r'));
+    assert!(matches!(&h.app.mode, Mode::Confirm(c) if c.reason.is_none()));
+}
+
+#[test]
+fn status_updates_go_to_the_audience_chosen() {
+    let mut h = Harness::with_sample();
+    let events = appended(h.palette("update external Card payments are failing for some customers."));
+    assert!(
+        matches!(events.as_slice(), [e] if matches!(&e.body,
+            EventBody::StatusUpdatePosted { audience: Audience::External, text } if text.starts_with("Card payments"))),
+        "{events:?}"
+    );
+    // a first word that is not an audience is the text of an internal update
+    let events = appended(h.palette("update externally visible errors are down"));
+    assert!(matches!(events.as_slice(), [e] if matches!(&e.body,
+        EventBody::StatusUpdatePosted { audience: Audience::Internal, .. })));
+    // no text: the editor for that audience, with its template; ctrl-t moves on, and the
+    // untouched template follows
+    h.palette("update executive");
+    let Mode::Editor(e) = &h.app.mode else {
+        panic!("the editor")
+    };
+    assert_eq!(
+        e.kind,
+        EditorKind::StatusUpdate {
+            audience: Audience::Executive
+        }
+    );
+    assert!(e.text().contains("Business impact"), "{}", e.text());
+    h.ctrl('t');
+    let Mode::Editor(e) = &h.app.mode else {
+        panic!("the editor")
+    };
+    assert_eq!(
+        e.kind,
+        EditorKind::StatusUpdate {
+            audience: Audience::External
+        }
+    );
+    assert!(e.text().contains("We are aware"), "{}", e.text());
+    // the template's blanks are refused
+    assert!(appended(h.ctrl('s')).is_empty());
+    assert!(matches!(h.app.mode, Mode::Editor(_)));
+}

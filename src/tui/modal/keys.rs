@@ -7,6 +7,7 @@
 use super::{Confirm, Editor, Leaving, Mode};
 use crate::timeline::IncidentId;
 use crate::tui::action::{Action, Scope};
+use crate::tui::input::LineInput;
 use crate::tui::keymap::Keymap;
 use crate::tui::palette::{self, Command, Vocabulary};
 use crate::tui::refs::{Detail, Find, FindingRef};
@@ -61,6 +62,8 @@ pub enum Step {
         target: Find,
         text: String,
     },
+    /// The status update being written is for this audience now.
+    Audience(crate::timeline::Audience),
     /// A finding's action from its detail view; the view opens again unless the action opened
     /// something else (a confirmation, the note editor).
     FindingAction {
@@ -154,9 +157,27 @@ impl Mode {
             }
             Mode::Editor(editor) => on_editor_key(editor, key, ctrl_c, cx),
             Mode::Confirm(_) if ctrl_c => Outcome::Then(vec![Step::Say("Cancelled.".into())]),
+            // Typing the reason: enter says yes with it, esc goes back to the question.
+            Mode::Confirm(c) if c.reason.is_some() => match key.code {
+                KeyCode::Enter => Outcome::Then(vec![Step::Confirmed(c.clone())]),
+                KeyCode::Esc => {
+                    c.reason = None;
+                    Outcome::Stay
+                }
+                _ => {
+                    if let Some(input) = &mut c.reason {
+                        input.edit(&key);
+                    }
+                    Outcome::Stay
+                }
+            },
             Mode::Confirm(c) => match cx.keymap.overlay_action(&key, Scope::Confirm) {
                 Some(Action::Yes) => Outcome::Then(vec![Step::Confirmed(c.clone())]),
                 Some(Action::No | Action::Close) => Outcome::Then(vec![Step::Say("Cancelled.".into())]),
+                Some(Action::WithReason) if c.intent.takes_reason() => {
+                    c.reason = Some(LineInput::new(""));
+                    Outcome::Stay
+                }
                 _ => Outcome::Stay,
             },
             Mode::Picker { .. } if ctrl_c && cx.has_incident => Outcome::Close,
@@ -245,6 +266,11 @@ fn on_editor_key(editor: &mut Editor, key: KeyEvent, ctrl_c: bool, cx: &Context)
         }
         editor.closing = true;
         return Outcome::Stay;
+    }
+    if action == Some(Action::NextAudience)
+        && let super::EditorKind::StatusUpdate { audience } = &editor.kind
+    {
+        return Outcome::StayAnd(vec![Step::Audience(audience.next())]);
     }
     if action != Some(Action::Save) {
         editor.area.input(key);

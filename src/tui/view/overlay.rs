@@ -8,7 +8,7 @@ use crate::tui::app::{Mode, View};
 use crate::tui::palette::{self, Spec};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
@@ -39,12 +39,36 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
             frame.render_widget(&editor.area, inner);
         }
         Mode::Confirm(c) => {
-            let r = centered(area, (c.prompt.chars().count() as u16 + 6).max(34), 5);
+            let width = (c.prompt.chars().count() as u16 + 6).max(50);
+            let r = centered(area, width, 5);
             frame.render_widget(Clear, r);
+            let t = &v.theme;
+            let last = match &c.reason {
+                Some(input) => {
+                    // the cursor sits in the reason: inside the frame's border, after the label
+                    let x = r.x + 1 + 8 + input.cursor() as u16;
+                    let cursor = Position::new(x.min(r.right().saturating_sub(2)), r.y + 3);
+                    frame.set_cursor_position(cursor);
+                    Line::from(vec![
+                        styled("Reason: ", t.muted),
+                        styled(clean_line(input.text()).into_owned(), t.base),
+                        styled("   enter yes · esc back", t.muted),
+                    ])
+                }
+                None if c.intent.takes_reason() => Line::from(hints(
+                    v,
+                    &[
+                        (Action::Yes, "yes"),
+                        (Action::No, "no"),
+                        (Action::WithReason, "yes, with a reason"),
+                    ],
+                )),
+                None => Line::from(hints(v, &[(Action::Yes, "yes"), (Action::No, "no")])),
+            };
             let text = vec![
-                Line::from(styled(clean_line(&c.prompt).into_owned(), v.theme.base)),
+                Line::from(styled(clean_line(&c.prompt).into_owned(), t.base)),
                 Line::from(""),
-                Line::from(hints(v, &[(Action::Yes, "yes"), (Action::No, "no")])),
+                last,
             ];
             frame.render_widget(Paragraph::new(text).block(popup(v, "Confirm")), r);
         }
