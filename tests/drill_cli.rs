@@ -104,12 +104,37 @@ impl Lines {
     }
 }
 
-/// The drill's incident, as the started line names it.
-fn incident_of(started: &str) -> String {
-    (started.split_whitespace())
-        .find(|w| w.starts_with("INC-"))
-        .expect("the drill's incident in the started line")
-        .to_string()
+/// `drill run --headless` at `speed`, taking controls on its standard input, once it has said
+/// it started (and on which incident).
+struct Headless {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Lines,
+    incident: String,
+}
+
+impl Headless {
+    fn start(sb: &Sandbox, store: &Path, speed: &str, scenario: &str) -> Headless {
+        let mut child = sb
+            .cmd(store, &["drill", "run", "--headless", "--speed", speed, scenario])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the headless drill");
+        let stdin = child.stdin.take().expect("stdin");
+        let mut lines = Lines::follow(&mut child);
+        let started = lines.wait("started");
+        let incident = (started.split_whitespace())
+            .find(|w| w.starts_with("INC-"))
+            .expect("the drill's incident in the started line")
+            .to_string();
+        Headless {
+            child,
+            stdin,
+            lines,
+            incident,
+        }
+    }
 }
 
 fn send(stdin: &mut ChildStdin, line: &str) {
@@ -157,17 +182,13 @@ fn a_headless_drill_scores_players_acting_through_the_cli() {
     let sb = Sandbox::new();
     let store = sb.store();
     let fixture = mini().display().to_string();
-    let mut child = sb
-        .cmd(&store, &["drill", "run", "--headless", "--speed", "60", &fixture])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the headless drill");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let mut lines = Lines::follow(&mut child);
-    let started = lines.wait("started");
     // A drill's incident is written to only by name (`log` never picks one by itself).
-    let incident = incident_of(&started);
+    let Headless {
+        mut child,
+        mut stdin,
+        mut lines,
+        incident,
+    } = Headless::start(&sb, &store, "60", &fixture);
 
     // The security engineer acknowledges the finding once it arrives.
     lines.wait("inject 1  securityhub");
@@ -369,19 +390,12 @@ fn the_demo_without_a_terminal_plays_a_drill_and_prints_its_report() {
 fn a_players_external_update_meets_a_built_in_objective() {
     let sb = Sandbox::new();
     let store = sb.store();
-    let mut child = sb
-        .cmd(
-            &store,
-            &["drill", "run", "--headless", "--speed", "300", "ransomware"],
-        )
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the headless drill");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let mut lines = Lines::follow(&mut child);
-    let started = lines.wait("started");
-    let incident = incident_of(&started);
+    let Headless {
+        mut child,
+        mut stdin,
+        mut lines,
+        incident,
+    } = Headless::start(&sb, &store, "300", "ransomware");
     // The customer's tweet; the comms lead answers in public.
     lines.wait("inject 16");
     let text = "Some customer documents are unavailable while we restore them; next update at 15:00.";

@@ -53,7 +53,7 @@ pub fn run(store: &dyn Store, config: &crate::config::Config, args: &DoArgs) -> 
     }
     let now = Utc::now();
     let mut fx = Vec::new();
-    app.run_command(command, incident.clone(), now, &mut fx);
+    app.run_command(command, incident, now, &mut fx);
     if let Mode::Confirm(_) = app.mode() {
         if let Some(reason) = &reason {
             fx.extend(app.update(key(KeyCode::Char('r')), now));

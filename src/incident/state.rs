@@ -246,10 +246,9 @@ impl Incident {
         self.entries.get(at)
     }
 
-    /// The entry made by the event with this id (`uuid` as text).
-    pub fn entry_of(&self, event: &str) -> Option<&Entry> {
-        let id = Uuid::parse_str(event).ok()?;
-        self.entries.iter().find(|e| e.event == id)
+    /// The entry made by the event with this id.
+    pub fn entry_of(&self, event: Uuid) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.event == event)
     }
 
     pub fn handoff_at(&self, seq: u64) -> Option<&HandoffRecord> {

@@ -420,7 +420,7 @@ impl App {
             } = &e.body
             {
                 let inc = self.model.projection.incident(&e.incident);
-                if let Some(entry) = inc.and_then(|i| i.entry_of(&target.to_string())) {
+                if let Some(entry) = inc.and_then(|i| i.entry_of(*target)) {
                     self.session.drafts.push(Draft {
                         incident: Some(e.incident.clone()),
                         kind: EditorKind::Amend {
@@ -976,7 +976,7 @@ impl App {
     /// `n` and `N`: the next match below (or above) the cursor, saying so when it wraps.
     fn next_match(&mut self, down: bool, now: DateTime<Utc>) {
         let (len, page) = (self.feed().map_or(0, Feed::len), self.page());
-        let (cursor, _) = self.panes.timeline.window(len, page);
+        let cursor = self.timeline_cursor();
         let Some(at) = self.find_match(cursor, down, false) else {
             let what = (self.panes.timeline.search.as_ref()).map_or(String::new(), |s| s.source.clone());
             return self.say(format!("No match for “{}”.", clean_line(&what)), now);
@@ -1177,8 +1177,7 @@ impl App {
                 });
             }
             Action::Search => {
-                let len = self.feed().map_or(0, Feed::len);
-                let (from, _) = self.panes.timeline.window(len, self.page());
+                let from = self.timeline_cursor();
                 self.panes.focus = Pane::Timeline;
                 self.set_mode(Mode::Filter {
                     input: LineInput::new(""),
@@ -1984,12 +1983,20 @@ impl App {
         }
     }
 
+    /// The timeline's selected row (an index into the shown rows), as its window stands.
+    fn timeline_cursor(&self) -> usize {
+        let len = self.feed().map_or(0, Feed::len);
+        self.panes.timeline.window(len, self.page()).0
+    }
+
     /// `A` and `X` on the timeline's selected row: the editor with its text, or the palette
     /// asking for a reason.
     fn correct_selected(&mut self, action: Action, now: DateTime<Utc>) {
-        let Some(feed) = self.feed() else { return };
-        let (cursor, _) = self.panes.timeline.window(feed.len(), self.page());
-        let Some(seq) = feed.get(cursor).map(|r| r.seq) else {
+        let Some(seq) = self
+            .feed()
+            .and_then(|f| f.get(self.timeline_cursor()))
+            .map(|r| r.seq)
+        else {
             return;
         };
         let found = self.incident().and_then(|i| i.correctable(seq));
@@ -2013,8 +2020,7 @@ impl App {
         let (Some(incident), Some(feed)) = (self.panes.current.clone(), self.feed()) else {
             return;
         };
-        let (cursor, _) = self.panes.timeline.window(feed.len(), self.page());
-        if let Some(row) = feed.get(cursor) {
+        if let Some(row) = feed.get(self.timeline_cursor()) {
             let row = Box::new(row.clone());
             self.set_mode(Mode::Detail(Detail::Entry {
                 incident,

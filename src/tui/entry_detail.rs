@@ -3,7 +3,7 @@
 //! briefing, an item's guidance), as lines that fit the detail overlay. The view styles them;
 //! the keys use their count to know how far there is to scroll.
 
-use super::feed::Row;
+use super::feed::{Row, Subject};
 use super::model::Model;
 use super::panes::TimeMode;
 use super::refs::Detail;
@@ -70,21 +70,25 @@ pub fn entry_detail(inc: &Incident, row: &Row, time: TimeMode, width: usize) -> 
     if let Some(h) = inc.handoff_at(row.seq) {
         briefing(&mut out, &h.briefing, width);
     }
-    if let Some(subject) = &row.subject {
-        if let Some(item) = inc.checklist_item(subject) {
-            out.push(Vec::new());
-            item_lines(&mut out, item, time, width);
-        } else if let Some(target) = inc.entry_of(subject) {
-            heading(
-                &mut out,
-                &format!("Corrects #{} by {}", target.seq, clean_line(&target.author)),
-            );
-            text(
-                &mut out,
-                target.original.as_deref().unwrap_or(&target.text),
-                width,
-            );
+    match &row.subject {
+        Some(Subject::Item(id)) => {
+            if let Some(item) = inc.checklist_item(id) {
+                out.push(Vec::new());
+                item_lines(&mut out, item, time, width);
+            }
         }
+        Some(Subject::Corrects(event)) => {
+            if let Some(target) = inc.entry_of(*event) {
+                let by = clean_line(&target.author);
+                heading(&mut out, &format!("Corrects #{} by {by}", target.seq));
+                text(
+                    &mut out,
+                    target.original.as_deref().unwrap_or(&target.text),
+                    width,
+                );
+            }
+        }
+        None => {}
     }
     out
 }

@@ -24,9 +24,17 @@ pub struct Row {
     /// Logged noticeably later than it happened.
     pub late: bool,
     pub emphasis: Emphasis,
-    /// What the row is about besides itself, for its detail: a checklist item's id, or the id
-    /// of the event a correction corrects.
-    pub subject: Option<Box<str>>,
+    /// What the row is about besides itself, for its detail.
+    pub subject: Option<Subject>,
+}
+
+/// What a row's event refers to, for its detail view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// A checklist item, by id.
+    Item(Box<str>),
+    /// The event a correction corrects.
+    Corrects(uuid::Uuid),
 }
 
 /// How a row should stand out; the theme decides what that looks like.
@@ -64,9 +72,9 @@ impl Row {
             subject: match &e.body {
                 EventBody::ChecklistChecked { item }
                 | EventBody::ChecklistUnchecked { item }
-                | EventBody::ChecklistAssigned { item, .. } => Some(item.as_str().into()),
+                | EventBody::ChecklistAssigned { item, .. } => Some(Subject::Item(item.as_str().into())),
                 EventBody::Amended { target, .. } | EventBody::Retracted { target, .. } => {
-                    Some(target.to_string().into())
+                    Some(Subject::Corrects(*target))
                 }
                 _ => None,
             },

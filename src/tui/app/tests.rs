@@ -72,6 +72,11 @@ impl Harness {
         s.chars().flat_map(|c| self.key(KeyCode::Char(c))).collect()
     }
 
+    /// The message under the panes ("" when there is none).
+    fn said(&self) -> &str {
+        self.app.panes.flash.as_ref().map_or("", |f| f.text.as_str())
+    }
+
     fn palette(&mut self, line: &str) -> Vec<Effect> {
         self.key(KeyCode::Char(':'));
         self.typed(line);
@@ -446,13 +451,7 @@ fn replacing_the_commander_asks_and_records_a_handoff() {
         },
         at(5),
     );
-    assert!(
-        h.app
-            .panes
-            .flash
-            .as_ref()
-            .is_some_and(|f| f.text.contains("kept as a draft"))
-    );
+    assert!(h.said().contains("kept as a draft"));
     h.palette("handoff lena");
     let Mode::Editor(e) = &h.app.mode else {
         panic!("the editor")
@@ -533,13 +532,7 @@ fn releasing_a_role_someone_else_took_meanwhile_releases_nothing() {
         },
     )]);
     assert!(appended(h.key(KeyCode::Char('y'))).is_empty(), "kenji keeps it");
-    let said = h
-        .app
-        .panes
-        .flash
-        .as_ref()
-        .map(|f| f.text.clone())
-        .unwrap_or_default();
+    let said = h.said().to_string();
     assert!(said.contains("now held by kenji"), "{said}");
 }
 
@@ -627,13 +620,7 @@ fn a_status_update_with_the_templates_placeholders_is_refused() {
     h.key(KeyCode::Char('u'));
     assert!(appended(h.ctrl('s')).is_empty());
     assert!(matches!(h.app.mode, Mode::Editor(_)));
-    assert!(
-        h.app
-            .panes
-            .flash
-            .as_ref()
-            .is_some_and(|f| f.text.contains("<what customers see>"))
-    );
+    assert!(h.said().contains("<what customers see>"));
 }
 
 #[test]
@@ -746,13 +733,7 @@ fn a_read_only_console_writes_nothing() {
         assert!(!matches!(h.app.mode, Mode::Editor(_) | Mode::Confirm(_)), "{c}");
     }
     assert!(appended(h.palette("note sneaky")).is_empty());
-    assert!(
-        h.app
-            .panes
-            .flash
-            .as_ref()
-            .is_some_and(|f| f.text.contains("Read-only"))
-    );
+    assert!(h.said().contains("Read-only"));
 }
 
 #[test]
@@ -1036,17 +1017,11 @@ fn finding_commands_from_the_palette_need_no_incident_but_a_finding() {
     // an over-long note is refused before a round trip
     let long = "x".repeat(600);
     assert!(updates(h.palette(&format!("finding note {long}"))).is_empty());
-    assert!(h.app.panes.flash.as_ref().is_some_and(|f| f.text.contains("512")));
+    assert!(h.said().contains("512"));
     // no Security Hub source: said so
     let mut bare = Harness::with_sample();
     assert!(updates(bare.palette("finding notified")).is_empty());
-    assert!(
-        bare.app
-            .panes
-            .flash
-            .as_ref()
-            .is_some_and(|f| f.text.contains("Security Hub"))
-    );
+    assert!(bare.said().contains("Security Hub"));
 }
 
 #[test]
@@ -1057,14 +1032,7 @@ fn a_read_only_console_changes_no_finding() {
         h.app.panes.flash = None;
         assert!(updates(h.key(KeyCode::Char(c))).is_empty(), "{c}");
         assert!(matches!(h.app.mode, Mode::Normal), "{c}");
-        assert!(
-            h.app
-                .panes
-                .flash
-                .as_ref()
-                .is_some_and(|f| f.text.contains("Read-only")),
-            "{c}"
-        );
+        assert!(h.said().contains("Read-only"), "{c}");
     }
     for line in ["finding resolved", "finding note hi"] {
         assert!(updates(h.palette(line)).is_empty(), "{line}");
@@ -1165,13 +1133,7 @@ fn views_cycle_through_what_is_configured() {
     );
     h.palette("sources searches");
     assert_eq!(h.app.panes.sources.tab(), SourceTab::Backups, "no Splunk source");
-    assert!(
-        h.app
-            .panes
-            .flash
-            .as_ref()
-            .is_some_and(|f| f.text.contains("searches"))
-    );
+    assert!(h.said().contains("searches"));
     assert!(!h.app.panes.sources.readiness_shown());
     h.key(KeyCode::Char('r'));
     assert!(h.app.panes.sources.readiness_shown(), "r in the backups view");
@@ -1263,13 +1225,7 @@ fn amend_and_retract_say_what_cannot_be_corrected() {
     // a parse error stays in the palette; a refusal is said under the panes
     let said = |h: &Harness| match &h.app.mode {
         Mode::Palette { error: Some(e), .. } => e.clone(),
-        _ => h
-            .app
-            .panes
-            .flash
-            .as_ref()
-            .map(|f| f.text.clone())
-            .unwrap_or_default(),
+        _ => h.said().to_string(),
     };
     let inc = h.app.incident().cloned().expect("the sample incident");
     let declaration = inc.severity_history[0].seq;
