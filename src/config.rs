@@ -104,6 +104,9 @@ pub struct Config {
     /// Which events notify (desktop, or the terminal bell and OSC 9/777 over SSH).
     #[serde(default)]
     pub notify: crate::tui::notify::NotifyConfig,
+    /// How often status updates are owed at each severity, and each audience's template.
+    #[serde(default)]
+    pub updates: crate::incident::updates::UpdatesConfig,
     /// What to watch: `[[source]]` entries (Security Hub, Splunk, AWS Backup).
     #[serde(default)]
     pub source: Vec<crate::sources::SourceConfig>,
@@ -138,6 +141,7 @@ impl Config {
         let file = path.display().to_string();
         let mut config: Config = parse_toml(&file, &text)?;
         crate::sources::config::validate(&mut config.source, &file, &text)?;
+        config.updates.validate(&file, &text)?;
         config.file = Some(path);
         config.text = text;
         Ok(config)

@@ -49,7 +49,9 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Declare(args)) => commands::declare::run(&*store()?, &config, args).map(|()| 0),
         Some(Command::Log(args)) => commands::log::run(&*store()?, args).map(|()| 0),
         Some(Command::Do(args)) => commands::do_command::run(&*store()?, &config, args).map(|()| 0),
-        Some(Command::Status(args)) => commands::status::run(&*store()?, args).map(|()| 0),
+        Some(Command::Status(args)) => {
+            commands::status::run(&*store()?, &config.updates.cadence, args).map(|()| 0)
+        }
         Some(Command::Export(args)) => commands::export::run(&*store()?, args).map(|()| 0),
         Some(Command::Verify) => commands::verify::run(&*store()?),
         Some(Command::Runbooks) => commands::runbooks(&config).map(|()| 0),

@@ -34,6 +34,7 @@ pub fn setup(
             read_only,
             store_name: store.describe(),
             notify: config.notify.clone(),
+            updates: config.updates.clone(),
         },
         keymap,
         theme,

@@ -1,14 +1,15 @@
 use super::out::outln;
 use crate::cli::StatusArgs;
+use crate::incident::updates::Cadence;
 use crate::incident::{Incident, ResponderState, fold_store};
 use crate::text::clean_line;
-use crate::timeline::{Role, Store};
+use crate::timeline::{Audience, Role, Store};
 use crate::when::human_duration;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-pub fn run(store: &dyn Store, args: &StatusArgs) -> Result<()> {
+pub fn run(store: &dyn Store, cadence: &Cadence, args: &StatusArgs) -> Result<()> {
     let p = fold_store(store, None)?;
     let now = Utc::now();
     let shown: Vec<&Incident> = p
@@ -17,7 +18,7 @@ pub fn run(store: &dyn Store, args: &StatusArgs) -> Result<()> {
         .filter(|i| i.declared && (args.all || i.is_open()))
         .collect();
     if args.json {
-        let list: Vec<_> = shown.iter().map(|i| to_json(i, now)).collect();
+        let list: Vec<_> = shown.iter().map(|i| to_json(i, cadence, now)).collect();
         outln!("{}", serde_json::to_string_pretty(&list)?)?;
         return Ok(());
     }
@@ -29,12 +30,12 @@ pub fn run(store: &dyn Store, args: &StatusArgs) -> Result<()> {
         if n > 0 {
             outln!()?;
         }
-        super::out::print(format_args!("{}", human(inc, now)))?;
+        super::out::print(format_args!("{}", human(inc, cadence, now)))?;
     }
     Ok(())
 }
 
-fn human(inc: &Incident, now: DateTime<Utc>) -> String {
+fn human(inc: &Incident, cadence: &Cadence, now: DateTime<Utc>) -> String {
     let mut s = String::new();
     let elapsed = inc
         .milestones()
@@ -73,14 +74,29 @@ fn human(inc: &Incident, now: DateTime<Utc>) -> String {
     );
     let (done, total) = inc.checklist_progress();
     s += &format!("  checklist: {done}/{total} done\n");
-    s += &format!(
-        "  last status update: {}\n",
-        inc.last_status_update_at()
-            .map_or("none yet".to_string(), |t| format!(
-                "{} ago",
-                human_duration(now - t)
-            ))
-    );
+    let ago = |t: Option<DateTime<Utc>>| {
+        t.map_or("none yet".to_string(), |t| {
+            format!("{} ago", human_duration(now - t))
+        })
+    };
+    let by_audience: Vec<String> = Audience::ALL
+        .iter()
+        .map(|a| format!("{a} {}", ago(inc.last_update_to(*a))))
+        .collect();
+    s += &format!("  status updates: {}\n", by_audience.join(" · "));
+    if let Some(due) = inc.update_due(cadence) {
+        let when = if due.at <= now {
+            format!("overdue by {}", human_duration(now - due.at))
+        } else {
+            format!("due in {}", human_duration(due.at - now))
+        };
+        s += &format!(
+            "  next update: {} {when} (every {} minutes at {})\n",
+            due.audience,
+            due.every.num_minutes(),
+            inc.severity()
+        );
+    }
     let m = inc.milestones();
     let d = |x: Option<chrono::TimeDelta>| x.map_or("—".to_string(), human_duration);
     s += &format!(
@@ -98,7 +114,7 @@ pub fn clock(d: chrono::TimeDelta) -> String {
     format!("{:02}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60)
 }
 
-fn to_json(inc: &Incident, now: DateTime<Utc>) -> serde_json::Value {
+fn to_json(inc: &Incident, cadence: &Cadence, now: DateTime<Utc>) -> serde_json::Value {
     let m = inc.milestones();
     let secs = |x: Option<chrono::TimeDelta>| x.map(|d| d.num_seconds());
     let (done, total) = inc.checklist_progress();
@@ -122,6 +138,15 @@ fn to_json(inc: &Incident, now: DateTime<Utc>) -> serde_json::Value {
             "since_declared": m.declared.map(|d| (now - d).num_seconds()),
             "since_status_update": inc.last_status_update_at().map(|t| (now - t).num_seconds()),
         },
+        "status_updates": Audience::ALL.iter().map(|a| (a.as_str(), json!({
+            "last": inc.last_update_to(*a),
+            "seconds_since": inc.last_update_to(*a).map(|t| (now - t).num_seconds()),
+        }))).collect::<std::collections::BTreeMap<_, _>>(),
+        "next_update": inc.update_due(cadence).map(|d| json!({
+            "audience": d.audience,
+            "due": d.at,
+            "seconds_left": (d.at - now).num_seconds(),
+        })),
         "events": inc.events,
     })
 }

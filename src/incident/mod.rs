@@ -2,6 +2,7 @@
 
 pub mod runbook;
 mod state;
+pub mod updates;
 
 use crate::timeline::{Author, EventBody, IncidentId, NewEvent, Severity};
 use chrono::{DateTime, Utc};

@@ -103,7 +103,8 @@ pub struct HandoffRecord {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Derived {
     milestones: Milestones,
-    last_status_update: Option<DateTime<Utc>>,
+    /// When the last status update that stands was posted to each audience (`Audience::ALL`).
+    last_update: [Option<DateTime<Utc>>; Audience::ALL.len()],
 }
 
 /// The moments an incident is measured by.
@@ -267,16 +268,28 @@ impl Incident {
         self.derived.milestones
     }
 
-    /// When the last status update that stands was posted (kept by the fold).
+    /// When the last status update that stands was posted, to any audience (kept by the fold).
     pub fn last_status_update_at(&self) -> Option<DateTime<Utc>> {
-        self.derived.last_status_update
+        self.derived.last_update.iter().flatten().max().copied()
+    }
+
+    /// When the last status update that stands was posted to `audience` (kept by the fold).
+    pub fn last_update_to(&self, audience: Audience) -> Option<DateTime<Utc>> {
+        self.derived.last_update[audience.index()]
     }
 
     /// Work out again what the fold keeps: after an event that may change it.
     fn refresh_derived(&mut self) {
+        let mut last_update = [None; Audience::ALL.len()];
+        for e in self.status_updates().filter(|e| !e.retracted) {
+            if let EntryKind::StatusUpdate(audience) = e.kind {
+                let last = &mut last_update[audience.index()];
+                *last = (*last).max(Some(e.at));
+            }
+        }
         self.derived = Derived {
             milestones: self.compute_milestones(),
-            last_status_update: self.status_updates().filter(|e| !e.retracted).map(|e| e.at).max(),
+            last_update,
         };
     }
 

@@ -281,10 +281,18 @@ impl Audience {
         }
     }
 
+    /// Where it stands in `ALL`.
+    pub fn index(self) -> usize {
+        match self {
+            Audience::Internal => 0,
+            Audience::Executive => 1,
+            Audience::External => 2,
+        }
+    }
+
     /// The next in `ALL`, round again after the last.
     pub fn next(self) -> Audience {
-        let at = Audience::ALL.iter().position(|a| *a == self).unwrap_or(0);
-        Audience::ALL[(at + 1) % Audience::ALL.len()]
+        Audience::ALL[(self.index() + 1) % Audience::ALL.len()]
     }
 }
 

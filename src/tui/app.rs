@@ -25,6 +25,7 @@ use super::theme::Theme;
 use crate::drill::facilitator::Control;
 use crate::export::Format;
 use crate::incident::runbook::{self, Runbook};
+use crate::incident::updates::{self, UpdatesConfig};
 use crate::incident::{Declaration, Incident};
 use crate::sources::securityhub::Workflow;
 use crate::sources::signals::Detector;
@@ -105,6 +106,8 @@ pub struct Options {
     pub read_only: bool,
     pub store_name: String,
     pub notify: NotifyConfig,
+    /// The status update cadence and templates.
+    pub updates: UpdatesConfig,
 }
 
 impl Options {
@@ -115,6 +118,7 @@ impl Options {
             read_only: false,
             store_name: store_name.to_string(),
             notify: NotifyConfig::default(),
+            updates: UpdatesConfig::default(),
         }
     }
 }
@@ -155,6 +159,8 @@ struct Session {
     pending: usize,
     /// Something changed since the last frame.
     dirty: bool,
+    /// The status update reminder last sent: the incident and when its update fell due.
+    reminded: Option<(IncidentId, DateTime<Utc>)>,
 }
 
 /// What a view reads: the model and the panes, the modal, and the look — never the app.
@@ -329,6 +335,7 @@ impl App {
                     self.panes.flash = None;
                 }
                 self.drill_tick(now, &mut fx);
+                self.remind_update(now, &mut fx);
                 self.panes.sources.clock_moved();
                 self.session.dirty = true; // the clocks moved
             }
@@ -388,6 +395,26 @@ impl App {
         }
         self.panes.sources.refresh(&self.model.sources, now);
         fx
+    }
+
+    /// The incident on screen owes a status update: say so once each time one falls due (and
+    /// not to a console that cannot write one).
+    fn remind_update(&mut self, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+        if self.cx.opts.read_only || !self.model.live {
+            return;
+        }
+        let Some(inc) = self.incident() else { return };
+        let Some(due) = inc.update_due(&self.cx.opts.updates.cadence) else {
+            return;
+        };
+        let key = (inc.id.clone(), due.at);
+        if due.at > now || self.session.reminded.as_ref() == Some(&key) {
+            return;
+        }
+        if let Some(n) = super::notify::update_due(inc, &due, &self.cx.opts.notify) {
+            fx.push(Effect::Notify(n));
+        }
+        self.session.reminded = Some(key);
     }
 
     /// A conditional append the store refused: what it was decided on changed before it
@@ -1010,12 +1037,7 @@ impl App {
     pub(super) fn open_editor(&mut self, kind: EditorKind) {
         let incident = self.panes.current.clone();
         let template: Vec<String> = match &kind {
-            EditorKind::StatusUpdate { audience } => {
-                let status = self
-                    .incident()
-                    .map_or("investigating".to_string(), |i| i.status().to_string());
-                status_template(*audience, &status)
-            }
+            EditorKind::StatusUpdate { audience } => self.status_template(*audience),
             EditorKind::Handoff { .. } => {
                 let status = self
                     .incident()
@@ -1070,14 +1092,19 @@ impl App {
         })));
     }
 
+    /// A status update's starting text for `audience`, filled in for the incident on screen.
+    fn status_template(&self, audience: Audience) -> Vec<String> {
+        let updates = &self.cx.opts.updates;
+        updates
+            .templates
+            .render(audience, self.incident(), &updates.cadence)
+    }
+
     /// The status update being written is for `audience` now; untouched, its text becomes
     /// that audience's template.
     fn switch_audience(&mut self, audience: Audience) {
-        let status = self
-            .incident()
-            .map_or("investigating".to_string(), |i| i.status().to_string());
+        let template = self.status_template(audience);
         if let Mode::Editor(editor) = &mut self.mode {
-            let template = status_template(audience, &status);
             if !editor.is_touched() {
                 let mut area = TextArea::new(template.clone());
                 area.move_cursor(ratatui_textarea::CursorMove::Bottom);
@@ -1113,7 +1140,8 @@ impl App {
                 }
             }
             EditorKind::StatusUpdate { audience } => {
-                if let Some(p) = STATUS_PLACEHOLDERS.iter().find(|p| text.contains(**p)) {
+                let template = editor.template.join("\n");
+                if let Some(p) = updates::blanks(&template).into_iter().find(|p| text.contains(*p)) {
                     return Err(format!("Replace the placeholder {p} before posting."));
                 }
                 EventBody::StatusUpdatePosted {
@@ -1629,37 +1657,6 @@ fn find_item(inc: Option<&Incident>, wanted: &str) -> Result<String, String> {
             "`{wanted}` matches {} items; Tab completes.",
             prefixed.len()
         )),
-    }
-}
-
-/// The status update template's blanks: an update still holding one is refused.
-/// The blanks a status update's template leaves: refused until replaced.
-const STATUS_PLACEHOLDERS: [&str; 4] = [
-    "<what customers see>",
-    "<who is affected, since when>",
-    "<what it costs the business>",
-    "<what we are doing about it>",
-];
-
-/// A status update's starting text for its audience: the team wants the state and the impact,
-/// executives the business impact and the plan, customers what they see, in plain words.
-fn status_template(audience: Audience, status: &str) -> Vec<String> {
-    let [sees, who, cost, doing] = STATUS_PLACEHOLDERS;
-    match audience {
-        Audience::Internal => vec![
-            format!("We are {status}: {sees}."),
-            format!("Impact: {who}"),
-            "Next update: in 30 minutes".into(),
-        ],
-        Audience::Executive => vec![
-            format!("Status: {status}. Business impact: {cost}."),
-            format!("Plan: {doing}"),
-            "Next update: in 30 minutes".into(),
-        ],
-        Audience::External => vec![
-            format!("We are aware that {sees} and are working on it."),
-            "We will post an update within 30 minutes.".into(),
-        ],
     }
 }
 

@@ -6,6 +6,8 @@
 //! [`crate::text::clean_line`] and cut short before it reaches a notification, and cleaned again
 //! before it goes into an escape sequence.
 
+use crate::incident::Incident;
+use crate::incident::updates::Due;
 use crate::text::{clean_line, truncate};
 use crate::timeline::describe::describe;
 use crate::timeline::{Author, Event, EventBody, Severity};
@@ -44,6 +46,8 @@ pub struct NotifyConfig {
     pub signal: bool,
     /// A decision was logged.
     pub decision: bool,
+    /// The incident on screen owes a status update (`[updates.cadence]`).
+    pub update_due: bool,
     /// Try desktop notifications (D-Bus) when there is a local desktop session.
     pub desktop: bool,
     /// Otherwise ring the terminal bell and send OSC 9 / OSC 777.
@@ -59,6 +63,7 @@ impl Default for NotifyConfig {
             incident_declared: true,
             signal: true,
             decision: false,
+            update_due: true,
             desktop: true,
             terminal: true,
         }
@@ -135,6 +140,28 @@ pub fn notification_for(
         title: safe_text(&title),
         body: safe_text(&describe(&event.body)),
         urgent,
+    })
+}
+
+/// The reminder that `incident`'s status update to `audience` is due (`every`: its cadence).
+pub fn update_due(incident: &Incident, due: &Due, config: &NotifyConfig) -> Option<Notification> {
+    if !config.update_due {
+        return None;
+    }
+    let minutes = due.every.num_minutes();
+    let title = format!("{}: {} status update due", incident.id, due.audience);
+    let title = if incident.drill {
+        format!("[DRILL] {title}")
+    } else {
+        title
+    };
+    Some(Notification {
+        title: safe_text(&title),
+        body: safe_text(&format!(
+            "{} updates are owed every {minutes} minutes: press u to write one",
+            incident.severity()
+        )),
+        urgent: false,
     })
 }
 

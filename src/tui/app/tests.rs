@@ -1326,3 +1326,58 @@ fn status_updates_go_to_the_audience_chosen() {
     assert!(appended(h.ctrl('s')).is_empty());
     assert!(matches!(h.app.mode, Mode::Editor(_)));
 }
+
+#[test]
+fn an_overdue_status_update_is_reminded_once_each_time_it_falls_due() {
+    let notices = |fx: Vec<Effect>| -> Vec<Notification> {
+        fx.into_iter()
+            .filter_map(|f| match f {
+                Effect::Notify(n) => Some(n),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut h = Harness::with_sample();
+    let inc = h.app.incident().expect("incident");
+    let due = inc.update_due(&Default::default()).expect("SEV1 owes updates");
+    assert!(
+        due.at < now(),
+        "the sample's last update is older than SEV1's 15 minutes"
+    );
+    let sent = notices(h.app.update(Msg::Tick, now()));
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].title, "INC-1: internal status update due");
+    assert!(sent[0].body.contains("every 15 minutes"), "{}", sent[0].body);
+    assert!(
+        notices(h.app.update(Msg::Tick, now())).is_empty(),
+        "once per due time"
+    );
+
+    // Posting it leaves the external update owed (the sample's last was 22 minutes ago);
+    // posting that too moves both clocks on 15 minutes: quiet until then, reminded after.
+    let post = |h: &mut Harness, audience: Audience| {
+        h.store(&[NewEvent::at(
+            now(),
+            IncidentId("INC-1".into()),
+            Author("kenji@jump-02".into()),
+            EventBody::StatusUpdatePosted {
+                text: "Payments recovering.".into(),
+                audience,
+            },
+        )])
+    };
+    post(&mut h, Audience::Internal);
+    let sent = notices(h.app.update(Msg::Tick, now()));
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].title, "INC-1: external status update due");
+    post(&mut h, Audience::External);
+    let later = |m: i64| now() + Duration::minutes(m);
+    assert!(notices(h.app.update(Msg::Tick, later(14))).is_empty());
+    assert_eq!(notices(h.app.update(Msg::Tick, later(16))).len(), 1);
+
+    // A console that cannot write an update is not nagged for one.
+    let mut ro = Harness::new(true);
+    ro.store(&crate::demo::sample_events(&IncidentId("INC-1".into()), now()));
+    ro.app.start();
+    assert!(notices(ro.app.update(Msg::Tick, now())).is_empty());
+}

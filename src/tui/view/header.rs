@@ -2,8 +2,9 @@
 //! for as long as any source runs without certificate checks, a warning naming it.
 
 use super::{age, offset, styled};
+use crate::incident::Incident;
 use crate::text::clean_line;
-use crate::timeline::{Link, Status};
+use crate::timeline::{Audience, Link, Status};
 use crate::tui::app::View;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -59,22 +60,15 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>, compact
     let commander = inc
         .commander()
         .map_or("— unassigned".to_string(), |c| clean_line(c).into_owned());
-    let since_update = inc
-        .last_status_update_at()
-        .map_or("none yet".to_string(), |at| format!("{} ago", age(now - at)));
-    let update_style = match inc.last_status_update_at() {
-        Some(at) if (now - at).num_minutes() < 30 => t.base,
-        _ if !inc.is_open() => t.base,
-        _ => t.warn,
-    };
+    let (update, update_style) = update_clock(v, inc, now, compact);
     let store_state = store_state(v);
     let mut second = vec![
         styled(format!(" {elapsed} "), t.header),
         styled(format!(" {} ", inc.id), t.muted),
         styled(" IC ".to_string(), t.muted),
         styled(commander, t.base),
-        styled("  last update ".to_string(), t.muted),
-        styled(since_update, update_style),
+        Span::raw("  "),
+        styled(update, update_style),
         Span::raw("  "),
         store_state,
     ];
@@ -90,12 +84,55 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>, compact
     }
     let mut lines = vec![Line::from(first), Line::from(second)];
     if !compact {
-        lines.push(Line::from(styled(
+        let mut third = vec![styled(
             format!(" {} · {} ", clean_line(&v.opts.store_name), v.opts.me),
             t.muted,
-        )));
+        )];
+        third.extend(updates_by_audience(v, inc, now));
+        lines.push(Line::from(third));
     }
     render(frame, v, area, lines, Style::default());
+}
+
+/// When the next status update is owed (`internal update due in 4m`, `… overdue 2m`), or,
+/// without a cadence, how long since the last one.
+fn update_clock(v: &View, inc: &Incident, now: DateTime<Utc>, compact: bool) -> (String, Style) {
+    let t = &v.theme;
+    let Some(due) = inc.update_due(&v.opts.updates.cadence) else {
+        let last = inc
+            .last_status_update_at()
+            .map_or("none yet".to_string(), |at| format!("{} ago", age(now - at)));
+        return (format!("last update {last}"), t.base);
+    };
+    let who = if compact {
+        String::new()
+    } else {
+        format!("{} ", due.audience)
+    };
+    if due.at <= now {
+        (format!("{who}update overdue {}", age(now - due.at)), t.fail)
+    } else if due.at - now <= due.every / 4 {
+        (format!("{who}update due in {}", age(due.at - now)), t.warn)
+    } else {
+        (format!("{who}update due in {}", age(due.at - now)), t.base)
+    }
+}
+
+/// `updates: internal 12m ago · executive — · external 3m ago`.
+fn updates_by_audience(v: &View, inc: &Incident, now: DateTime<Utc>) -> Vec<Span<'static>> {
+    let t = &v.theme;
+    let mut spans = vec![styled("  updates: ".to_string(), t.muted)];
+    for (n, audience) in Audience::ALL.into_iter().enumerate() {
+        if n > 0 {
+            spans.push(styled(" · ".to_string(), t.muted));
+        }
+        let last = inc
+            .last_update_to(audience)
+            .map_or("—".to_string(), |at| format!("{} ago", age(now - at)));
+        spans.push(styled(format!("{audience} "), t.muted));
+        spans.push(styled(last, t.base));
+    }
+    spans
 }
 
 /// Whether this console's actions are saved: the header says so on every screen.
