@@ -196,7 +196,7 @@ pub struct DemoArgs {
     after_help = "COMMAND is any of the console palette's writing commands (`:help` in the console, or \
     README.md), with the palette's words and errors: sev, status, role, release, add, page, ack, join, \
     leave, note, decision, update, check, uncheck, assign, resolve, reopen, declare, title, amend, \
-    retract. A question the console would ask is answered yes. Each appended event is printed once \
+    retract, link, followup. A question the console would ask is answered yes. Each appended event is printed once \
     it is durable: `#SEQ ID KIND on INCIDENT: WHAT`, or with --json one JSON object a line."
 )]
 pub struct DoArgs {
@@ -206,6 +206,9 @@ pub struct DoArgs {
     /// Why: for a severity or status change, a resolve, a retraction (the report shows it).
     #[arg(long)]
     pub reason: Option<String>,
+    /// Who owns a follow-up (`followup "Add a canary" --owner raj`).
+    #[arg(long, value_name = "PERSON")]
+    pub owner: Option<String>,
     /// Print each appended event as one JSON object a line.
     #[arg(long)]
     pub json: bool,

@@ -1,7 +1,9 @@
 //! A realistic sample incident, for `warroom demo`, the tests and the benchmarks.
 
 use crate::incident::runbook;
-use crate::timeline::{Audience, Author, Briefing, EventBody, IncidentId, NewEvent, Role, Severity, Status};
+use crate::timeline::{
+    Audience, Author, Briefing, EventBody, IncidentId, LinkKind, NewEvent, Role, Severity, Status,
+};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde_json::json;
 
@@ -81,6 +83,26 @@ pub fn sample_events(id: &IncidentId, now: DateTime<Utc>) -> Vec<NewEvent> {
         &maria,
         EventBody::ChecklistChecked {
             item: "generic/assign-ic".into(),
+        },
+    );
+    at(
+        2,
+        50,
+        &maria,
+        EventBody::LinkAdded {
+            kind: LinkKind::Bridge,
+            reference: "https://meet.example.com/wr-checkout".into(),
+            url: None,
+        },
+    );
+    at(
+        2,
+        55,
+        &maria,
+        EventBody::LinkAdded {
+            kind: LinkKind::Chat,
+            reference: "#inc-checkout-502".into(),
+            url: None,
         },
     );
     at(
@@ -307,6 +329,15 @@ pub fn sample_events(id: &IncidentId, now: DateTime<Utc>) -> Vec<NewEvent> {
         &kenji,
         EventBody::Note {
             text: "Heap profile of v4.18.0 shows the pool allocating 4x buffers per connection.".into(),
+        },
+    );
+    at(
+        40,
+        30,
+        &kenji,
+        EventBody::FollowUpAdded {
+            text: "Load-test connection pool changes before release".into(),
+            owner: Some("kenji".into()),
         },
     );
     at(44, 0, &maria, EventBody::ResponderLeft { person: "sam".into() });

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{Sandbox, stderr, stdout};
-use warroom::timeline::{EventBody, Role, Severity, Status};
+use warroom::timeline::{EventBody, LinkKind, Role, Severity, Status};
 
 fn last_body(store: &std::path::Path) -> EventBody {
     common::bodies(store).pop().expect("an event")
@@ -66,6 +66,32 @@ fn every_writing_command_appends_what_the_palette_would() {
     );
     run(&["retract", &format!("#{note_seq}"), "--reason", "wrong incident"]);
     assert!(matches!(last_body(&st), EventBody::Retracted { reason: Some(r), .. } if r == "wrong incident"));
+    run(&["link", "jira", "OPS-4411", "https://jira.example/browse/OPS-4411"]);
+    assert_eq!(
+        last_body(&st),
+        EventBody::LinkAdded {
+            kind: LinkKind::Ticket,
+            reference: "OPS-4411".into(),
+            url: Some("https://jira.example/browse/OPS-4411".into())
+        }
+    );
+    run(&["link", "bridge", "https://meet.example/abc-defg"]);
+    assert!(matches!(
+        last_body(&st),
+        EventBody::LinkAdded {
+            kind: LinkKind::Bridge,
+            url: None,
+            ..
+        }
+    ));
+    run(&["followup", "Add a canary for payments", "--owner", "@raj"]);
+    assert_eq!(
+        last_body(&st),
+        EventBody::FollowUpAdded {
+            text: "Add a canary for payments".into(),
+            owner: Some("raj".into())
+        }
+    );
     run(&["resolve", "--reason", "rolled back"]);
     assert_eq!(
         last_body(&st),
@@ -107,6 +133,25 @@ fn errors_are_the_palettes_and_nothing_is_written() {
             "not an entry or a severity or status change",
         ),
         (vec!["do", "filter", "x"], "works in the console only"),
+        (
+            vec!["do", "link", "fax", "555-0100"],
+            "`fax` is not a kind of link",
+        ),
+        (vec!["do", "link", "ticket"], "needs a kind and a reference"),
+        (
+            vec!["do", "link", "ticket", "OPS-1", "ftp://x"],
+            "`ftp://x` is not an address",
+        ),
+        (vec!["do", "link", "ticket", "OPS-1", "https://x", "more"], "link"),
+        (
+            vec!["do", "followup", "--owner", "raj"],
+            "needs what is to be done",
+        ),
+        (
+            vec!["do", "followup", "Fix", "it", "--owner"],
+            "a value is required for '--owner",
+        ),
+        (vec!["do", "note", "x", "--owner", "raj"], "`note` takes no owner"),
         (vec!["do", "handoff", "kenji"], "works in the console only"),
         (vec!["do", "note", "x", "--reason", "y"], "takes no reason"),
         (

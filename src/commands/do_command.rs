@@ -24,6 +24,15 @@ pub fn run(store: &dyn Store, config: &crate::config::Config, args: &DoArgs) -> 
     if let palette::Command::Retract { reason: r @ None, .. } = &mut command {
         *r = reason.take();
     }
+    // `followup "…" --owner raj` is `:followup … --owner raj`.
+    match (&mut command, &args.owner) {
+        (palette::Command::FollowUp { owner: o @ None, .. }, Some(owner)) => {
+            *o = Some(owner.trim_start_matches('@').to_string());
+        }
+        (palette::Command::FollowUp { .. }, Some(_)) => bail!("the owner is named twice"),
+        (_, Some(_)) => bail!("`{}` takes no owner", spec.word),
+        _ => {}
+    }
     if !spec.writes || console_only(&command) {
         bail!(
             "`{}` works in the console only{}",

@@ -134,6 +134,8 @@ struct EntryOut {
     seq: u64,
     kind: &'static str,
     audience: Option<&'static str>,
+    /// A link's kind (ticket, chat, bridge, dashboard, runbook).
+    link: Option<&'static str>,
     at: String,
     recorded_at: String,
     author: String,
@@ -235,6 +237,8 @@ fn entry(e: &Entry) -> EntryOut {
         EntryKind::Decision => ("decision", None),
         EntryKind::Signal => ("signal", None),
         EntryKind::SourceAction => ("source_action", None),
+        EntryKind::Link(_) => ("link", None),
+        EntryKind::FollowUp => ("follow_up", None),
         EntryKind::StatusUpdate(a) => (
             "status_update",
             Some(match a {
@@ -249,6 +253,10 @@ fn entry(e: &Entry) -> EntryOut {
         seq: e.seq,
         kind,
         audience,
+        link: match e.kind {
+            EntryKind::Link(k) => Some(k.as_str()),
+            _ => None,
+        },
         at: rfc3339(e.at),
         recorded_at: rfc3339(e.recorded_at),
         author: line(&e.author),

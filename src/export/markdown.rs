@@ -1,5 +1,5 @@
 //! The Markdown post-incident report, laid out like a PagerDuty postmortem: summary, history,
-//! milestones, people, timeline, checklist, communications, decisions and follow-ups.
+//! milestones, people, timeline, checklist, communications, decisions, links and follow-ups.
 //!
 //! Untrusted text is cleaned of escape sequences and control characters, `<` is written as
 //! `&lt;` (no raw HTML reaches a renderer) and `|` is escaped inside table cells.
@@ -25,6 +25,7 @@ pub(super) fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
     checklist(r, w)?;
     status_updates(r, w)?;
     decisions(r, w)?;
+    links(r, w)?;
     follow_ups(r, w)?;
     Ok(())
 }
@@ -391,17 +392,55 @@ fn decisions(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
     writeln!(w)
 }
 
+fn links(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
+    writeln!(w, "## Links")?;
+    writeln!(w)?;
+    let links = sorted(r.incident.links());
+    if links.is_empty() {
+        writeln!(w, "No links were recorded (`:link KIND REF [URL]`).")?;
+        return writeln!(w);
+    }
+    writeln!(w, "| Kind | Reference | Address | Added by | At |")?;
+    writeln!(w, "|---|---|---|---|---|")?;
+    for l in links {
+        let kind = match l.kind {
+            EntryKind::Link(k) => k.as_str(),
+            _ => "",
+        };
+        let address = l.detail.as_deref().map_or(Cow::Borrowed(NONE), cell);
+        row(
+            w,
+            &[kind, &cell(&l.text), &address, &cell(&l.author), &full_time(l.at)],
+        )?;
+    }
+    writeln!(w)
+}
+
 fn follow_ups(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
     writeln!(w, "## Follow-ups")?;
     writeln!(w)?;
-    writeln!(
-        w,
-        "<!-- Fill in the action items agreed in the review: what, who, by when, and the ticket. -->"
-    )?;
-    writeln!(w)?;
-    writeln!(w, "| Action item | Owner | Due | Ticket |")?;
+    let recorded = sorted(r.incident.follow_ups());
+    if recorded.is_empty() {
+        writeln!(
+            w,
+            "<!-- Fill in the action items agreed in the review: what, who, by when, and the ticket. -->"
+        )?;
+        writeln!(w)?;
+    }
+    writeln!(w, "| Action item | Owner | Recorded by | At |")?;
     writeln!(w, "|---|---|---|---|")?;
-    writeln!(w, "| *(to be filled in)* | | | |")?;
+    for f in &recorded {
+        let text = match (f.retracted, f.original.is_some()) {
+            (true, _) => format!("{} *(retracted)*", struck(&cell(&f.text))),
+            (false, true) => format!("{} *(amended)*", cell(&f.text)),
+            (false, false) => cell(&f.text).into_owned(),
+        };
+        let owner = f.detail.as_deref().map_or(Cow::Borrowed(NONE), cell);
+        row(w, &[&text, &owner, &cell(&f.author), &full_time(f.at)])?;
+    }
+    if recorded.is_empty() {
+        writeln!(w, "| *(to be filled in)* | | | |")?;
+    }
     writeln!(w)?;
     let post: Vec<&ChecklistItem> = r
         .incident
@@ -553,6 +592,7 @@ mod tests {
             "Checklist",
             "Status updates",
             "Decisions",
+            "Links",
             "Follow-ups",
         ] {
             section(&md, s);
@@ -673,6 +713,71 @@ mod tests {
         assert!(
             !f.contains("Schedule the review"),
             "done items are not follow-ups"
+        );
+    }
+
+    #[test]
+    fn links_and_follow_ups_come_from_their_events() {
+        let f = build();
+        let id = f.id.as_str();
+        let s = |body: EventBody, m: i64| f.store.append(at(id, body, mins(m))).unwrap();
+        s(
+            EventBody::LinkAdded {
+                kind: crate::timeline::LinkKind::Ticket,
+                reference: "OPS-4411".into(),
+                url: Some("https://jira.example/browse/OPS-4411".into()),
+            },
+            40,
+        );
+        s(
+            EventBody::LinkAdded {
+                kind: crate::timeline::LinkKind::Chat,
+                reference: "#inc|checkout".into(),
+                url: None,
+            },
+            41,
+        );
+        s(
+            EventBody::FollowUpAdded {
+                text: "Add a canary for <payments>".into(),
+                owner: Some("raj".into()),
+            },
+            42,
+        );
+        let dropped = s(
+            EventBody::FollowUpAdded {
+                text: "Blame the intern".into(),
+                owner: None,
+            },
+            43,
+        );
+        let dropped = dropped.event.id;
+        s(
+            EventBody::Retracted {
+                target: dropped,
+                reason: Some("not blameless".into()),
+            },
+            44,
+        );
+        let md = render(&f.store, &f.id, Format::Md);
+        let l = section(&md, "Links");
+        assert!(l.contains(
+            "| ticket | OPS-4411 | https://jira.example/browse/OPS-4411 | ana@host | 2026-11-28 13:40:00Z |"
+        ), "{l}");
+        assert!(
+            l.contains("| chat | #inc\\|checkout | — | ana@host | 2026-11-28 13:41:00Z |"),
+            "{l}"
+        );
+        let fu = section(&md, "Follow-ups");
+        assert!(
+            fu.contains("| Add a canary for &lt;payments> | raj | ana@host | 2026-11-28 13:42:00Z |"),
+            "{fu}"
+        );
+        assert!(fu.contains("| ~~Blame the intern~~ *(retracted)* | — |"), "{fu}");
+        assert!(!fu.contains("to be filled in"), "{fu}");
+        assert!(
+            fu.contains("- [ ] Write the postmortem (write-postmortem)"),
+            "{fu}"
         );
     }
 

@@ -2,8 +2,8 @@
 //! events always gives the same state, in a console, an export or a test.
 
 use crate::timeline::{
-    Audience, Author, Briefing, ChecklistItemSpec, Event, EventBody, IncidentId, Phase, Role, Severity,
-    Status, Store, StoreError,
+    Audience, Author, Briefing, ChecklistItemSpec, Event, EventBody, IncidentId, LinkKind, Phase, Role,
+    Severity, Status, Store, StoreError,
 };
 use chrono::{DateTime, TimeDelta, Utc};
 use rustc_hash::FxHashMap as HashMap;
@@ -31,6 +31,10 @@ pub enum EntryKind {
     Signal,
     /// A change made at a source from a console (a finding's workflow status, a note).
     SourceAction,
+    /// A link (the text is its reference, the detail its address).
+    Link(LinkKind),
+    /// An action item for after the incident (the detail is its owner).
+    FollowUp,
 }
 
 /// A written entry: a note, decision, status update or signal, as corrected.
@@ -338,6 +342,20 @@ impl Incident {
     pub fn decisions(&self) -> impl Iterator<Item = &Entry> {
         self.entries.iter().filter(|e| e.kind == EntryKind::Decision)
     }
+    /// The links that stand (not retracted), oldest first.
+    pub fn links(&self) -> impl Iterator<Item = &Entry> {
+        (self.entries.iter()).filter(|e| matches!(e.kind, EntryKind::Link(_)) && !e.retracted)
+    }
+    /// The newest standing link of a kind (the bridge, the chat channel).
+    pub fn link(&self, kind: LinkKind) -> Option<&Entry> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.kind == EntryKind::Link(kind) && !e.retracted)
+    }
+    pub fn follow_ups(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(|e| e.kind == EntryKind::FollowUp)
+    }
     pub fn status_updates(&self) -> impl Iterator<Item = &Entry> {
         self.entries
             .iter()
@@ -616,6 +634,12 @@ impl Projection {
             EventBody::StatusUpdatePosted { text, audience } => {
                 inc.entries
                     .push(entry(EntryKind::StatusUpdate(audience), text, None));
+            }
+            EventBody::LinkAdded { kind, reference, url } => {
+                inc.entries.push(entry(EntryKind::Link(kind), reference, url));
+            }
+            EventBody::FollowUpAdded { text, owner } => {
+                inc.entries.push(entry(EntryKind::FollowUp, text, owner));
             }
             EventBody::Signal {
                 source,

@@ -109,6 +109,14 @@ pub fn describe(body: &EventBody) -> String {
             Some(s) => format!("[{source}] {s}: {title}"),
             None => format!("[{source}] {title}"),
         },
+        EventBody::LinkAdded { kind, reference, url } => match url {
+            Some(url) => format!("Linked {kind} {reference} {url}"),
+            None => format!("Linked {kind} {reference}"),
+        },
+        EventBody::FollowUpAdded { text, owner } => match owner {
+            Some(owner) => format!("FOLLOW-UP: {text} (owner {owner})"),
+            None => format!("FOLLOW-UP: {text}"),
+        },
         EventBody::Amended { target, text, .. } => match text {
             Some(t) => format!("Amended {}: {t}", short_id(target)),
             None => format!("Amended the time of {}", short_id(target)),

@@ -312,6 +312,64 @@ impl FromStr for Audience {
     }
 }
 
+/// What a link points at. The header shows the bridge and the chat channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    Ticket,
+    Chat,
+    Bridge,
+    Dashboard,
+    Runbook,
+}
+
+impl LinkKind {
+    pub const ALL: [LinkKind; 5] = [
+        LinkKind::Ticket,
+        LinkKind::Chat,
+        LinkKind::Bridge,
+        LinkKind::Dashboard,
+        LinkKind::Runbook,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::Ticket => "ticket",
+            LinkKind::Chat => "chat",
+            LinkKind::Bridge => "bridge",
+            LinkKind::Dashboard => "dashboard",
+            LinkKind::Runbook => "runbook",
+        }
+    }
+
+    /// The other words people use for each (`jira OPS-4411`, `slack #inc-42`, `zoom URL`).
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            LinkKind::Ticket => &["jira", "linear", "servicenow", "issue", "github", "gitlab"],
+            LinkKind::Chat => &["slack", "teams", "channel", "mattermost", "irc"],
+            LinkKind::Bridge => &["zoom", "meet", "call", "webex", "phone"],
+            LinkKind::Dashboard => &["grafana", "datadog", "newrelic", "kibana"],
+            LinkKind::Runbook => &["wiki", "doc", "docs", "confluence"],
+        }
+    }
+}
+
+impl fmt::Display for LinkKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for LinkKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<LinkKind, String> {
+        let s = s.trim().to_lowercase();
+        (LinkKind::ALL.into_iter())
+            .find(|k| k.as_str() == s || k.aliases().contains(&s.as_str()))
+            .ok_or_else(|| format!("`{s}` is not a kind of link: ticket, chat, bridge, dashboard or runbook"))
+    }
+}
+
 /// Everything that can happen in an incident. The serde tag is the stored `kind`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "payload")]
@@ -472,6 +530,22 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// Where else the incident lives: its ticket, chat channel, bridge, a dashboard, a runbook.
+    #[serde(rename = "link.added")]
+    LinkAdded {
+        kind: LinkKind,
+        /// What people call it: `OPS-4411`, `#inc-checkout`, or the address itself.
+        reference: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+    },
+    /// An action item for after the incident.
+    #[serde(rename = "followup.added")]
+    FollowUpAdded {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
+    },
     /// A correction of an earlier event's text or time. The record keeps both.
     #[serde(rename = "event.amended")]
     Amended {
@@ -518,6 +592,8 @@ impl EventBody {
             EventBody::ChecklistAssigned { .. } => "checklist.assigned",
             EventBody::StatusUpdatePosted { .. } => "status_update.posted",
             EventBody::Handoff { .. } => "handoff",
+            EventBody::LinkAdded { .. } => "link.added",
+            EventBody::FollowUpAdded { .. } => "followup.added",
             EventBody::Signal { .. } => "signal",
             EventBody::FindingUpdated { .. } => "finding.updated",
             EventBody::DrillStarted { .. } => "drill.started",

@@ -16,7 +16,7 @@ use std::fmt;
 use uuid::Uuid;
 
 pub use chain::Hash;
-pub use kind::{Audience, Briefing, ChecklistItemSpec, EventBody, Phase, Role, Severity, Status};
+pub use kind::{Audience, Briefing, ChecklistItemSpec, EventBody, LinkKind, Phase, Role, Severity, Status};
 pub use open::{StoreSpec, open_store};
 pub use store::{Appended, Link, Store, StoreError, StoreHealth, Subscription};
 

@@ -1544,6 +1544,8 @@ impl App {
                 return self.append(events, now, fx);
             }
             Command::Title(title) => EventBody::IncidentRetitled { title },
+            Command::Link { kind, reference, url } => EventBody::LinkAdded { kind, reference, url },
+            Command::FollowUp { text, owner } => EventBody::FollowUpAdded { text, owner },
             Command::Amend { seq, text } => match inc.and_then(|i| i.correctable(seq)) {
                 Some(c) if c.has_text && !c.retracted => EventBody::Amended {
                     target: c.event,

@@ -8,7 +8,7 @@ use super::model::Model;
 use super::panes::TimeMode;
 use super::refs::Detail;
 use super::sources_ui::{DetailLine, Tone, wrap};
-use crate::incident::{ChecklistItem, Incident};
+use crate::incident::{ChecklistItem, EntryKind, Incident};
 use crate::text::{clean_line, clean_text};
 use crate::timeline::Briefing;
 use chrono::{DateTime, Local, Utc};
@@ -53,7 +53,15 @@ pub fn entry_detail(inc: &Incident, row: &Row, time: TimeMode, width: usize) -> 
         Some(e) => {
             text(&mut out, &e.text, width);
             if let Some(detail) = &e.detail {
-                heading(&mut out, "Rationale / detail");
+                heading(
+                    &mut out,
+                    match e.kind {
+                        EntryKind::Decision => "Rationale",
+                        EntryKind::Link(_) => "Address",
+                        EntryKind::FollowUp => "Owner",
+                        _ => "Detail",
+                    },
+                );
                 text(&mut out, detail, width);
             }
             if let Some(original) = &e.original {

@@ -115,6 +115,8 @@ fn tag(body: &EventBody) -> &'static str {
         | EventBody::ChecklistAssigned { .. } => "checklist",
         EventBody::StatusUpdatePosted { .. } => "update",
         EventBody::Handoff { .. } => "handoff",
+        EventBody::LinkAdded { .. } => "link",
+        EventBody::FollowUpAdded { .. } => "follow-up",
         EventBody::Signal { .. } => "signal",
         EventBody::FindingUpdated { .. } => "finding",
         EventBody::DrillInject { .. } => "inject",

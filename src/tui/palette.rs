@@ -4,7 +4,7 @@ use super::action::Action;
 use super::refs::SourceTab;
 use crate::export::Format;
 use crate::sources::securityhub::Workflow;
-use crate::timeline::{Audience, Role, Severity, Status};
+use crate::timeline::{Audience, LinkKind, Role, Severity, Status};
 
 /// A parsed palette command.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +58,17 @@ pub enum Command {
         seq: u64,
         reason: Option<String>,
     },
+    /// Where else the incident lives (a ticket, the chat channel, the bridge…).
+    Link {
+        kind: LinkKind,
+        reference: String,
+        url: Option<String>,
+    },
+    /// An action item for after the incident.
+    FollowUp {
+        text: String,
+        owner: Option<String>,
+    },
     Export(Format),
     Incident(String),
     Filter(String),
@@ -106,6 +117,7 @@ pub enum Complete {
     Severities,
     Statuses,
     Audiences,
+    LinkKinds,
     Roles,
     People,
     Items,
@@ -330,6 +342,48 @@ commands! {
                 reason: (!reason.is_empty()).then(|| reason.to_string()),
             })
         };
+    Link: Command::Link { .. } => "link" ("KIND REF [URL]") writes true, incident true,
+        most Some(3), complete [LinkKinds, Nothing], keys [],
+        "link the ticket, chat channel, bridge, a dashboard or a runbook (the header shows the bridge and chat)",
+        |a| {
+            let usage = "a kind and a reference: `link ticket OPS-4411 https://…`";
+            let mut words = a.words();
+            let kind: LinkKind = words.next().ok_or_else(|| a.need(usage))?.parse()?;
+            let reference = words.next().ok_or_else(|| a.need(usage))?;
+            if reference.chars().count() > MAX_REFERENCE {
+                return Err(format!("A reference is at most {MAX_REFERENCE} characters."));
+            }
+            let url = words.next().map(address).transpose()?;
+            if reference.contains("://") {
+                address(reference)?;
+            }
+            Ok(Command::Link {
+                kind,
+                reference: reference.to_string(),
+                url,
+            })
+        };
+    FollowUp: Command::FollowUp { .. } => "followup" ["follow-up"] ("TEXT [--owner PERSON]")
+        writes true, incident true, most None, complete [Nothing, Nothing], keys [],
+        "record an action item for after the incident, with its owner",
+        |a| {
+            let (text_part, owner) = match a.rest.split_once("--owner") {
+                Some((before, after)) => {
+                    let after = after.trim_start_matches('=').trim();
+                    let mut names = after.split_whitespace();
+                    let owner = names.next().ok_or_else(|| a.need("a name after --owner"))?;
+                    if names.next().is_some() {
+                        return Err("`--owner` takes one name, at the end: `followup TEXT --owner raj`".into());
+                    }
+                    (before, Some(person(owner)))
+                }
+                None => (a.rest, None),
+            };
+            Ok(Command::FollowUp {
+                text: text(text_part, &a.need("what is to be done: `followup Add a canary --owner raj`"))?,
+                owner,
+            })
+        };
     Export: Command::Export(_) => "export" ("md|json|csv") writes false, incident true, most None,
         complete [Formats, Nothing], keys [Export], "write the report to a file",
         |a| Ok(Command::Export(match a.rest {
@@ -443,6 +497,23 @@ fn text(s: &str, err: &str) -> Result<String, String> {
     }
 }
 
+/// The longest reference a link takes (a ticket key, a channel, an address).
+const MAX_REFERENCE: usize = 200;
+/// The longest address a link takes.
+const MAX_URL: usize = 2048;
+
+/// A link's address: http or https, in one piece, not too long.
+fn address(url: &str) -> Result<String, String> {
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) || url.len() <= "http://".len() {
+        return Err(format!("`{url}` is not an address: use https://…"));
+    }
+    if url.len() > MAX_URL {
+        return Err(format!("An address is at most {MAX_URL} characters."));
+    }
+    Ok(url.to_string())
+}
+
 /// What the palette can complete from: things the incident knows.
 #[derive(Debug, Default, Clone)]
 pub struct Vocabulary {
@@ -472,6 +543,7 @@ pub fn complete(line: &str, vocab: &Vocabulary) -> Vec<String> {
             Complete::Severities => (1..=5).map(|n| n.to_string()).collect(),
             Complete::Statuses => Status::ALL.iter().map(|s| s.to_string()).collect(),
             Complete::Audiences => Audience::ALL.iter().map(|a| a.to_string()).collect(),
+            Complete::LinkKinds => LinkKind::ALL.iter().map(|k| k.to_string()).collect(),
             Complete::Roles => Role::STANDARD.iter().map(|r| r.to_string()).collect(),
             Complete::People => vocab.people.clone(),
             Complete::Items => vocab.items.clone(),
@@ -543,6 +615,8 @@ mod tests {
             "title t",
             "amend #4 corrected",
             "retract 4 wrong incident",
+            "link ticket OPS-1",
+            "followup add a canary --owner raj",
             "export",
             "incident INC-1",
             "filter x",
@@ -623,6 +697,49 @@ mod tests {
             assert!(parse(line).expect_err(line).contains("1 to 5"), "{line}");
         }
         assert_eq!(parse("sev SEV-1"), Ok(Command::Severity(Severity::WORST)));
+        assert!(
+            parse("followup Fix it --owner")
+                .unwrap_err()
+                .contains("a name after --owner")
+        );
+        assert!(
+            parse("followup Fix it --owner raj and sam")
+                .unwrap_err()
+                .contains("one name")
+        );
+        assert!(
+            parse("link ticket OPS-1 https://x more")
+                .unwrap_err()
+                .contains("one word")
+        );
+        assert!(
+            parse("link bridge http://")
+                .unwrap_err()
+                .contains("not an address")
+        );
+    }
+
+    #[test]
+    fn links_take_a_kind_by_any_of_its_names() {
+        let link = |line: &str| match parse(line) {
+            Ok(Command::Link { kind, reference, url }) => (kind, reference, url),
+            other => panic!("{line}: {other:?}"),
+        };
+        assert_eq!(
+            link("link SLACK #inc-42"),
+            (LinkKind::Chat, "#inc-42".to_string(), None)
+        );
+        assert_eq!(
+            link("link zoom https://zoom.example/j/1"),
+            (LinkKind::Bridge, "https://zoom.example/j/1".to_string(), None)
+        );
+        assert_eq!(
+            parse("followup Add a canary --owner=@raj"),
+            Ok(Command::FollowUp {
+                text: "Add a canary".into(),
+                owner: Some("raj".into())
+            })
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use super::{age, offset, styled};
 use crate::incident::Incident;
 use crate::text::clean_line;
-use crate::timeline::{Audience, Link, Status};
+use crate::timeline::{Audience, Link, LinkKind, Status};
 use crate::tui::app::View;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -84,11 +84,17 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>, compact
     }
     let mut lines = vec![Line::from(first), Line::from(second)];
     if !compact {
-        let mut third = vec![styled(
-            format!(" {} · {} ", clean_line(&v.opts.store_name), v.opts.me),
+        let mut third = updates_by_audience(v, inc, now);
+        for kind in [LinkKind::Bridge, LinkKind::Chat] {
+            if let Some(link) = inc.link(kind) {
+                third.push(styled(format!("   {kind} "), t.muted));
+                third.push(styled(clean_line(&link.text).into_owned(), t.base));
+            }
+        }
+        third.push(styled(
+            format!("   {} · {} ", clean_line(&v.opts.store_name), v.opts.me),
             t.muted,
-        )];
-        third.extend(updates_by_audience(v, inc, now));
+        ));
         lines.push(Line::from(third));
     }
     render(frame, v, area, lines, Style::default());
@@ -121,7 +127,7 @@ fn update_clock(v: &View, inc: &Incident, now: DateTime<Utc>, compact: bool) -> 
 /// `updates: internal 12m ago · executive — · external 3m ago`.
 fn updates_by_audience(v: &View, inc: &Incident, now: DateTime<Utc>) -> Vec<Span<'static>> {
     let t = &v.theme;
-    let mut spans = vec![styled("  updates: ".to_string(), t.muted)];
+    let mut spans = vec![styled(" updates: ".to_string(), t.muted)];
     for (n, audience) in Audience::ALL.into_iter().enumerate() {
         if n > 0 {
             spans.push(styled(" · ".to_string(), t.muted));
