@@ -285,9 +285,11 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    #[arg(long, value_enum, default_value = "md")]
-    pub format: crate::export::Format,
-    /// The incident [default: the one open incident].
+    /// [default: from --output's extension (.md, .json, .csv), else md]
+    #[arg(long, value_enum)]
+    pub format: Option<crate::export::Format>,
+    /// The incident: its id or a unique part of it (`RNDZ2`) [default: the one open incident,
+    /// or with none open the one resolved last].
     #[arg(long, value_name = "ID")]
     pub incident: Option<String>,
     /// Write here instead of standard output.

@@ -118,6 +118,66 @@ fn commands_say_clearly_when_there_is_no_incident_or_several() {
 }
 
 #[test]
+fn export_after_resolve_takes_the_last_resolved_by_any_unique_part_of_its_id() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    let drill = sb.ok(
+        &st,
+        &["declare", "--title", "exercise", "--severity", "3", "--drill"],
+    );
+    let first = sb.declare(&st, "first outage");
+    sb.ok(&st, &["do", "--incident", &first, "resolve"]);
+    let second = sb.declare(&st, "second outage");
+    sb.ok(&st, &["do", "--incident", &second, "resolve"]);
+    sb.ok(&st, &["do", "--incident", drill.trim(), "resolve"]);
+    // No incident open: the postmortem is of the one resolved last (never the drill).
+    let md = sb.ok(&st, &["export"]);
+    assert!(md.contains(&format!("# Post-incident report: {second}")), "{md}");
+    // A unique suffix or prefix, in any case, names one.
+    let suffix = second[second.len() - 5..].to_lowercase();
+    let md = sb.ok(&st, &["export", "--incident", &suffix]);
+    assert!(md.contains(&format!("# Post-incident report: {second}")), "{md}");
+    let out = sb.run(&st, &["export", "--incident", "inc-"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("`inc-` matches 3 incidents; give more of the id"),
+        "{}",
+        stderr(&out)
+    );
+    // The file's extension says the format; --format still wins.
+    let json = sb.path("report.JSON");
+    sb.ok(
+        &st,
+        &[
+            "export",
+            "--incident",
+            &first,
+            "-o",
+            json.to_str().expect("utf-8"),
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).expect("written")).expect("JSON");
+    assert_eq!(v["incident"]["id"], first.as_str(), "{v}");
+    let csv = sb.path("report.csv");
+    sb.ok(&st, &["export", "-o", csv.to_str().expect("utf-8")]);
+    let text = std::fs::read_to_string(&csv).expect("written");
+    assert!(
+        text.lines().count() > 1 && text.lines().all(|l| l.contains(',')),
+        "{text}"
+    );
+    let forced = sb.path("notes.json");
+    sb.ok(
+        &st,
+        &["export", "--format", "md", "-o", forced.to_str().expect("utf-8")],
+    );
+    assert!(
+        std::fs::read_to_string(&forced)
+            .expect("written")
+            .starts_with("# Post-incident report")
+    );
+}
+
+#[test]
 fn eight_writer_processes_of_250_appends_give_exactly_2000_events() {
     let sb = Sandbox::new();
     let st = sb.store();

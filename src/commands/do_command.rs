@@ -44,7 +44,7 @@ pub fn run(store: &dyn Store, config: &crate::config::Config, args: &DoArgs) -> 
         );
     }
     let incident = if spec.needs_incident {
-        Some(super::pick_incident(store, args.incident.as_deref())?.0)
+        Some(super::pick_incident(store, args.incident.as_deref(), super::Otherwise::Open)?.0)
     } else {
         None
     };

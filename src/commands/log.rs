@@ -6,7 +6,8 @@ use std::borrow::Cow;
 use std::io::{BufRead, Read};
 
 pub fn run(store: &dyn Store, args: &LogArgs) -> Result<()> {
-    let (incident, _) = super::pick_incident_or_triage(store, args.incident.as_deref())?;
+    let (incident, _) =
+        super::pick_incident(store, args.incident.as_deref(), super::Otherwise::OpenOrTriage)?;
     let author = match &args.source {
         Some(name) => Author::source(name),
         None => Author::current_user(),

@@ -18,7 +18,7 @@ pub mod verify;
 pub mod watch;
 
 use crate::config::{Config, default_store_path};
-use crate::incident::{Projection, fold_store};
+use crate::incident::{Incident, Projection, fold_store};
 use crate::sources::signals::TRIAGE;
 use crate::timeline::{IncidentId, Store, StoreSpec, open_store};
 use anyhow::{Context, Result, bail};
@@ -58,70 +58,114 @@ pub fn open_console(cli_store: Option<&str>, config: &Config) -> Result<Box<dyn 
     }
 }
 
-/// The incident a command acts on: the one named, or else the only open one. A drill's
-/// incident is never chosen unless named: a script must not write into an exercise.
-pub fn pick_incident(store: &dyn Store, explicit: Option<&str>) -> Result<(IncidentId, Projection)> {
-    pick(store, explicit, false)
+/// Which incident a command takes when none is named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Otherwise {
+    /// The only open incident.
+    Open,
+    /// The only open incident, or with none open the triage stream (where sources' signals go
+    /// too): an alert hook's line is never dropped because nobody has declared yet.
+    OpenOrTriage,
+    /// The only open incident, or with none open the one resolved most recently: a
+    /// postmortem is written after the resolve.
+    OpenOrLastResolved,
 }
 
-/// As [`pick_incident`], but with no incident open the triage stream (where sources' signals go
-/// too): an alert hook's line is never dropped because nobody has declared yet.
-pub fn pick_incident_or_triage(
+/// The incident a command acts on: the one named (its whole id, or a unique prefix or suffix
+/// of it, in any case: `RNDZ2`), or else as `otherwise` says. A drill's incident is never
+/// chosen unless named: a script must not write into an exercise.
+pub fn pick_incident(
     store: &dyn Store,
-    explicit: Option<&str>,
+    named: Option<&str>,
+    otherwise: Otherwise,
 ) -> Result<(IncidentId, Projection)> {
-    pick(store, explicit, true)
-}
-
-fn pick(store: &dyn Store, explicit: Option<&str>, triage: bool) -> Result<(IncidentId, Projection)> {
-    if let Some(id) = explicit {
-        // Read up to its declaration (normally its first event or nearly): no need to fold the
-        // rest to know the incident exists.
-        let id = IncidentId(id.trim().to_string());
-        let mut p = Projection::new();
-        store.scan(0, Some(&id), &mut |e| {
-            let declaration = matches!(e.body, crate::timeline::EventBody::IncidentDeclared { .. });
-            p.apply(e);
-            !declaration
-        })?;
-        match p.incident(&id) {
-            Some(i) if i.declared => return Ok((id, p)),
-            _ => bail!("{}: no incident {id} in this store", store.describe()),
-        }
+    if let Some(wanted) = named {
+        return pick_named(store, wanted.trim());
     }
     let p = fold_store(store, None).context("reading the timeline")?;
-    let open: Vec<_> = (p.open_incidents())
-        .filter(|i| i.declared && !i.drill && i.id.as_str() != TRIAGE)
-        .collect();
-    match open.as_slice() {
-        [] if triage => Ok((IncidentId(TRIAGE.to_string()), p)),
-        [one] => {
-            let id = one.id.clone();
-            Ok((id, p))
+    let real = |i: &&Incident| i.declared && !i.drill && i.id.as_str() != TRIAGE;
+    let open: Vec<&Incident> = p.open_incidents().filter(real).collect();
+    let chosen = match open.as_slice() {
+        [one] => one.id.clone(),
+        [] if otherwise == Otherwise::OpenOrTriage => IncidentId(TRIAGE.to_string()),
+        [] if otherwise == Otherwise::OpenOrLastResolved => {
+            let last = (p.incidents().iter().filter(real))
+                .filter_map(|i| Some((i.milestones().resolved?, i)))
+                .max_by_key(|(at, i)| (*at, i.last_seq));
+            match last {
+                Some((_, i)) => i.id.clone(),
+                None => bail!(
+                    "{}: no incident has been declared here yet; name one with --incident",
+                    store.describe()
+                ),
+            }
         }
         [] => bail!(
             "{}: no open incident; declare one with `warroom declare --title … --severity …`, or name one with --incident",
             store.describe()
         ),
-        several => {
-            let list: Vec<String> = several
-                .iter()
-                .map(|i| {
-                    format!(
-                        "  {}  {}  {}",
-                        i.id,
-                        i.severity(),
-                        crate::text::clean_line(&i.title)
-                    )
-                })
-                .collect();
-            bail!(
-                "{} incidents are open; choose one with --incident:\n{}",
-                several.len(),
-                list.join("\n")
-            )
-        }
+        several => bail!(
+            "{} incidents are open; choose one with --incident:\n{}",
+            several.len(),
+            listing(several)
+        ),
+    };
+    Ok((chosen, p))
+}
+
+/// The incident `wanted` names: exactly (read only up to its declaration), or else the one
+/// declared incident whose id starts or ends with it, ignoring case.
+fn pick_named(store: &dyn Store, wanted: &str) -> Result<(IncidentId, Projection)> {
+    let id = IncidentId(wanted.to_string());
+    let mut p = Projection::new();
+    store.scan(0, Some(&id), &mut |e| {
+        let declaration = matches!(e.body, crate::timeline::EventBody::IncidentDeclared { .. });
+        p.apply(e);
+        !declaration
+    })?;
+    if p.incident(&id).is_some_and(|i| i.declared) {
+        return Ok((id, p));
     }
+    let lower = wanted.to_lowercase();
+    if lower.is_empty() {
+        bail!("--incident is empty: give an id, or a unique part of one");
+    }
+    let p = fold_store(store, None).context("reading the timeline")?;
+    let matches: Vec<&Incident> = (p.incidents().iter())
+        .filter(|i| i.declared)
+        .filter(|i| {
+            let id = i.id.as_str().to_lowercase();
+            id.starts_with(&lower) || id.ends_with(&lower)
+        })
+        .collect();
+    match matches.as_slice() {
+        [one] => {
+            let id = one.id.clone();
+            Ok((id, p))
+        }
+        [] => bail!("{}: no incident {wanted} in this store", store.describe()),
+        several => bail!(
+            "`{wanted}` matches {} incidents; give more of the id:\n{}",
+            several.len(),
+            listing(several)
+        ),
+    }
+}
+
+/// `  ID  SEV  title`, a line each.
+fn listing(incidents: &[&Incident]) -> String {
+    let lines: Vec<String> = incidents
+        .iter()
+        .map(|i| {
+            format!(
+                "  {}  {}  {}",
+                i.id,
+                i.severity(),
+                crate::text::clean_line(&i.title)
+            )
+        })
+        .collect();
+    lines.join("\n")
 }
 
 /// `warroom runbooks`: what can be attached with `declare --runbook`.
