@@ -9,21 +9,42 @@ use std::path::PathBuf;
     version,
     about = "A terminal war-room console for incident response: one shared, append-only timeline.",
     long_about = "A terminal war-room console for incident response: one shared, append-only timeline.\n\n\
+        With no command, warroom opens the console on the store (it needs a terminal; scripts use\n\
+        the commands below). `warroom demo` tries it with nothing set up.\n\n\
         The store is chosen by --store, then WARROOM_STORE, then `store` in the config file, then\n\
-        $XDG_STATE_HOME/warroom/timeline.db."
+        $XDG_STATE_HOME/warroom/timeline.db.",
+    after_help = "With no command, warroom opens the console. `warroom demo` tries it with nothing set up."
 )]
 pub struct Cli {
     /// The timeline: an SQLite file path (or a postgres:// URL).
-    #[arg(long, global = true, env = "WARROOM_STORE", value_name = "PATH_OR_URL")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "WARROOM_STORE",
+        value_name = "PATH_OR_URL"
+    )]
     pub store: Option<String>,
     /// The config file [default: $XDG_CONFIG_HOME/warroom/config.toml].
-    #[arg(long, global = true, env = "WARROOM_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "WARROOM_CONFIG",
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
     /// Observe only: the console shows everything and writes nothing.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub read_only: bool,
     /// The console's colour theme: dark, light, high-contrast, colorblind, or one of yours.
-    #[arg(long, global = true, env = "WARROOM_THEME", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "WARROOM_THEME",
+        value_name = "NAME"
+    )]
     pub theme: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -46,8 +67,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Prove that no event was edited, removed, inserted or reordered.
     Verify,
-    /// List the runbooks (built in, and from the config folder).
-    Runbooks,
+    /// List the runbooks (built in, and from the config folder), or print one to start yours
+    /// from: `warroom runbooks show ransomware > ~/.config/warroom/runbooks/mine.toml`.
+    Runbooks(RunbooksArgs),
     /// Check the configuration (keys, theme, runbooks, sources), that the store opens, and
     /// that every source answers.
     Check(CheckArgs),
@@ -65,6 +87,11 @@ pub enum Command {
     /// Work on whole stores: `store copy --from X --to Y`.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Print shell completions: `warroom completions bash > ~/.local/share/bash-completion/completions/warroom`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 impl Command {
@@ -115,6 +142,26 @@ pub enum DrillCommand {
     Resume(DrillResumeArgs),
     /// The after-action report of a run (Markdown).
     Report(DrillReportArgs),
+    /// Print a built-in scenario, to start one of your own from.
+    Show {
+        /// The scenario's name (`warroom drill list`).
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RunbooksArgs {
+    #[command(subcommand)]
+    pub command: Option<RunbooksCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunbooksCommand {
+    /// Print a runbook's file as written (a built-in one is a template to start yours from).
+    Show {
+        /// The runbook's name (`warroom runbooks`).
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -33,6 +33,19 @@ fn run(cli: Cli) -> Result<i32> {
     {
         anyhow::bail!("--read-only: `warroom {name}` writes to the timeline, so it is refused");
     }
+    // Completions need nothing set up.
+    if let Some(Command::Completions { shell }) = &cli.command {
+        // Into memory first: the generator panics on a write error (a closed pipe).
+        let mut script = Vec::new();
+        clap_complete::generate(
+            *shell,
+            &mut <Cli as clap::CommandFactory>::command(),
+            "warroom",
+            &mut script,
+        );
+        commands::out::print(format_args!("{}", String::from_utf8_lossy(&script)))?;
+        return Ok(0);
+    }
     // `init` writes the config file: it must not need one that parses.
     if let Some(Command::Init(args)) = &cli.command {
         return commands::init::run(args.path.as_deref().or(cli.config.as_deref()), args.force).map(|()| 0);
@@ -54,12 +67,12 @@ fn run(cli: Cli) -> Result<i32> {
         }
         Some(Command::Export(args)) => commands::export::run(&*store()?, args).map(|()| 0),
         Some(Command::Verify) => commands::verify::run(&*store()?),
-        Some(Command::Runbooks) => commands::runbooks(&config).map(|()| 0),
+        Some(Command::Runbooks(args)) => commands::runbooks(&config, args).map(|()| 0),
         Some(Command::Check(args)) => {
             commands::check::run(cli.store.as_deref(), &config, cli.theme.as_deref(), args.offline)
                 .map(|()| 0)
         }
-        Some(Command::Init(_)) => Ok(0), // handled above
+        Some(Command::Init(_) | Command::Completions { .. }) => Ok(0), // handled above
         Some(Command::Drill(cmd)) => {
             commands::drill::run(cmd, cli.store.as_deref(), &config, cli.theme.as_deref())
         }

@@ -979,7 +979,9 @@ fn cases() -> Vec<Case> {
                 ]),
                 EntryTimes(vec![(1, 1), (0, 2)]),
                 LastEventAt(3),
-                Acknowledged(Some(0)),
+                // MTTA is to the first acknowledgement of a page, as PagerDuty's: a move to
+                // active is none (it used to count, giving 0 here).
+                Acknowledged(None),
             ],
         },
     ]

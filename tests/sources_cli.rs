@@ -46,11 +46,30 @@ fn init_writes_an_example_that_checks_and_never_overwrites() {
     assert!(text.contains("[[source]]") && text.contains("kind = \"splunk\""));
     assert!(!text.contains("splunk-token"), "no secret values in the example");
 
+    // Its sources are commented out: the first check passes and nothing is polled…
+    let out = warroom(&sb, &file, &["check"]).output().expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("sources   none configured"),
+        "{}",
+        stdout(&out)
+    );
+    // …and taking the `#` off the start of their lines enables all three, as written.
+    let enabled: String = text
+        .lines()
+        .map(|l| match l.strip_prefix('#') {
+            Some(rest) if !rest.starts_with([' ', '#']) && !rest.is_empty() => rest,
+            _ => l,
+        })
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    std::fs::write(&file, &enabled).expect("write");
     let out = warroom(&sb, &file, &["check", "--offline"])
         .output()
         .expect("run");
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("3 configured"), "{}", stdout(&out));
+    std::fs::write(&file, &text).expect("write");
 
     let before = std::fs::read(&file).expect("read");
     let mut c = Command::new(common::BIN);

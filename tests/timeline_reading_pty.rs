@@ -12,7 +12,7 @@ use tmux::Tmux;
 use warroom::timeline::sqlite::SqliteStore;
 use warroom::timeline::{Author, EventBody, IncidentId, NewEvent, Store};
 
-/// An incident whose 60 entries ran from 23:30 yesterday (UTC) past midnight.
+/// An incident whose 60 entries ran from 23:30 (UTC) past midnight, over an hour ago.
 fn long_incident(sb: &Sandbox) -> (std::path::PathBuf, chrono::NaiveDate) {
     let st = sb.store();
     let id = sb.declare(&st, "Long night");
@@ -21,6 +21,13 @@ fn long_incident(sb: &Sandbox) -> (std::path::PathBuf, chrono::NaiveDate) {
         .with_hour(23)
         .and_then(|t| t.with_minute(30))
         .expect("a valid time");
+    // All in the past, even just after midnight (the notes used to run past now then, and the
+    // declaration sorted among them).
+    let start = if start + Duration::minutes(61) > now {
+        start - Duration::days(1)
+    } else {
+        start
+    };
     let store = SqliteStore::open(&st).expect("open");
     let entries: Vec<NewEvent> = (1..=60)
         .map(|n| {

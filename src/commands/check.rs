@@ -32,7 +32,7 @@ pub fn run(cli_store: Option<&str>, config: &Config, theme_name: Option<&str>, o
     let head = store.head()?;
     outln!("store     {} ({} events)", store.describe(), head.seq)?;
     if config.source.is_empty() {
-        outln!("sources   none")?;
+        outln!("sources   none configured (the console polls nothing; see [[source]] in the config file)")?;
     } else if offline {
         outln!(
             "sources   {} configured (not contacted: --offline)",

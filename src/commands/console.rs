@@ -35,6 +35,7 @@ pub fn setup(
             store_name: store.describe(),
             notify: config.notify.clone(),
             updates: config.updates.clone(),
+            tmux: std::env::var_os("TMUX").is_some_and(|v| !v.is_empty()),
         },
         keymap,
         theme,
@@ -69,6 +70,14 @@ pub fn load_theme(config: &Config, cli_theme: Option<&str>) -> Result<theme::The
 
 /// Run the console; its exit status (0, or 128 + the signal that ended it).
 pub fn run(store: Arc<dyn Store>, config: &Config, read_only: bool, theme_name: Option<&str>) -> Result<i32> {
+    use std::io::IsTerminal;
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        anyhow::bail!(
+            "the console needs a terminal (standard input and output are not one); from a script, \
+             use `warroom status`, `warroom log TEXT`, `warroom do COMMAND` or `warroom export` \
+             (`warroom --help` lists them all)"
+        );
+    }
     let console = setup(config, store.as_ref(), read_only, theme_name)?;
     crate::tui::run::run(store, console).map(|ending| ending.exit_code())
 }

@@ -20,6 +20,7 @@ pub fn run(cmd: &DrillCommand, store: Option<&str>, config: &Config, theme: Opti
     let names: Vec<&str> = runbooks.iter().map(|r| r.name.as_str()).collect();
     match cmd {
         DrillCommand::List => list(&names).map(|()| 0),
+        DrillCommand::Show { name } => show(name).map(|()| 0),
         DrillCommand::Check { files } => check(files, &names),
         DrillCommand::Run(args) => {
             let loaded = builtin::load(&args.scenario, &names)?;
@@ -46,8 +47,20 @@ fn list(runbooks: &[&str]) -> Result<()> {
             s.title
         )?;
     }
-    outln!("\nPlay one with `warroom drill run NAME`; see its file with `warroom drill check NAME`.")?;
+    outln!("\nPlay one with `warroom drill run NAME`; start your own from `warroom drill show NAME`.")?;
     Ok(())
+}
+
+/// `drill show NAME`: a built-in scenario's file, to start one of your own from.
+fn show(name: &str) -> Result<()> {
+    match builtin::BUILTIN.iter().find(|(n, _)| *n == name) {
+        Some((_, text)) => Ok(super::out::print(format_args!("{text}"))?),
+        None => anyhow::bail!(
+            "no built-in scenario `{}`: there are {}",
+            crate::text::clean_line(name),
+            builtin::names().join(", ")
+        ),
+    }
 }
 
 /// Every file checked; the exit code is 1 if any failed.

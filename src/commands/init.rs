@@ -44,11 +44,26 @@ pub fn run(path: Option<&Path>, force: bool) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// The example with its sources enabled: `#` taken off lines that begin `#` and a word.
+    fn enabled(text: &str) -> String {
+        text.lines()
+            .map(|l| match l.strip_prefix('#') {
+                Some(rest) if !rest.is_empty() && !rest.starts_with([' ', '#']) => rest,
+                _ => l,
+            })
+            .flat_map(|l| [l, "\n"])
+            .collect()
+    }
+
     #[test]
-    fn the_example_is_a_valid_configuration() {
-        let mut config: crate::config::Config =
+    fn the_example_polls_nothing_until_its_sources_are_enabled_and_then_they_are_valid() {
+        let config: crate::config::Config =
             crate::config::parse_toml("example", EXAMPLE).unwrap_or_else(|e| panic!("{e}"));
-        crate::sources::config::validate(&mut config.source, "example", EXAMPLE)
+        assert!(config.source.is_empty(), "a fresh install polls nothing");
+        let text = enabled(EXAMPLE);
+        let mut config: crate::config::Config =
+            crate::config::parse_toml("example", &text).unwrap_or_else(|e| panic!("{e}"));
+        crate::sources::config::validate(&mut config.source, "example", &text)
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(config.source.len(), 3);
         assert_eq!(config.source[2].search.len(), 2);

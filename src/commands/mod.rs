@@ -169,8 +169,22 @@ fn listing(incidents: &[&Incident]) -> String {
 }
 
 /// `warroom runbooks`: what can be attached with `declare --runbook`.
-pub fn runbooks(config: &Config) -> Result<()> {
+pub fn runbooks(config: &Config, args: &crate::cli::RunbooksArgs) -> Result<()> {
     let books = crate::incident::runbook::load_runbooks(config.runbooks_dir().as_deref())?;
+    if let Some(crate::cli::RunbooksCommand::Show { name }) = &args.command {
+        let Some(book) = crate::incident::runbook::find(&books, name) else {
+            let names: Vec<&str> = books.iter().map(|b| b.name.as_str()).collect();
+            bail!(
+                "no runbook named `{}`: there are {}",
+                crate::text::clean_line(name),
+                names.join(", ")
+            );
+        };
+        return Ok(out::print(format_args!(
+            "{}",
+            crate::text::clean_text(&book.text)
+        ))?);
+    }
     for b in &books {
         outln!(
             "{:<14} {:>3} items  {}  ({})",

@@ -39,8 +39,8 @@ fn human(inc: &Incident, cadence: &Cadence, now: DateTime<Utc>) -> String {
     let mut s = String::new();
     let elapsed = inc
         .milestones()
-        .declared
-        .map(|d| format!("T+{}", clock(now - d)))
+        .elapsed(now)
+        .map(|d| format!("T+{}", clock(d)))
         .unwrap_or_default();
     let drill = if inc.drill { "  [DRILL]" } else { "" };
     s += &format!(
@@ -136,6 +136,7 @@ fn to_json(inc: &Incident, cadence: &Cadence, now: DateTime<Utc>) -> serde_json:
             "to_mitigate": secs(m.time_to_mitigate()),
             "to_resolve": secs(m.time_to_resolve()),
             "since_declared": m.declared.map(|d| (now - d).num_seconds()),
+            "elapsed": m.elapsed(now).map(|d| d.num_seconds()),
             "since_status_update": inc.last_status_update_at().map(|t| (now - t).num_seconds()),
         },
         "status_updates": Audience::ALL.iter().map(|a| (a.as_str(), json!({

@@ -8,6 +8,7 @@ use super::{Report, clock, duration, full_time};
 use crate::incident::{Change, ChecklistItem, Entry, EntryKind};
 use crate::text::{clean_line, clean_text};
 use crate::timeline::describe::short_id;
+use crate::timeline::store::Verdict;
 use crate::timeline::{Audience, Phase};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use std::borrow::Cow;
@@ -58,6 +59,9 @@ fn summary(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
     row(w, &["**Declared by**", &declared_by])?;
     row(w, &["**Declared at**", &opt_time(inc.declared_at)])?;
     row(w, &["**Commander**", &inc.commander().map_or(NONE.into(), cell)])?;
+    if let Some(record) = &r.record {
+        row(w, &["**Record**", &record_line(record)])?;
+    }
     if !inc.runbooks.is_empty() {
         let runbooks: Vec<_> = inc.runbooks.iter().map(|b| cell(b)).collect();
         row(w, &["**Runbooks**", &runbooks.join(", ")])?;
@@ -81,6 +85,19 @@ fn history(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
     writeln!(w, "### Severity")?;
     writeln!(w)?;
     changes(w, "Severity", &inc.severity_history, inc.declared)?;
+    let until = inc.milestones().resolved.unwrap_or(r.now);
+    let spent = inc.time_at_severity(until);
+    if let Some((peak, _)) = spent.first() {
+        let each: Vec<String> = (spent.iter())
+            .map(|(sev, d)| format!("{sev} {}", duration(*d)))
+            .collect();
+        writeln!(
+            w,
+            "**Peak severity:** {peak}. **Time at each severity:** {}.",
+            each.join(" · ")
+        )?;
+        writeln!(w)?;
+    }
     writeln!(w, "### Status")?;
     writeln!(w)?;
     changes(w, "Status", &inc.status_history, inc.declared)?;
@@ -198,6 +215,27 @@ fn people(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
         }
         writeln!(w)?;
     }
+    if !inc.role_history.is_empty() {
+        writeln!(w, "### Who held each role")?;
+        writeln!(w)?;
+        writeln!(w, "| Role | Person | From (UTC) | Until (UTC) |")?;
+        writeln!(w, "|---|---|---|---|")?;
+        let mut spells: Vec<_> = inc.role_history.iter().collect();
+        spells.sort_by(|a, b| a.role.cmp(&b.role).then(a.from.cmp(&b.from)));
+        for s in spells {
+            let until = s.until.map_or_else(|| "still".to_string(), full_time);
+            row(
+                w,
+                &[
+                    &cell(s.role.as_str()),
+                    &cell(&s.person),
+                    &full_time(s.from),
+                    &until,
+                ],
+            )?;
+        }
+        writeln!(w)?;
+    }
     if !inc.handoffs.is_empty() {
         writeln!(w, "### Command handoffs")?;
         writeln!(w)?;
@@ -209,15 +247,41 @@ fn people(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
                 inline(&h.from),
                 inline(&h.to)
             )?;
-            if !h.briefing.status.trim().is_empty() {
-                writeln!(w)?;
-                quote_indented(w, &h.briefing.status, "  ")?;
-                writeln!(w)?;
-            }
+            briefing(w, &h.briefing)?;
         }
         writeln!(w)?;
     }
     Ok(())
+}
+
+/// A handoff's briefing in full, under its handoff.
+fn briefing(w: &mut dyn Write, b: &crate::timeline::Briefing) -> Result<()> {
+    let text = |label: &str, t: &str, w: &mut dyn Write| -> Result<()> {
+        if !t.trim().is_empty() {
+            writeln!(w)?;
+            writeln!(w, "  **{label}:**")?;
+            writeln!(w)?;
+            quote_indented(w, t, "  ")?;
+        }
+        Ok(())
+    };
+    let list = |label: &str, items: &[String], w: &mut dyn Write| -> Result<()> {
+        if !items.is_empty() {
+            writeln!(w)?;
+            writeln!(w, "  **{label}:**")?;
+            writeln!(w)?;
+            for i in items {
+                writeln!(w, "  - {}", inline(i))?;
+            }
+        }
+        Ok(())
+    };
+    text("Status", &b.status, w)?;
+    list("Hypotheses open", &b.hypotheses_open, w)?;
+    list("Hypotheses ruled out", &b.hypotheses_ruled_out, w)?;
+    text("Last customer update", &b.last_customer_update, w)?;
+    list("Next steps", &b.next_steps, w)?;
+    writeln!(w)
 }
 
 fn timeline(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
@@ -341,23 +405,34 @@ fn status_updates(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
         writeln!(w, "No status updates were posted.")?;
         return writeln!(w);
     }
-    for u in updates {
-        let audience = match u.kind {
-            EntryKind::StatusUpdate(Audience::External) => "external",
-            EntryKind::StatusUpdate(Audience::Executive) => "executive",
-            _ => "internal",
+    for audience in Audience::ALL {
+        let mine: Vec<&&Entry> = (updates.iter())
+            .filter(|u| u.kind == EntryKind::StatusUpdate(audience))
+            .collect();
+        let title = match audience {
+            Audience::Internal => "Internal",
+            Audience::Executive => "Executive",
+            Audience::External => "External",
         };
-        write!(w, "**{}** · {audience} · {}", full_time(u.at), inline(&u.author))?;
-        if u.retracted {
-            writeln!(w, " *(retracted)*")?;
-            writeln!(w)?;
-            writeln!(w, "> {}", struck(&inline(&u.text)))?;
-        } else {
-            writeln!(w, "{}", if u.original.is_some() { " *(amended)*" } else { "" })?;
-            writeln!(w)?;
-            quote(w, &u.text)?;
-        }
+        writeln!(w, "### {title} ({})", mine.len())?;
         writeln!(w)?;
+        if mine.is_empty() {
+            writeln!(w, "None.")?;
+            writeln!(w)?;
+        }
+        for u in mine {
+            write!(w, "**{}** · {audience} · {}", full_time(u.at), inline(&u.author))?;
+            if u.retracted {
+                writeln!(w, " *(retracted)*")?;
+                writeln!(w)?;
+                writeln!(w, "> {}", struck(&inline(&u.text)))?;
+            } else {
+                writeln!(w, "{}", if u.original.is_some() { " *(amended)*" } else { "" })?;
+                writeln!(w)?;
+                quote(w, &u.text)?;
+            }
+            writeln!(w)?;
+        }
     }
     Ok(())
 }
@@ -461,6 +536,20 @@ fn follow_ups(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
         writeln!(w)?;
     }
     Ok(())
+}
+
+/// Whether the store's hash chain held when the report was written: what makes it evidence.
+fn record_line(v: &Verdict) -> String {
+    match v {
+        Verdict::Intact { events, head } => format!(
+            "hash chain verified intact when written: {events} events in the store, head {}",
+            &head.to_hex()[..16]
+        ),
+        Verdict::Broken { seq, reason } => format!(
+            "**the hash chain does NOT verify from event #{seq}: {}** — keep the store as evidence",
+            cell(reason)
+        ),
+    }
 }
 
 /// Entries in the order they happened (as corrected).

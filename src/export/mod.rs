@@ -30,6 +30,27 @@ pub enum Format {
     Csv,
 }
 
+impl Format {
+    /// The format a file's extension names (`report.JSON` is JSON).
+    pub fn of_path(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "md" | "markdown" => Some(Format::Md),
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Md => "md",
+            Format::Json => "json",
+            Format::Csv => "csv",
+        }
+    }
+}
+
 /// Writes the export of `incident` to `out`. `now` is used for "generated at" and for
 /// durations of still-open incidents.
 pub fn export(
@@ -59,7 +80,9 @@ pub fn export(
     // In the order things happened; `sort_by_key` is stable and seq breaks ties anyway.
     events.sort_by_key(|e| (e.at(), e.seq));
 
-    let report = Report::new(state, events, now);
+    let mut report = Report::new(state, events, now);
+    // The record proves itself in the report: the whole chain is walked once, here.
+    report.record = Some(crate::timeline::store::verify(store).context("verifying the timeline")?);
     let mut w = BufWriter::with_capacity(64 * 1024, out);
     match format {
         Format::Md => markdown::write(&report, &mut w),
@@ -77,6 +100,8 @@ pub(crate) struct Report<'a> {
     /// The incident's events, ordered by (occurred time, seq).
     pub events: Vec<Event>,
     pub now: DateTime<Utc>,
+    /// Whether the store's hash chain verified when the report was written.
+    pub record: Option<crate::timeline::store::Verdict>,
     /// Corrections, by the id of the event they correct.
     corrections: HashMap<Uuid, Correction<'a>>,
 }
@@ -149,6 +174,7 @@ impl<'a> Report<'a> {
             incident,
             events,
             now,
+            record: None,
             corrections,
         }
     }
@@ -179,9 +205,7 @@ impl<'a> Report<'a> {
 
     /// When the incident's clock stops: its resolution, or `now` while it is still open.
     pub fn elapsed(&self) -> Option<TimeDelta> {
-        let m = self.incident.milestones();
-        let start = m.detected.or(m.declared)?;
-        Some(m.resolved.unwrap_or(self.now) - start)
+        self.incident.milestones().elapsed(self.now)
     }
 }
 

@@ -36,6 +36,9 @@ pub struct Runbook {
     /// Where it came from, for messages.
     #[serde(skip)]
     pub origin: String,
+    /// Its file as written, for `warroom runbooks show`.
+    #[serde(skip)]
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -69,6 +72,7 @@ impl Runbook {
     fn parse(origin: &str, text: &str) -> Result<Runbook, ConfigError> {
         let mut rb: Runbook = parse_toml(origin, text)?;
         rb.origin = origin.to_string();
+        rb.text = text.to_string();
         let mut seen = std::collections::HashSet::new();
         for item in &rb.items {
             if !seen.insert(item.id.as_str()) {

@@ -94,6 +94,15 @@ pub struct ChecklistItem {
     pub assignee: Option<String>,
 }
 
+/// Someone holding a role, from one moment to another (none: still).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleSpell {
+    pub role: Role,
+    pub person: String,
+    pub from: DateTime<Utc>,
+    pub until: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct HandoffRecord {
     pub seq: u64,
@@ -135,6 +144,11 @@ impl Milestones {
     pub fn time_to_resolve(&self) -> Option<TimeDelta> {
         self.since_detected(self.resolved)
     }
+    /// The incident's clock, the T+ everywhere (header, `status`, report): from detection (or
+    /// the declaration) to the resolution, or to `now` while unresolved.
+    pub fn elapsed(&self, now: DateTime<Utc>) -> Option<TimeDelta> {
+        self.since_detected(Some(self.resolved.unwrap_or(now)))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -151,6 +165,8 @@ pub struct Incident {
     pub severity_history: Vec<Change<Severity>>,
     pub status_history: Vec<Change<Status>>,
     pub roles: BTreeMap<Role, String>,
+    /// Every role's holders over time, in the order they took it.
+    pub role_history: Vec<RoleSpell>,
     pub responders: BTreeMap<String, Responder>,
     pub entries: Vec<Entry>,
     pub checklist: Vec<ChecklistItem>,
@@ -182,6 +198,7 @@ impl Incident {
             severity_history: Vec::new(),
             status_history: Vec::new(),
             roles: BTreeMap::new(),
+            role_history: Vec::new(),
             responders: BTreeMap::new(),
             entries: Vec::new(),
             derived: Derived::default(),
@@ -303,11 +320,9 @@ impl Incident {
     fn compute_milestones(&self) -> Milestones {
         let live = || self.status_history.iter().filter(|c| !c.retracted);
         let first_at = |pred: &dyn Fn(Status) -> bool| live().filter(|c| pred(c.value)).map(|c| c.at).min();
-        let first_ack = self.responders.values().filter_map(|r| r.acknowledged_at).min();
-        let acknowledged = [first_ack, first_at(&|s| s >= Status::Active)]
-            .into_iter()
-            .flatten()
-            .min();
+        // MTTA as PagerDuty defines it: to the first acknowledgement of a page (a move to
+        // active is not one: it used to count, so an incident nobody was paged for had an MTTA).
+        let acknowledged = self.responders.values().filter_map(|r| r.acknowledged_at).min();
         let mitigated = first_at(&|s| s >= Status::Mitigated && s != Status::Closed)
             .or_else(|| first_at(&|s| s == Status::Closed));
         let status = self.status();
@@ -441,6 +456,39 @@ impl Incident {
             .iter()
             .rposition(|c| c.event == event)
             .map(Target::Status)
+    }
+
+    /// `person` holds `role` from `at` on (none: nobody does); the spell before ends then.
+    fn hold_role(&mut self, role: &Role, person: Option<&str>, at: DateTime<Utc>) {
+        let current = (self.role_history.iter_mut()).rfind(|s| s.role == *role && s.until.is_none());
+        if let Some(spell) = current {
+            if Some(spell.person.as_str()) == person {
+                return;
+            }
+            spell.until = Some(at);
+        }
+        if let Some(person) = person {
+            self.role_history.push(RoleSpell {
+                role: role.clone(),
+                person: person.to_string(),
+                from: at,
+                until: None,
+            });
+        }
+    }
+
+    /// The worst severity that stood, and how long the incident spent at each severity until
+    /// `until` (its resolution, or now), worst first.
+    pub fn time_at_severity(&self, until: DateTime<Utc>) -> Vec<(Severity, TimeDelta)> {
+        let mut live: Vec<&Change<Severity>> =
+            self.severity_history.iter().filter(|c| !c.retracted).collect();
+        live.sort_by_key(|c| (c.at, c.seq));
+        let mut spent: BTreeMap<Severity, TimeDelta> = BTreeMap::new();
+        for (n, c) in live.iter().enumerate() {
+            let end = live.get(n + 1).map_or(until, |next| next.at).min(until);
+            *spent.entry(c.value).or_default() += (end - c.at).max(TimeDelta::zero());
+        }
+        spent.into_iter().collect()
     }
 
     fn set_responder_state(&mut self, person: &str, state: ResponderState, at: DateTime<Utc>) {
@@ -594,10 +642,12 @@ impl Projection {
                     r.state = ResponderState::Engaged;
                     r.since = at;
                 }
+                inc.hold_role(&role, Some(&person), at);
                 inc.roles.insert(role, person);
             }
             EventBody::RoleReleased { role, person } => {
                 if inc.roles.get(&role) == Some(&person) {
+                    inc.hold_role(&role, None, at);
                     inc.roles.remove(&role);
                 }
             }
@@ -623,7 +673,14 @@ impl Projection {
             }
             EventBody::ResponderLeft { person } => {
                 inc.set_responder_state(&person, ResponderState::Left, at);
-                inc.roles.retain(|_, p| *p != person);
+                let held: Vec<Role> = (inc.roles.iter())
+                    .filter(|(_, p)| **p == person)
+                    .map(|(r, _)| r.clone())
+                    .collect();
+                for role in held {
+                    inc.hold_role(&role, None, at);
+                    inc.roles.remove(&role);
+                }
             }
             EventBody::Note { text } => {
                 inc.entries.push(entry(EntryKind::Note, text, None));
@@ -712,6 +769,7 @@ impl Projection {
                 }
             }
             EventBody::Handoff { from, to, briefing } => {
+                inc.hold_role(&Role::Commander, Some(&to), at);
                 inc.roles.insert(Role::Commander, to.clone());
                 inc.set_responder_state(&to, ResponderState::Engaged, at);
                 inc.handoffs.push(HandoffRecord {

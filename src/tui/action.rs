@@ -90,6 +90,8 @@ actions! {
         "Assign a role (commander, scribe, comms, ops…)";
     Declare = "declare", Global, ["D"], None, true, "Declare a new incident";
     Export = "export", Global, ["e"], None, false, "Write the post-incident report (Markdown) to a file";
+    Copy = "copy", Global, ["y"], None, false,
+        "Copy to your clipboard, over SSH too (OSC 52): the selected timeline entry, else the last status update";
     SourceViewNext = "source-view-next", Sources, ["]"], Some((21, "view")), false,
         "Sources: the next view (findings, searches, backups, health)";
     SourceViewPrev = "source-view-prev", Sources, ["["], None, false, "Sources: the previous view";

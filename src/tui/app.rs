@@ -65,7 +65,7 @@ pub enum Msg {
     },
     /// The store's link and offline spool, as the loop last read them.
     Health(crate::timeline::StoreHealth),
-    Exported(Result<String, String>),
+    Exported(Result<Exported, String>),
     /// A theme read for `:theme`, or why it could not be.
     Theme(Result<Box<Theme>, String>),
     /// Unsaved actions an earlier console left for this store, to offer.
@@ -83,7 +83,10 @@ pub enum Effect {
     Export {
         incident: IncidentId,
         format: Format,
+        to: ExportTo,
     },
+    /// Put text on the responder's clipboard (OSC 52 bytes for the terminal, between frames).
+    Copy(Vec<u8>),
     Notify(Notification),
     /// Read a theme (`:theme NAME`): built in, or from the config folder.
     LoadTheme(String),
@@ -99,6 +102,23 @@ pub enum Effect {
     Quit,
 }
 
+/// Where a report goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportTo {
+    /// A file: the path asked for (`~/` is the home folder), else one named for the incident
+    /// and the time, in the current folder.
+    File(Option<std::path::PathBuf>),
+    /// The clipboard (`:copy report`): the text comes back to be copied.
+    Clipboard,
+}
+
+/// A report that was written.
+#[derive(Debug)]
+pub enum Exported {
+    File(String),
+    Text(String),
+}
+
 /// How this console was started.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -108,6 +128,8 @@ pub struct Options {
     pub notify: NotifyConfig,
     /// The status update cadence and templates.
     pub updates: UpdatesConfig,
+    /// Inside tmux: terminal sequences go through its passthrough too.
+    pub tmux: bool,
 }
 
 impl Options {
@@ -119,6 +141,7 @@ impl Options {
             store_name: store_name.to_string(),
             notify: NotifyConfig::default(),
             updates: UpdatesConfig::default(),
+            tmux: false,
         }
     }
 }
@@ -371,7 +394,8 @@ impl App {
                     self.session.dirty = true;
                 }
             }
-            Msg::Exported(Ok(path)) => self.say(format!("Report written to {path}"), now),
+            Msg::Exported(Ok(Exported::File(path))) => self.say(format!("Report written to {path}"), now),
+            Msg::Exported(Ok(Exported::Text(text))) => self.copy(&text, "The report", now, &mut fx),
             Msg::Exported(Err(e)) => self.fail(format!("Export failed: {e}"), now),
             Msg::Theme(Ok(theme)) => {
                 self.cx.theme = *theme;
@@ -1309,7 +1333,15 @@ impl App {
             Action::AssignRole => self.open_palette("role "),
             Action::Declare => self.open_palette(&palette::declaring()),
             Action::Export => {
-                self.run_command(Command::Export(Format::Md), self.panes.current.clone(), now, fx)
+                let md = Command::Export {
+                    format: Format::Md,
+                    path: None,
+                };
+                self.run_command(md, self.panes.current.clone(), now, fx)
+            }
+            Action::Copy => {
+                let copy = Command::Copy { report: false };
+                self.run_command(copy, self.panes.current.clone(), now, fx)
             }
             Action::SourceViewNext => self.panes.sources.cycle(1),
             Action::SourceViewPrev => self.panes.sources.cycle(-1),
@@ -1580,12 +1612,34 @@ impl App {
             }
             Command::Drill(control) => return self.drill_control(control, now, fx),
             Command::Msel => return self.toggle_msel(now),
-            Command::Export(format) => {
+            Command::Export { format, path } => {
                 if let Some(incident) = on {
-                    fx.push(Effect::Export { incident, format });
+                    let to = ExportTo::File(path.map(|p| expand_home(&p)));
+                    fx.push(Effect::Export { incident, format, to });
                     self.say("Writing the report…".into(), now);
                 }
                 return;
+            }
+            Command::Copy { report: true } => {
+                if let Some(incident) = on {
+                    let to = ExportTo::Clipboard;
+                    fx.push(Effect::Export {
+                        incident,
+                        format: Format::Md,
+                        to,
+                    });
+                }
+                return;
+            }
+            Command::Copy { report: false } => {
+                let (what, text) = self.copyable();
+                return match text {
+                    Some(text) => self.copy(&text, what, now, fx),
+                    None => self.fail(
+                        "Nothing to copy: no entry selected and no status update yet.".into(),
+                        now,
+                    ),
+                };
             }
             Command::Incident(id) => {
                 let id = IncidentId(id);
@@ -1659,6 +1713,14 @@ fn find_item(inc: Option<&Incident>, wanted: &str) -> Result<String, String> {
             "`{wanted}` matches {} items; Tab completes.",
             prefixed.len()
         )),
+    }
+}
+
+/// `~/x` is `x` in the home folder; any other path as typed.
+fn expand_home(path: &str) -> std::path::PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
+        _ => std::path::PathBuf::from(path),
     }
 }
 
@@ -1983,6 +2045,39 @@ impl App {
     }
 
     /// The timeline's selected row (an index into the shown rows), as its window stands.
+    /// What `y` copies: the selected timeline entry as written (when the timeline has the
+    /// focus), else the last status update that stands.
+    fn copyable(&self) -> (&'static str, Option<String>) {
+        if self.panes.focus == Pane::Timeline
+            && let Some(row) = self.feed().and_then(|f| f.get(self.timeline_cursor()))
+        {
+            let entry = self.incident().and_then(|i| i.entry_at(row.seq));
+            let text = entry.map_or_else(|| row.text.clone(), |e| e.text.clone());
+            return ("The selected entry", Some(text));
+        }
+        let last = self
+            .incident()
+            .and_then(|i| i.status_updates().filter(|e| !e.retracted).last());
+        ("The last status update", last.map(|e| e.text.clone()))
+    }
+
+    /// Put `text` on the clipboard, and say so (or why not).
+    fn copy(&mut self, text: &str, what: &str, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+        match super::clipboard::osc52(text, self.cx.opts.tmux) {
+            Ok(bytes) => {
+                fx.push(Effect::Copy(bytes));
+                self.say(
+                    format!(
+                        "{what} is on your clipboard ({} characters).",
+                        text.chars().count()
+                    ),
+                    now,
+                );
+            }
+            Err(e) => self.fail(format!("Not copied: {e}."), now),
+        }
+    }
+
     fn timeline_cursor(&self) -> usize {
         let len = self.feed().map_or(0, Feed::len);
         self.panes.timeline.window(len, self.page()).0

@@ -5,6 +5,7 @@
 
 pub mod action;
 pub mod app;
+pub mod clipboard;
 pub mod drafts;
 pub mod entry_detail;
 pub mod feed;

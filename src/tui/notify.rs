@@ -312,7 +312,7 @@ fn osc_field(s: &str) -> String {
 }
 
 /// `ESC P tmux ; <sequence with every ESC doubled> ESC \`.
-fn tmux_passthrough(seq: &[u8]) -> Vec<u8> {
+pub(crate) fn tmux_passthrough(seq: &[u8]) -> Vec<u8> {
     let mut out = b"\x1bPtmux;".to_vec();
     for &b in seq {
         if b == ESC {

@@ -69,7 +69,15 @@ pub enum Command {
         text: String,
         owner: Option<String>,
     },
-    Export(Format),
+    /// Write the report: in a format, to a file (else one named for the incident and time).
+    Export {
+        format: Format,
+        path: Option<String>,
+    },
+    /// Copy to the clipboard (OSC 52): the selected entry or last update, or the whole report.
+    Copy {
+        report: bool,
+    },
     Incident(String),
     Filter(String),
     Time(String),
@@ -384,14 +392,36 @@ commands! {
                 owner,
             })
         };
-    Export: Command::Export(_) => "export" ("md|json|csv") writes false, incident true, most None,
-        complete [Formats, Nothing], keys [Export], "write the report to a file",
-        |a| Ok(Command::Export(match a.rest {
-            "" | "md" | "markdown" => Format::Md,
-            "json" => Format::Json,
-            "csv" => Format::Csv,
-            other => return Err(format!("`{other}` is not an export format: md, json or csv")),
-        }));
+    Export: Command::Export { .. } => "export" ("[md|json|csv] [PATH]") writes false, incident true,
+        most None, complete [Formats, Nothing], keys [Export],
+        "write the report to PATH (the format from its extension), or to a file named for the incident",
+        |a| {
+            let first = a.words().next().unwrap_or_default();
+            let named = match first {
+                "md" | "markdown" => Some(Format::Md),
+                "json" => Some(Format::Json),
+                "csv" => Some(Format::Csv),
+                _ => None,
+            };
+            let path = if named.is_some() { a.after_first() } else { a.rest };
+            let path = (!path.is_empty()).then(|| path.to_string());
+            let from_extension = path.as_deref().and_then(|p| Format::of_path(std::path::Path::new(p)));
+            if named.is_none() && path.is_some() && from_extension.is_none() && !first.contains(['/', '.']) {
+                return Err(format!("`{first}` is not an export format: md, json or csv (or give a PATH ending in .md, .json or .csv)"));
+            }
+            Ok(Command::Export {
+                format: named.or(from_extension).unwrap_or(Format::Md),
+                path,
+            })
+        };
+    Copy: Command::Copy { .. } => "copy" ["yank"] ("[report]") writes false, incident true, most Some(1),
+        complete [Nothing, Nothing], keys [Copy],
+        "copy to your clipboard over SSH (OSC 52): the selected entry, else the last update; `report`: the report",
+        |a| match a.rest {
+            "" => Ok(Command::Copy { report: false }),
+            "report" => Ok(Command::Copy { report: true }),
+            other => Err(format!("`copy` takes nothing or `report`, not `{other}`")),
+        };
     Incident: Command::Incident(_) => "incident" ["inc"] ("ID") writes false, incident false,
         most None, complete [Incidents, Nothing], keys [PickIncident, Choose],
         "switch to another incident", |a| Ok(Command::Incident(a.text("an incident id")?));
@@ -618,6 +648,7 @@ mod tests {
             "link ticket OPS-1",
             "followup add a canary --owner raj",
             "export",
+            "copy",
             "incident INC-1",
             "filter x",
             "time utc",
@@ -669,7 +700,29 @@ mod tests {
                 title: "Checkout API failing".into()
             })
         );
-        assert_eq!(parse("export md"), Ok(Command::Export(Format::Md)));
+        assert_eq!(
+            parse("export md"),
+            Ok(Command::Export {
+                format: Format::Md,
+                path: None
+            })
+        );
+        assert_eq!(
+            parse("export ~/pm/INC-1.JSON"),
+            Ok(Command::Export {
+                format: Format::Json,
+                path: Some("~/pm/INC-1.JSON".into())
+            })
+        );
+        assert_eq!(
+            parse("export csv out/report.txt"),
+            Ok(Command::Export {
+                format: Format::Csv,
+                path: Some("out/report.txt".into())
+            })
+        );
+        assert!(parse("export pdf").unwrap_err().contains("not an export format"));
+        assert_eq!(parse("copy report"), Ok(Command::Copy { report: true }));
         assert_eq!(parse("ack"), Ok(Command::Ack(None)));
     }
 

@@ -306,13 +306,14 @@ impl Loop<'_> {
                             let _ = tx.send(Msg::UnsavedDone(settle_unsaved(store.as_ref(), save)));
                         });
                     }
-                    Effect::Export { incident, format } => {
+                    Effect::Export { incident, format, to } => {
                         let (store, tx) = (self.store.clone(), self.tx.clone());
                         tokio::task::spawn_blocking(move || {
-                            let result = export_to_file(store.as_ref(), &incident, format);
+                            let result = export(store.as_ref(), &incident, format, to);
                             let _ = tx.send(Msg::Exported(result));
                         });
                     }
+                    Effect::Copy(bytes) => bell.extend(bytes),
                     Effect::LoadTheme(name) => {
                         let dir = crate::config::config_dir().map(|d| d.join("themes"));
                         let theme = super::theme::from_env(&name, dir.as_deref());
@@ -557,24 +558,35 @@ fn settle_unsaved(store: &dyn Store, save: bool) -> Result<String, String> {
     Ok(format!("Saved {new} earlier action(s) to the timeline."))
 }
 
-fn export_to_file(
+fn export(
     store: &dyn Store,
     incident: &crate::timeline::IncidentId,
     format: crate::export::Format,
-) -> Result<String, String> {
-    let ext = match format {
-        crate::export::Format::Md => "md",
-        crate::export::Format::Json => "json",
-        crate::export::Format::Csv => "csv",
+    to: super::app::ExportTo,
+) -> Result<super::app::Exported, String> {
+    use super::app::{ExportTo, Exported};
+    let now = chrono::Utc::now();
+    let path = match to {
+        ExportTo::Clipboard => {
+            let mut out = Vec::new();
+            crate::export::export(store, incident, format, &mut out, now).map_err(|e| format!("{e:#}"))?;
+            return Ok(Exported::Text(String::from_utf8_lossy(&out).into_owned()));
+        }
+        ExportTo::File(Some(path)) => path,
+        ExportTo::File(None) => {
+            let name = format!(
+                "{incident}-{}.{}",
+                now.format("%Y%m%dT%H%M%SZ"),
+                format.extension()
+            );
+            std::env::current_dir().map_err(|e| e.to_string())?.join(name)
+        }
     };
-    let name = format!("{incident}-{}.{ext}", chrono::Utc::now().format("%Y%m%dT%H%M%SZ"));
-    let path = std::env::current_dir().map_err(|e| e.to_string())?.join(name);
     let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut out = std::io::BufWriter::new(file);
-    crate::export::export(store, incident, format, &mut out, chrono::Utc::now())
-        .map_err(|e| format!("{e:#}"))?;
-    out.flush().map_err(|e| e.to_string())?;
-    Ok(path.display().to_string())
+    crate::export::export(store, incident, format, &mut out, now).map_err(|e| format!("{e:#}"))?;
+    out.flush().map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Exported::File(path.display().to_string()))
 }
 
 /// Counts the bytes sent to the terminal (logged at exit: idle consoles must stay quiet).

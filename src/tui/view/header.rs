@@ -41,11 +41,7 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>, compact
         Status::Resolved | Status::Closed => t.status_resolved,
     };
     let m = inc.milestones();
-    let elapsed = match (m.declared, m.resolved) {
-        (Some(d), Some(r)) => offset(r - d),
-        (Some(d), None) => offset(now - d),
-        _ => "T+--:--:--".into(),
-    };
+    let elapsed = m.elapsed(now).map_or("T+--:--:--".into(), offset);
     let mut first = vec![
         styled(format!(" {} ", sev), t.severity(sev.level())),
         Span::raw(" "),
