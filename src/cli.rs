@@ -34,6 +34,15 @@ pub struct Cli {
         value_name = "FILE"
     )]
     pub config: Option<PathBuf>,
+    /// Who you are, when several people share this login: written as `NAME (user@host)`.
+    #[arg(
+        long = "as",
+        global = true,
+        help_heading = "Global options",
+        env = "WARROOM_USER",
+        value_name = "NAME"
+    )]
+    pub acting_as: Option<String>,
     /// Observe only: the console shows everything and writes nothing.
     #[arg(long, global = true, help_heading = "Global options")]
     pub read_only: bool,
@@ -105,6 +114,7 @@ impl Command {
             Command::Drill(DrillCommand::Run(_)) => Some("drill run"),
             Command::Drill(DrillCommand::Resume(_)) => Some("drill resume"),
             Command::Store(StoreCommand::Copy { .. }) => Some("store copy"),
+            Command::Store(StoreCommand::Init { .. }) => Some("store init"),
             Command::Unsaved(args) if args.save => Some("unsaved --save"),
             _ => None,
         }
@@ -113,6 +123,16 @@ impl Command {
 
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {
+    /// Create a store the team can share on this host: the file 0660 and, with --group, that
+    /// group's, whatever the umask; a folder it creates is 2770 and setgid, so the files SQLite
+    /// makes beside the store take its group too.
+    Init {
+        /// The store file to create (an existing one is made shareable).
+        path: PathBuf,
+        /// The responders' group (a name or a number) [default: your primary group].
+        #[arg(long, value_name = "GROUP")]
+        group: Option<String>,
+    },
     /// Copy a timeline to another store (e.g. a local file to the team's PostgreSQL server),
     /// hash chain intact, and verify the copy. The destination must be empty.
     Copy {

@@ -116,6 +116,9 @@ pub struct Config {
     /// Its text, so that later checks (key bindings) can name the line.
     #[serde(skip)]
     pub text: String,
+    /// Who the responder said they are (`--as`, `WARROOM_USER`), if they did.
+    #[serde(skip)]
+    pub acting_as: Option<String>,
 }
 
 impl Config {
@@ -145,6 +148,11 @@ impl Config {
         config.file = Some(path);
         config.text = text;
         Ok(config)
+    }
+
+    /// The responder this run writes as: `NAME (user@host)` with `--as`, else the login.
+    pub fn me(&self) -> crate::timeline::Author {
+        crate::timeline::Author::responder(self.acting_as.as_deref())
     }
 
     /// The runbooks folder: as configured (relative to the config file), or the default.

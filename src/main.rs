@@ -5,6 +5,7 @@ use clap::Parser;
 use warroom::cli::{Cli, Command};
 use warroom::commands;
 use warroom::config::Config;
+use warroom::timeline::Author;
 
 /// mimalloc: replaying a long timeline is allocation-heavy, and glibc's allocator spent a
 /// fifth of the fold in malloc and free (docs/performance.md).
@@ -50,7 +51,12 @@ fn run(cli: Cli) -> Result<i32> {
     if let Some(Command::Init(args)) = &cli.command {
         return commands::init::run(args.path.as_deref().or(cli.config.as_deref()), args.force).map(|()| 0);
     }
-    let config = Config::load(cli.config.as_deref())?;
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(name) = &cli.acting_as {
+        Author::check_name(name).map_err(|e| anyhow::anyhow!("--as / WARROOM_USER: {e}"))?;
+        config.acting_as = Some(name.trim().to_string());
+    }
+    let config = config;
     let store = || commands::open(cli.store.as_deref(), &config);
     match &cli.command {
         None => {
@@ -60,7 +66,7 @@ fn run(cli: Cli) -> Result<i32> {
         }
         Some(Command::Demo(args)) => commands::demo::run(args, &config, cli.theme.as_deref()),
         Some(Command::Declare(args)) => commands::declare::run(&*store()?, &config, args).map(|()| 0),
-        Some(Command::Log(args)) => commands::log::run(&*store()?, args).map(|()| 0),
+        Some(Command::Log(args)) => commands::log::run(&*store()?, &config, args).map(|()| 0),
         Some(Command::Do(args)) => commands::do_command::run(&*store()?, &config, args).map(|()| 0),
         Some(Command::Status(args)) => {
             commands::status::run(&*store()?, &config.updates.cadence, args).map(|()| 0)
@@ -78,6 +84,9 @@ fn run(cli: Cli) -> Result<i32> {
         }
         Some(Command::Store(warroom::cli::StoreCommand::Copy { from, to })) => {
             commands::store::copy(from, to).map(|()| 0)
+        }
+        Some(Command::Store(warroom::cli::StoreCommand::Init { path, group })) => {
+            commands::store::init(path, group.as_deref()).map(|()| 0)
         }
         Some(Command::Unsaved(args)) => commands::unsaved::run(&*store()?, args).map(|()| 0),
         Some(Command::Watch) => {

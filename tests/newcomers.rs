@@ -89,3 +89,41 @@ fn completions_and_templates_print() {
         stderr(&out)
     );
 }
+
+#[test]
+fn on_a_shared_login_each_responder_says_who_they_are() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    let id = sb.declare(&st, "Checkout failing");
+    sb.ok(&st, &["--as", "alice", "log", "db-01 failed over"]);
+    let out = sb
+        .cmd(&st, &["do", "note", "paging the DBA"])
+        .env("WARROOM_USER", "bob")
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let authors: Vec<String> = common::events(&st)
+        .iter()
+        .filter(|e| e.incident.as_str() == id)
+        .map(|e| e.author.as_str().to_string())
+        .collect();
+    let login = authors[0].clone();
+    assert!(
+        !login.contains(" ("),
+        "the declaration is by the login alone: {login}"
+    );
+    assert_eq!(authors[authors.len() - 2], format!("alice ({login})"));
+    assert_eq!(authors[authors.len() - 1], format!("bob ({login})"));
+    // `status` and the report show who, and a name that is not one is refused.
+    let md = sb.ok(&st, &["export"]);
+    assert!(md.contains(&format!("alice ({login})")), "{md}");
+    for bad in ["", "  ", "eve@evil", "mallory (root)", "\u{1b}[31mred"] {
+        let out = sb.run(&st, &["--as", bad, "log", "x"]);
+        assert_eq!(out.status.code(), Some(1), "{bad:?}: {}", stdout(&out));
+        assert!(
+            stderr(&out).contains("--as / WARROOM_USER"),
+            "{bad:?}: {}",
+            stderr(&out)
+        );
+    }
+}

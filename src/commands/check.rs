@@ -31,6 +31,11 @@ pub fn run(cli_store: Option<&str>, config: &Config, theme_name: Option<&str>, o
     let store = super::open(cli_store, config)?;
     let head = store.head()?;
     outln!("store     {} ({} events)", store.describe(), head.seq)?;
+    if let crate::timeline::StoreSpec::Sqlite(path) = super::store_spec(cli_store, config)
+        && let Some(problem) = super::store::sharing_problem(&path)
+    {
+        outln!("warning   {problem}")?;
+    }
     if config.source.is_empty() {
         outln!("sources   none configured (the console polls nothing; see [[source]] in the config file)")?;
     } else if offline {

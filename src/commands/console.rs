@@ -2,7 +2,7 @@
 
 use crate::config::{Config, ConfigError};
 use crate::incident::runbook;
-use crate::timeline::{Author, Store};
+use crate::timeline::Store;
 use crate::tui::app::Options;
 use crate::tui::keymap::Keymap;
 use crate::tui::run::Console;
@@ -30,7 +30,7 @@ pub fn setup(
     Ok(Console {
         sources: config.source.clone(),
         options: Options {
-            me: Author::current_user(),
+            me: config.me(),
             read_only,
             store_name: store.describe(),
             notify: config.notify.clone(),

@@ -42,7 +42,7 @@ pub fn run(store: &dyn Store, config: &Config, args: &DeclareArgs) -> Result<()>
     if args.title.trim().is_empty() {
         bail!("the title is empty: say what is wrong in a few words");
     }
-    let (id, events) = declaration(args, config, &Author::current_user())?;
+    let (id, events) = declaration(args, config, &config.me())?;
     store.append_batch(&events)?;
     // Durable from here on: whatever happens to the output, the command has succeeded.
     ackln!("{id}");

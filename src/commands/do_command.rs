@@ -8,7 +8,7 @@
 use super::out::{ackln, outln};
 use crate::cli::DoArgs;
 use crate::incident::runbook;
-use crate::timeline::{Appended, Author, Store};
+use crate::timeline::{Appended, Store};
 use crate::tui::app::{App, Effect, FlashKind, Mode, Msg, Options};
 use crate::tui::palette;
 use anyhow::{Result, anyhow, bail};
@@ -48,7 +48,7 @@ pub fn run(store: &dyn Store, config: &crate::config::Config, args: &DoArgs) -> 
     } else {
         None
     };
-    let options = Options::new(Author::current_user().as_str(), &store.describe());
+    let options = Options::new(config.me().as_str(), &store.describe());
     let mut app = App::builder(options)
         .runbooks(runbook::load_runbooks(config.runbooks_dir().as_deref())?)
         .build()?;

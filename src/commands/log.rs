@@ -5,12 +5,12 @@ use anyhow::{Context, Result, bail};
 use std::borrow::Cow;
 use std::io::{BufRead, Read};
 
-pub fn run(store: &dyn Store, args: &LogArgs) -> Result<()> {
+pub fn run(store: &dyn Store, config: &crate::config::Config, args: &LogArgs) -> Result<()> {
     let (incident, _) =
         super::pick_incident(store, args.incident.as_deref(), super::Otherwise::OpenOrTriage)?;
     let author = match &args.source {
         Some(name) => Author::source(name),
-        None => Author::current_user(),
+        None => config.me(),
     };
     if args.text == "-" && args.each_line {
         return each_line(store, args, &incident, &author);

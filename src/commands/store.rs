@@ -1,5 +1,6 @@
 //! `warroom store copy`: move a timeline between back ends (a local incident promoted to the
-//! team's server, or a server's timeline kept as a file), its hash chain intact.
+//! team's server, or a server's timeline kept as a file), its hash chain intact. `warroom store
+//! init`: a store file the responders' group can share.
 
 use super::out::ackln;
 use crate::timeline::store::{RawEvent, Verdict, verify};
@@ -91,4 +92,107 @@ pub fn copy(from: &str, to: &str) -> Result<()> {
             dst.describe()
         ),
     }
+}
+
+/// `warroom store init PATH [--group G]`: a store the responders' group can share. The file is
+/// 0660 whatever the umask (SQLite gives its -wal and -shm files the same mode); a folder this
+/// makes is 2770 and setgid, so every file made in it takes its group; with `--group` the
+/// folder it makes and the files are that group's.
+pub fn init(path: &std::path::Path, group: Option<&str>) -> Result<()> {
+    use std::os::unix::fs::{PermissionsExt, chown};
+    let gid = group.map(group_id).transpose()?;
+    let shown = path.display();
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let made_dir = !dir.exists();
+    if made_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+        // Its parents, if made too, are left as the umask makes them: only its folder is shared.
+        if let Some(g) = gid {
+            chown(dir, None, Some(g)).with_context(|| {
+                format!(
+                    "{}: cannot give it group {} (are you in it?)",
+                    dir.display(),
+                    group.unwrap_or("")
+                )
+            })?;
+        }
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o2770))
+            .with_context(|| format!("{}: cannot set its mode", dir.display()))?;
+    }
+    let existed = path.exists();
+    drop(crate::timeline::sqlite::SqliteStore::open(path)?);
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        if !file.exists() {
+            continue;
+        }
+        if let Some(g) = gid {
+            chown(&file, None, Some(g)).with_context(|| {
+                format!(
+                    "{}: cannot give it group {} (are you in it?)",
+                    file.display(),
+                    group.unwrap_or("")
+                )
+            })?;
+        }
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o660))
+            .with_context(|| format!("{}: cannot set its mode", file.display()))?;
+    }
+    let what = if existed { "made shareable" } else { "created" };
+    let folder = if made_dir {
+        format!("; its folder {} is 2770 and setgid", dir.display())
+    } else {
+        String::new()
+    };
+    let group = group.map_or(String::new(), |g| {
+        format!(", group {}", crate::text::clean_line(g))
+    });
+    super::out::outln!("{what} {shown} (mode 0660{group}){folder}")?;
+    if let Some(problem) = sharing_problem(path) {
+        super::out::errln!("warning: {problem}");
+    }
+    Ok(())
+}
+
+/// A group by name or number.
+fn group_id(name: &str) -> Result<u32> {
+    if let Ok(n) = name.parse::<u32>() {
+        return Ok(n);
+    }
+    let c = std::ffi::CString::new(name).context("a group name cannot hold a NUL")?;
+    // SAFETY: getgrnam takes a NUL-terminated name and returns null or a pointer to a static
+    // record, read here at once before any other call could reuse it.
+    let record = unsafe { libc::getgrnam(c.as_ptr()) };
+    if record.is_null() {
+        bail!("no group named `{}` on this host", crate::text::clean_line(name));
+    }
+    // SAFETY: non-null, as checked just above.
+    Ok(unsafe { (*record).gr_gid })
+}
+
+/// Why the responders' group cannot share a store file, if it cannot: the file must be read
+/// and written by its group, and its folder written to (SQLite makes its -wal and -shm there).
+pub fn sharing_problem(path: &std::path::Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    if mode & 0o060 != 0o060 {
+        return Some(format!(
+            "{} is not writable by its group (mode {:04o}): other responders cannot write to it; `warroom store init {}` makes it shareable",
+            path.display(),
+            mode & 0o7777,
+            path.display()
+        ));
+    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty())?;
+    let dir_mode = std::fs::metadata(dir).ok()?.permissions().mode();
+    (dir_mode & 0o070 != 0o070).then(|| {
+        format!(
+            "{} is not writable by its group (mode {:04o}): other responders cannot open the store in it (SQLite makes files beside it)",
+            dir.display(),
+            dir_mode & 0o7777
+        )
+    })
 }

@@ -256,7 +256,7 @@ fn participants(r: &Aar<'_>, w: &mut dyn Write) -> Result<()> {
 
 /// An author's roles, whether the role names them as `user@host` or as `user`.
 fn roles_of(incident: &Incident, author: &str) -> Vec<String> {
-    let short = author.split('@').next().unwrap_or(author);
+    let short = crate::timeline::short_name(author);
     let mut roles = incident.roles_of(author);
     if short != author {
         roles.extend(incident.roles_of(short));

@@ -67,6 +67,34 @@ impl Author {
         let host = whoami::fallible::hostname().unwrap_or_else(|_| "localhost".to_string());
         Author(format!("{user}@{host}"))
     }
+
+    /// The responder at this terminal: `NAME (user@host)` when they said who they are (`--as`,
+    /// `WARROOM_USER`: many jump hosts have one shared login), else the operating system's user.
+    pub fn responder(name: Option<&str>) -> Author {
+        let login = Author::current_user();
+        match name.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => Author(format!("{name} ({login})")),
+            None => login,
+        }
+    }
+
+    /// Why `name` cannot name a responder, if it cannot.
+    pub fn check_name(name: &str) -> Result<(), String> {
+        let n = name.trim();
+        if n.is_empty() {
+            return Err("the name is empty: say who you are (`--as alice`)".into());
+        }
+        if n.chars().count() > 40 {
+            return Err("a name is at most 40 characters".into());
+        }
+        if n.chars().any(|c| c.is_control() || matches!(c, '(' | ')' | '@')) {
+            return Err(format!(
+                "`{}` cannot be a name: no control characters, brackets or @",
+                crate::text::clean_line(n)
+            ));
+        }
+        Ok(())
+    }
     pub fn source(name: &str) -> Author {
         Author(format!("source:{name}"))
     }
@@ -76,10 +104,16 @@ impl Author {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-    /// The user part of `user@host`, for compact display.
+    /// The name alone, for compact display: `alice` of `alice (ops@jump-01)` or `alice@laptop`.
     pub fn short(&self) -> &str {
-        self.0.split('@').next().unwrap_or(&self.0)
+        short_name(&self.0)
     }
+}
+
+/// The name alone of an author as stored: `alice` of `alice (ops@jump-01)` or `alice@laptop`.
+pub fn short_name(author: &str) -> &str {
+    let name = author.split(" (").next().unwrap_or(author);
+    name.split('@').next().unwrap_or(name)
 }
 
 impl fmt::Display for Author {
@@ -207,4 +241,22 @@ pub(crate) fn test_note(text: &str) -> NewEvent {
         Author("ana@host".into()),
         EventBody::Note { text: text.into() },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_responder_named_on_a_shared_login_is_shown_by_name() {
+        let login = Author::current_user();
+        let alice = Author::responder(Some(" alice "));
+        assert_eq!(alice.as_str(), format!("alice ({login})"));
+        assert_eq!(alice.short(), "alice");
+        assert_eq!(Author::responder(Some("")), login);
+        assert_eq!(short_name("bob@laptop"), "bob");
+        assert_eq!(short_name("source:splunk"), "source:splunk");
+        assert!(Author::check_name("ann marie").is_ok());
+        assert!(Author::check_name("x".repeat(41).as_str()).is_err());
+    }
 }

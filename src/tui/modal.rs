@@ -213,7 +213,7 @@ impl Intent {
 
     /// What this intent depends on in the incident, now.
     pub fn seen(&self, inc: &Incident) -> Option<Seen> {
-        let by = |b: &str| b.split('@').next().unwrap_or(b).to_string();
+        let by = |b: &str| crate::timeline::short_name(b).to_string();
         match self {
             Intent::Severity(_) | Intent::SeverityStep { .. } => {
                 let last = inc.severity_history.iter().rev().find(|c| !c.retracted);

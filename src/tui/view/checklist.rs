@@ -64,7 +64,7 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect) {
             spans.push(styled(format!(" → {}", clean_line(who)), t.info));
         }
         if let Some((by, at)) = &item.checked {
-            let by = by.split('@').next().unwrap_or(by);
+            let by = crate::timeline::short_name(by);
             spans.push(styled(format!("  ✓ {by} {}", at.format("%H:%MZ")), t.muted));
         }
         let line = Line::from(spans);

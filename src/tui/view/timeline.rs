@@ -160,7 +160,7 @@ fn row_line<'a>(v: &View, row: &'a Row, wide: bool, selected: bool, found: Optio
     };
     let origin = v.incident().and_then(|i| i.milestones().declared);
     let author = row.author.strip_prefix("source:").unwrap_or(&row.author);
-    let author = author.split('@').next().unwrap_or(author);
+    let author = crate::timeline::short_name(author);
     let mut spans = vec![
         styled(if selected { "›" } else { " " }, t.focus_border),
         styled(format!("{} ", clock(v, row.at, origin)), t.muted),
