@@ -53,12 +53,7 @@ fn y_copies_the_selected_entry_and_export_writes_where_asked() {
     sb.ok(&st, &["do", "note", "db-01 is primary again"]);
     let t = Tmux::start(&sb, &st, &[], 120, 32);
     let tty = sb.path("tty.out");
-    let piped = std::process::Command::new("tmux")
-        .args(["-L", &t.socket(), "pipe-pane", "-o", "-t", &t.session])
-        .arg(format!("cat >> '{}'", tty.display()))
-        .status()
-        .expect("tmux pipe-pane");
-    assert!(piped.success());
+    t.record_output(&tty);
     t.wait_for("db-01 is primary again");
 
     // The cursor one row up is the decision: its text as written, cleaned of the escape.

@@ -71,12 +71,7 @@ fn the_header_counts_down_to_the_next_update_and_rings_when_it_falls_due() {
     let (st, id) = sev1(&sb, Duration::minutes(15) - Duration::seconds(8));
     let t = Tmux::start(&sb, &st, &[], 160, 48);
     let tty = sb.path("tty.out");
-    let piped = std::process::Command::new("tmux")
-        .args(["-L", &t.socket(), "pipe-pane", "-o", "-t", &t.session])
-        .arg(format!("cat >> '{}'", tty.display()))
-        .status()
-        .expect("tmux pipe-pane");
-    assert!(piped.success());
+    t.record_output(&tty);
 
     let screen = t.wait_for("internal update due in");
     assert!(

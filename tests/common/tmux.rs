@@ -105,6 +105,14 @@ impl Tmux {
         self.tmux(&["paste-buffer", "-p", "-d", "-b", "wr", "-t", &self.session]);
     }
 
+    /// Copy everything the program writes to its terminal into `file` from now on, escape
+    /// sequences and all (what a notification or a copy sends, which the screen never shows).
+    #[allow(dead_code)] // not every test binary that includes this file asks
+    pub fn record_output(&self, file: &Path) {
+        let cat = format!("cat >> '{}'", file.display());
+        self.tmux(&["pipe-pane", "-o", "-t", &self.session, &cat]);
+    }
+
     /// A tmux format of the pane (`#{alternate_on}`, `#{mouse_any_flag}`, `#{cursor_flag}`).
     #[allow(dead_code)] // not every test binary that includes this file asks
     pub fn pane(&self, format: &str) -> String {
