@@ -169,7 +169,10 @@ fn enter_opens_an_entry_a_handoff_or_an_item_in_full() {
     t.wait_for("Command handed from maria to kenji");
     // The handoff is the newest row, where the cursor is when following.
     t.keys(&["Enter"]);
-    let screen = t.wait_for("Timeline entry");
+    // The overlay's last line, not its title: a frame caught mid-draw has only the top.
+    let screen = t.wait_until("the handoff drawn", |s| {
+        s.contains("Timeline entry") && s.contains("heap profile the canary")
+    });
     for part in [
         "HANDOFF",
         "maria@jump-01",
@@ -199,7 +202,9 @@ fn enter_opens_an_entry_a_handoff_or_an_item_in_full() {
     t.keys(&["3"]);
     t.wait_for("▶ Checklist");
     t.keys(&["Enter"]);
-    let screen = t.wait_for("Checklist item");
+    let screen = t.wait_until("the item drawn", |s| {
+        s.contains("Checklist item") && s.contains("Say who it is out loud")
+    });
     assert!(screen.contains("generic/assign-ic"), "{screen}");
     assert!(
         screen.contains("Say who it is out loud"),
