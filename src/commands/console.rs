@@ -35,7 +35,6 @@ pub fn setup(
             store_name: store.describe(),
             notify: config.notify.clone(),
             updates: config.updates.clone(),
-            tmux: std::env::var_os("TMUX").is_some_and(|v| !v.is_empty()),
         },
         keymap,
         theme,

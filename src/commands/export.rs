@@ -9,10 +9,7 @@ pub fn run(store: &dyn Store, args: &ExportArgs) -> Result<()> {
         args.incident.as_deref(),
         super::Otherwise::OpenOrLastResolved,
     )?;
-    let format = args
-        .format
-        .or_else(|| args.output.as_deref().and_then(Format::of_path))
-        .unwrap_or(Format::Md);
+    let format = Format::choose(args.format, args.output.as_deref());
     let now = chrono::Utc::now();
     super::write_output(args.output.as_deref(), incident.as_str(), |out| {
         crate::export::export(store, &incident, format, out, now)

@@ -9,7 +9,7 @@
 use super::{Report, rfc3339};
 use crate::incident::{Change, Entry, EntryKind, Incident};
 use crate::text::{clean_line, clean_text};
-use crate::timeline::{Audience, Event, EventBody};
+use crate::timeline::{Event, EventBody};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::ser::{Error as _, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -239,14 +239,7 @@ fn entry(e: &Entry) -> EntryOut {
         EntryKind::SourceAction => ("source_action", None),
         EntryKind::Link(_) => ("link", None),
         EntryKind::FollowUp => ("follow_up", None),
-        EntryKind::StatusUpdate(a) => (
-            "status_update",
-            Some(match a {
-                Audience::Internal => "internal",
-                Audience::External => "external",
-                Audience::Executive => "executive",
-            }),
-        ),
+        EntryKind::StatusUpdate(a) => ("status_update", Some(a.as_str())),
     };
     EntryOut {
         event: e.event,

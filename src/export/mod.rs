@@ -42,6 +42,13 @@ impl Format {
         }
     }
 
+    /// The format to write: the one named, else the one `path`'s extension names, else Markdown.
+    pub fn choose(named: Option<Format>, path: Option<&std::path::Path>) -> Format {
+        named
+            .or_else(|| path.and_then(Format::of_path))
+            .unwrap_or(Format::Md)
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
             Format::Md => "md",

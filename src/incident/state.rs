@@ -118,6 +118,8 @@ struct Derived {
     milestones: Milestones,
     /// When the last status update that stands was posted to each audience (`Audience::ALL`).
     last_update: [Option<DateTime<Utc>>; Audience::ALL.len()],
+    /// The newest standing link of each kind (`LinkKind::ALL`), by its event's seq.
+    newest_link: [Option<u64>; LinkKind::ALL.len()],
 }
 
 /// The moments an incident is measured by.
@@ -308,9 +310,16 @@ impl Incident {
                 *last = (*last).max(Some(e.at));
             }
         }
+        let mut newest_link = [None; LinkKind::ALL.len()];
+        for e in self.links() {
+            if let EntryKind::Link(kind) = e.kind {
+                newest_link[kind.index()] = Some(e.seq);
+            }
+        }
         self.derived = Derived {
             milestones: self.compute_milestones(),
             last_update,
+            newest_link,
         };
     }
 
@@ -361,12 +370,10 @@ impl Incident {
     pub fn links(&self) -> impl Iterator<Item = &Entry> {
         (self.entries.iter()).filter(|e| matches!(e.kind, EntryKind::Link(_)) && !e.retracted)
     }
-    /// The newest standing link of a kind (the bridge, the chat channel).
+    /// The newest standing link of a kind (the bridge, the chat channel; kept by the fold:
+    /// the header asks on every frame).
     pub fn link(&self, kind: LinkKind) -> Option<&Entry> {
-        self.entries
-            .iter()
-            .rev()
-            .find(|e| e.kind == EntryKind::Link(kind) && !e.retracted)
+        self.entry_at(self.derived.newest_link[kind.index()]?)
     }
     pub fn follow_ups(&self) -> impl Iterator<Item = &Entry> {
         self.entries.iter().filter(|e| e.kind == EntryKind::FollowUp)
@@ -413,8 +420,6 @@ impl Incident {
             })
     }
 
-    /// The entry or change an amend or retract points at. Corrections are rare and usually of
-    /// something recent, so a search from the end beats indexing every event.
     /// What the event `seq` made, if it can be corrected: an entry (amended or retracted), or
     /// a severity or status change (retracted). Not the declaration: declare again instead.
     pub fn correctable(&self, seq: u64) -> Option<Correctable> {
@@ -442,6 +447,8 @@ impl Incident {
         })
     }
 
+    /// The entry or change an amend or retract points at. Corrections are rare and usually of
+    /// something recent, so a search from the end beats indexing every event.
     fn find(&self, event: Uuid) -> Option<Target> {
         if self.severity_history.first().is_some_and(|c| c.event == event) && self.declared {
             return None; // the declaration itself is not retracted: declare again instead
@@ -608,6 +615,7 @@ impl Projection {
                 | EventBody::StatusChanged { .. }
                 | EventBody::ResponderAcknowledged { .. }
                 | EventBody::StatusUpdatePosted { .. }
+                | EventBody::LinkAdded { .. }
                 | EventBody::Amended { .. }
                 | EventBody::Retracted { .. }
         );

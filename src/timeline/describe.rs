@@ -42,13 +42,7 @@ pub fn describe(body: &EventBody) -> String {
         EventBody::ChecklistUnchecked { item } => format!("Unchecked {item}"),
         EventBody::ChecklistAssigned { item, person } => format!("{item} assigned to {person}"),
         EventBody::StatusUpdatePosted { text, audience } => {
-            format!(
-                "STATUS UPDATE ({}): {text}",
-                serde_json::to_value(audience)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
-            )
+            format!("STATUS UPDATE ({audience}): {text}")
         }
         EventBody::Handoff { from, to, .. } => format!("Command handed from {from} to {to}"),
         EventBody::DrillStarted {

@@ -342,6 +342,11 @@ impl LinkKind {
         }
     }
 
+    /// Where it stands in `ALL`.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The other words people use for each (`jira OPS-4411`, `slack #inc-42`, `zoom URL`).
     fn aliases(self) -> &'static [&'static str] {
         match self {

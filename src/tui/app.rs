@@ -85,8 +85,8 @@ pub enum Effect {
         format: Format,
         to: ExportTo,
     },
-    /// Put text on the responder's clipboard (OSC 52 bytes for the terminal, between frames).
-    Copy(Vec<u8>),
+    /// Put this text (checked: [`super::clipboard::check`]) on the responder's clipboard.
+    Copy(String),
     Notify(Notification),
     /// Read a theme (`:theme NAME`): built in, or from the config folder.
     LoadTheme(String),
@@ -107,7 +107,7 @@ pub enum Effect {
 pub enum ExportTo {
     /// A file: the path asked for (`~/` is the home folder), else one named for the incident
     /// and the time, in the current folder.
-    File(Option<std::path::PathBuf>),
+    File(Option<String>),
     /// The clipboard (`:copy report`): the text comes back to be copied.
     Clipboard,
 }
@@ -128,8 +128,6 @@ pub struct Options {
     pub notify: NotifyConfig,
     /// The status update cadence and templates.
     pub updates: UpdatesConfig,
-    /// Inside tmux: terminal sequences go through its passthrough too.
-    pub tmux: bool,
 }
 
 impl Options {
@@ -141,7 +139,6 @@ impl Options {
             store_name: store_name.to_string(),
             notify: NotifyConfig::default(),
             updates: UpdatesConfig::default(),
-            tmux: false,
         }
     }
 }
@@ -1614,7 +1611,7 @@ impl App {
             Command::Msel => return self.toggle_msel(now),
             Command::Export { format, path } => {
                 if let Some(incident) = on {
-                    let to = ExportTo::File(path.map(|p| expand_home(&p)));
+                    let to = ExportTo::File(path);
                     fx.push(Effect::Export { incident, format, to });
                     self.say("Writing the report…".into(), now);
                 }
@@ -1713,14 +1710,6 @@ fn find_item(inc: Option<&Incident>, wanted: &str) -> Result<String, String> {
             "`{wanted}` matches {} items; Tab completes.",
             prefixed.len()
         )),
-    }
-}
-
-/// `~/x` is `x` in the home folder; any other path as typed.
-fn expand_home(path: &str) -> std::path::PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
-        _ => std::path::PathBuf::from(path),
     }
 }
 
@@ -2063,9 +2052,9 @@ impl App {
 
     /// Put `text` on the clipboard, and say so (or why not).
     fn copy(&mut self, text: &str, what: &str, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
-        match super::clipboard::osc52(text, self.cx.opts.tmux) {
-            Ok(bytes) => {
-                fx.push(Effect::Copy(bytes));
+        match super::clipboard::check(text) {
+            Ok(checked) => {
+                fx.push(Effect::Copy(checked));
                 self.say(
                     format!(
                         "{what} is on your clipboard ({} characters).",

@@ -18,11 +18,8 @@ pub enum CopyError {
     TooLong(usize),
 }
 
-/// The bytes that put `text` on the clipboard: cleaned first (a pasted escape sequence must not
-/// run in whatever terminal it is pasted into). Under tmux (`tmux`) it is sent twice: as it
-/// is, for tmux's own `set-clipboard on`, and through its passthrough for `allow-passthrough
-/// on`; one of them reaches the outer terminal when either is set.
-pub fn osc52(text: &str, tmux: bool) -> Result<Vec<u8>, CopyError> {
+/// `text` as it would be copied: cleaned, and not empty or too long for a terminal to take.
+pub fn check(text: &str) -> Result<String, CopyError> {
     let text = clean_text(text);
     if text.trim().is_empty() {
         return Err(CopyError::Empty);
@@ -30,6 +27,15 @@ pub fn osc52(text: &str, tmux: bool) -> Result<Vec<u8>, CopyError> {
     if text.len() > MAX_BYTES {
         return Err(CopyError::TooLong(text.len().div_ceil(1024)));
     }
+    Ok(text.into_owned())
+}
+
+/// The bytes that put `text` on the clipboard: cleaned first (a pasted escape sequence must not
+/// run in whatever terminal it is pasted into). Under tmux (`tmux`) it is sent twice: as it
+/// is, for tmux's own `set-clipboard on`, and through its passthrough for `allow-passthrough
+/// on`; one of them reaches the outer terminal when either is set.
+pub fn osc52(text: &str, tmux: bool) -> Result<Vec<u8>, CopyError> {
+    let text = check(text)?;
     let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
     let seq = format!("\x1b]52;c;{encoded}\x07").into_bytes();
     let mut out = seq.clone();

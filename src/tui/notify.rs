@@ -195,6 +195,11 @@ impl Notifier {
         }
     }
 
+    /// Whether the terminal is tmux's (sequences for the outer terminal go through it).
+    pub fn in_tmux(&self) -> bool {
+        self.tmux
+    }
+
     /// Whether notifications go to the desktop (rather than the terminal).
     pub fn desktop_available(&self) -> bool {
         self.desktop

@@ -410,7 +410,7 @@ commands! {
                 return Err(format!("`{first}` is not an export format: md, json or csv (or give a PATH ending in .md, .json or .csv)"));
             }
             Ok(Command::Export {
-                format: named.or(from_extension).unwrap_or(Format::Md),
+                format: Format::choose(named, path.as_deref().map(std::path::Path::new)),
                 path,
             })
         };

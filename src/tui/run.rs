@@ -313,7 +313,12 @@ impl Loop<'_> {
                             let _ = tx.send(Msg::Exported(result));
                         });
                     }
-                    Effect::Copy(bytes) => bell.extend(bytes),
+                    Effect::Copy(text) => {
+                        // Checked by the app already: an error here cannot happen.
+                        if let Ok(bytes) = super::clipboard::osc52(&text, self.notifier.in_tmux()) {
+                            bell.extend(bytes);
+                        }
+                    }
                     Effect::LoadTheme(name) => {
                         let dir = crate::config::config_dir().map(|d| d.join("themes"));
                         let theme = super::theme::from_env(&name, dir.as_deref());
@@ -572,7 +577,7 @@ fn export(
             crate::export::export(store, incident, format, &mut out, now).map_err(|e| format!("{e:#}"))?;
             return Ok(Exported::Text(String::from_utf8_lossy(&out).into_owned()));
         }
-        ExportTo::File(Some(path)) => path,
+        ExportTo::File(Some(path)) => expand_home(&path),
         ExportTo::File(None) => {
             let name = format!(
                 "{incident}-{}.{}",
@@ -587,6 +592,14 @@ fn export(
     crate::export::export(store, incident, format, &mut out, now).map_err(|e| format!("{e:#}"))?;
     out.flush().map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(Exported::File(path.display().to_string()))
+}
+
+/// `~/x` is `x` in the home folder; any other path as typed.
+fn expand_home(path: &str) -> std::path::PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
+        _ => std::path::PathBuf::from(path),
+    }
 }
 
 /// Counts the bytes sent to the terminal (logged at exit: idle consoles must stay quiet).
