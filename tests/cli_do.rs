@@ -173,3 +173,58 @@ fn errors_are_the_palettes_and_nothing_is_written() {
     assert!(stderr(&out).contains("--read-only"), "{}", stderr(&out));
     assert_eq!(common::events(&st).len(), before, "an error wrote something");
 }
+
+#[test]
+fn a_role_given_to_someone_who_never_answered_keeps_them_paged_and_names_match_any_case() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    let id = sb.declare(&st, "Checkout failing");
+    sb.ok(&st, &["do", "page", "sam"]);
+    sb.ok(&st, &["do", "role", "comms", "Sam"]);
+    assert_eq!(
+        last_body(&st),
+        EventBody::RoleAssigned {
+            role: Role::Comms,
+            person: "sam".into()
+        },
+        "spelt as the roster spells sam"
+    );
+    // A name with a space is one word from the shell; a stranger's question is answered yes.
+    sb.ok(&st, &["do", "role", "scribe", "Priya K"]);
+    assert_eq!(
+        last_body(&st),
+        EventBody::RoleAssigned {
+            role: Role::Scribe,
+            person: "Priya K".into()
+        }
+    );
+    let out = sb.run(&st, &["do", "role", "ops", "Priya K", "extra"]);
+    assert!(stderr(&out).contains("in quotes"), "{}", stderr(&out));
+
+    let status = sb.ok(&st, &["status"]);
+    assert!(status.contains("1 paged with no answer: sam"), "{status}");
+    let v: serde_json::Value = serde_json::from_str(&sb.ok(&st, &["status", "--json"])).expect("JSON");
+    let v = v[0].clone();
+    assert_eq!(v["id"], id.as_str());
+    let sam = (v["responders"].as_array().expect("responders").iter())
+        .find(|r| r["person"] == "sam")
+        .expect("sam")
+        .clone();
+    assert_eq!(sam["state"], "paged", "{v}");
+    assert_eq!(sam["roles"], serde_json::json!(["comms"]), "{v}");
+    assert!(sam["acknowledged_at"].is_null(), "{v}");
+    // Writing is being at work (but not an acknowledgement).
+    sb.ok(
+        &st,
+        &["--as", "Sam", "do", "note", "looking at the card-auth pods"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&sb.ok(&st, &["status", "--json"])).expect("JSON");
+    let v = v[0].clone();
+    let sam = (v["responders"].as_array().expect("responders").iter())
+        .find(|r| r["person"] == "sam")
+        .expect("sam")
+        .clone();
+    assert_eq!(sam["state"], "engaged", "{v}");
+    assert!(sam["last_wrote"].is_string(), "{v}");
+    assert!(v["milestones"]["acknowledged"].is_null(), "{v}");
+}

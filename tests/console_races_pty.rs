@@ -101,6 +101,10 @@ fn a_handoff_written_for_a_commander_who_left_is_refused_and_kept() {
     let sb = Sandbox::new();
     let st = sb.store();
     sb.declare(&st, "Command race");
+    // On the roster already: a stranger would be asked about first.
+    for person in ["alex", "lena", "sam"] {
+        sb.ok(&st, &["do", "add", person]);
+    }
     let a = Tmux::start(&sb, &st, &[], 120, 36);
     let b = Tmux::start(&sb, &st, &[], 120, 36);
     a.wait_for("Command race");

@@ -283,6 +283,10 @@ enum Fact {
     Responder(&'static str, ResponderState),
     PagedAt(&'static str, Option<i64>),
     AckedAt(&'static str, Option<i64>),
+    /// When the person last wrote on the incident, in minutes.
+    LastWrote(&'static str, Option<i64>),
+    /// How the roster spells a name.
+    Spelt(&'static str, &'static str),
     /// An item's checker and when.
     Checked(&'static str, Option<(&'static str, i64)>),
     Assignee(&'static str, Option<&'static str>),
@@ -379,22 +383,36 @@ fn check_one(events: &[Event], inc: &Incident, fact: &Fact, at: &str, errs: &mut
             errs,
             at,
             &format!("state of {person}"),
-            inc.responders.get(*person).map(|r| r.state),
+            inc.responder_named(person).map(|r| r.state),
             Some(*want),
         ),
         Fact::PagedAt(person, want) => same(
             errs,
             at,
             &format!("{person} paged at"),
-            minutes(inc.responders.get(*person).and_then(|r| r.paged_at)),
+            minutes(inc.responder_named(person).and_then(|r| r.paged_at)),
             *want,
         ),
         Fact::AckedAt(person, want) => same(
             errs,
             at,
             &format!("{person} acknowledged at"),
-            minutes(inc.responders.get(*person).and_then(|r| r.acknowledged_at)),
+            minutes(inc.responder_named(person).and_then(|r| r.acknowledged_at)),
             *want,
+        ),
+        Fact::LastWrote(person, want) => same(
+            errs,
+            at,
+            &format!("{person} last wrote at"),
+            minutes(inc.responder_named(person).and_then(|r| r.last_wrote)),
+            *want,
+        ),
+        Fact::Spelt(name, want) => same(
+            errs,
+            at,
+            &format!("{name} spelt"),
+            inc.spelling(name),
+            want.to_string(),
         ),
         Fact::Checked(item, want) => match inc.checklist_item(item) {
             None => errs.push(format!("{at}: no checklist item {item}")),
@@ -842,6 +860,55 @@ fn cases() -> Vec<Case> {
                 PagedAt("sam", Some(1)),
                 AckedAt("sam", Some(2)),
                 Acknowledged(Some(2)),
+            ],
+        },
+        Case {
+            name: "roster: a role is no answer, names match whatever their case, writing is work",
+            events: vec![
+                ev("maria@jump", A, declare(2)),
+                ev("maria@jump", A, page("sam")),
+                ev("maria@jump", A, assign(Role::Comms, "Sam")),
+                ev("maria@jump", A, page("Priya")),
+                ev("priya@jump", A, ack("priya")),
+                ev("PRIYA (ops@jump)", A, note("on it")),
+                ev("maria@jump", A, release(Role::Comms, "SAM")),
+                ev("maria@jump", A, assign(Role::Scribe, "sam")),
+                ev("source:splunk", A, note("sam")),
+                ev("maria@jump", A, leave("SAM")),
+            ],
+            facts: vec![
+                // sam was paged, never answered, and was given comms: still paged, no answer
+                After(
+                    3,
+                    vec![
+                        Responder("sam", ResponderState::Paged),
+                        RolesOf("SAM", vec![Role::Comms]),
+                        Holder(Role::Comms, Some("sam")),
+                    ],
+                ),
+                After(
+                    5,
+                    vec![
+                        Responder("priya", ResponderState::Acknowledged),
+                        LastWrote("priya", Some(4)),
+                    ],
+                ),
+                After(
+                    8,
+                    vec![Holder(Role::Comms, None), Holder(Role::Scribe, Some("sam"))],
+                ),
+                After(
+                    9,
+                    vec![Responder("sam", ResponderState::Paged), LastWrote("sam", None)],
+                ),
+                Responder("Priya", ResponderState::Engaged),
+                LastWrote("priya", Some(5)),
+                Spelt("PRIYA", "Priya"),
+                Spelt("nobody", "nobody"),
+                Responder("sam", ResponderState::Left),
+                Holder(Role::Scribe, None),
+                // MTTA counts the acknowledgement, not the first note
+                Acknowledged(Some(4)),
             ],
         },
         Case {

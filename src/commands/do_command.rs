@@ -16,8 +16,7 @@ use chrono::Utc;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 pub fn run(store: &dyn Store, config: &crate::config::Config, args: &DoArgs) -> Result<()> {
-    let line = args.words.join(" ");
-    let mut command = palette::parse(&line).map_err(|e| anyhow!("{e}"))?;
+    let mut command = palette::parse_words(&args.words).map_err(|e| anyhow!("{e}"))?;
     let spec = command.spec();
     // `retract 41 --reason "…"` is `:retract #41 …`.
     let mut reason = args.reason.clone();
@@ -63,15 +62,25 @@ pub fn run(store: &dyn Store, config: &crate::config::Config, args: &DoArgs) -> 
     let now = Utc::now();
     let mut fx = Vec::new();
     app.run_command(command, incident, now, &mut fx);
-    if let Mode::Confirm(_) = app.mode() {
-        if let Some(reason) = &reason {
-            fx.extend(app.update(key(KeyCode::Char('r')), now));
-            fx.extend(app.update(Msg::Paste(reason.clone()), now));
-            fx.extend(app.update(key(KeyCode::Enter), now));
-        } else {
-            fx.extend(app.update(key(KeyCode::Char('y')), now));
+    // Questions can come in a row (a new person, then a handoff): each is answered, the reason
+    // going with the one that takes it.
+    let mut questions = 0;
+    while let Mode::Confirm(c) = app.mode() {
+        let takes_reason = c.intent.takes_reason();
+        questions += 1;
+        if questions > 3 {
+            bail!("`{}` works in the console only", spec.word);
         }
-    } else if reason.is_some() {
+        match reason.take_if(|_| takes_reason) {
+            Some(reason) => {
+                fx.extend(app.update(key(KeyCode::Char('r')), now));
+                fx.extend(app.update(Msg::Paste(reason), now));
+                fx.extend(app.update(key(KeyCode::Enter), now));
+            }
+            None => fx.extend(app.update(key(KeyCode::Char('y')), now)),
+        }
+    }
+    if reason.is_some() {
         bail!("`{}` takes no reason", spec.word);
     }
     if !app.mode().is_normal() {

@@ -64,12 +64,22 @@ fn human(inc: &Incident, cadence: &Cadence, now: DateTime<Utc>) -> String {
         .collect();
     s += &format!("  {}\n", roles.join("   "));
     let count = |st: ResponderState| inc.responders.values().filter(|r| r.state == st).count();
+    // Who was paged and has not answered is named, with how long ago: the commander chases them.
+    let unanswered: Vec<String> = (inc.responders.values())
+        .filter(|r| r.state == ResponderState::Paged)
+        .map(|r| format!("{} {}", clean_line(&r.person), human_duration(now - r.since)))
+        .collect();
     s += &format!(
-        "  responders: {} ({} engaged, {} acknowledged, {} paged, {} left)\n",
+        "  responders: {} ({} engaged, {} acknowledged, {} paged with no answer{}, {} left)\n",
         inc.responders.len(),
         count(ResponderState::Engaged),
         count(ResponderState::Acknowledged),
-        count(ResponderState::Paged),
+        unanswered.len(),
+        if unanswered.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", unanswered.join(", "))
+        },
         count(ResponderState::Left),
     );
     let (done, total) = inc.checklist_progress();
@@ -125,7 +135,15 @@ fn to_json(inc: &Incident, cadence: &Cadence, now: DateTime<Utc>) -> serde_json:
         "status": inc.status(),
         "drill": inc.drill,
         "roles": inc.roles.iter().map(|(r, p)| (r.to_string(), p.clone())).collect::<std::collections::BTreeMap<_, _>>(),
-        "responders": inc.responders.values().map(|r| json!({"person": r.person, "state": r.state.as_str()})).collect::<Vec<_>>(),
+        "responders": inc.responders.values().map(|r| json!({
+            "person": r.person,
+            "state": r.state.as_str(),
+            "since": r.since,
+            "roles": inc.roles_of(&r.person).iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+            "paged_at": r.paged_at,
+            "acknowledged_at": r.acknowledged_at,
+            "last_wrote": r.last_wrote,
+        })).collect::<Vec<_>>(),
         "checklist": {"done": done, "total": total},
         "milestones": {
             "detected": m.detected, "declared": m.declared, "acknowledged": m.acknowledged,

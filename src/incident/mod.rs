@@ -10,7 +10,7 @@ use runbook::Runbook;
 
 pub use state::{
     Change, ChecklistItem, Correctable, Entry, EntryKind, HandoffRecord, Incident, Milestones, Projection,
-    Responder, ResponderState, RoleSpell, fold_store,
+    Responder, ResponderState, RoleSpell, fold_store, person_key,
 };
 
 /// What it takes to declare an incident.

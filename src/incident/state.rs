@@ -84,6 +84,13 @@ pub struct Responder {
     pub paged_via: Option<String>,
     pub paged_at: Option<DateTime<Utc>>,
     pub acknowledged_at: Option<DateTime<Utc>>,
+    /// When they last wrote on the incident (any event of theirs, by the time it was recorded).
+    pub last_wrote: Option<DateTime<Utc>>,
+}
+
+/// How a person's name is matched: `Priya` and `priya` are one responder.
+pub fn person_key(name: &str) -> String {
+    name.trim().to_lowercase()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -166,9 +173,11 @@ pub struct Incident {
     pub declared_at: Option<DateTime<Utc>>,
     pub severity_history: Vec<Change<Severity>>,
     pub status_history: Vec<Change<Status>>,
+    /// Each role's holder, spelt as the roster spells them.
     pub roles: BTreeMap<Role, String>,
     /// Every role's holders over time, in the order they took it.
     pub role_history: Vec<RoleSpell>,
+    /// Everyone on the roster, by [`person_key`]: names match whatever their case.
     pub responders: BTreeMap<String, Responder>,
     pub entries: Vec<Entry>,
     pub checklist: Vec<ChecklistItem>,
@@ -238,11 +247,23 @@ impl Incident {
 
     /// The roles a person holds, for the roster.
     pub fn roles_of(&self, person: &str) -> Vec<&Role> {
+        let key = person_key(person);
         self.roles
             .iter()
-            .filter(|(_, p)| *p == person)
+            .filter(|(_, p)| person_key(p) == key)
             .map(|(r, _)| r)
             .collect()
+    }
+
+    /// The responder of this name, whatever its case.
+    pub fn responder_named(&self, name: &str) -> Option<&Responder> {
+        self.responders.get(&person_key(name))
+    }
+
+    /// A name as the roster spells it (`Priya` is `priya` once priya is on it).
+    pub fn spelling(&self, name: &str) -> String {
+        self.responder_named(name)
+            .map_or_else(|| name.trim().to_string(), |r| r.person.clone())
     }
 
     /// How many times it went back from resolved or closed.
@@ -408,15 +429,16 @@ impl Incident {
 
     fn responder(&mut self, person: &str, at: DateTime<Utc>) -> &mut Responder {
         self.responders
-            .entry(person.to_string())
+            .entry(person_key(person))
             .or_insert_with(|| Responder {
-                person: person.to_string(),
+                person: person.trim().to_string(),
                 state: ResponderState::Added,
                 since: at,
                 contact: None,
                 paged_via: None,
                 paged_at: None,
                 acknowledged_at: None,
+                last_wrote: None,
             })
     }
 
@@ -608,6 +630,18 @@ impl Projection {
             original: None,
             retracted: false,
         };
+        // Writing about anything but someone's page, answer or coming and going is being at
+        // work: it engages a roster member who had not said so (not an acknowledgement: MTTA
+        // counts only those). Every event of a person's is when they were last seen.
+        let works = !matches!(
+            e.body,
+            EventBody::ResponderAdded { .. }
+                | EventBody::ResponderPaged { .. }
+                | EventBody::ResponderAcknowledged { .. }
+                | EventBody::ResponderJoined { .. }
+                | EventBody::ResponderLeft { .. }
+        );
+        let writer = crate::timeline::person_of(&by).map(person_key);
         // The events that can move a milestone or the last status update.
         let derives = matches!(
             e.body,
@@ -644,17 +678,19 @@ impl Projection {
             EventBody::StatusChanged { status, reason } => {
                 inc.status_history.push(change(&stamp, &by, status, reason));
             }
+            // Holding a role says nothing of answering a page: someone paged who never
+            // acknowledged stays "paged, no answer" with a role (it used to read "engaged").
             EventBody::RoleAssigned { role, person } => {
-                let r = inc.responder(&person, at);
-                if r.state != ResponderState::Engaged {
-                    r.state = ResponderState::Engaged;
-                    r.since = at;
-                }
+                let person = inc.responder(&person, at).person.clone();
                 inc.hold_role(&role, Some(&person), at);
                 inc.roles.insert(role, person);
             }
             EventBody::RoleReleased { role, person } => {
-                if inc.roles.get(&role) == Some(&person) {
+                if inc
+                    .roles
+                    .get(&role)
+                    .is_some_and(|p| person_key(p) == person_key(&person))
+                {
                     inc.hold_role(&role, None, at);
                     inc.roles.remove(&role);
                 }
@@ -682,7 +718,7 @@ impl Projection {
             EventBody::ResponderLeft { person } => {
                 inc.set_responder_state(&person, ResponderState::Left, at);
                 let held: Vec<Role> = (inc.roles.iter())
-                    .filter(|(_, p)| **p == person)
+                    .filter(|(_, p)| person_key(p) == person_key(&person))
                     .map(|(r, _)| r.clone())
                     .collect();
                 for role in held {
@@ -777,6 +813,7 @@ impl Projection {
                 }
             }
             EventBody::Handoff { from, to, briefing } => {
+                let to = inc.responder(&to, at).person.clone();
                 inc.hold_role(&Role::Commander, Some(&to), at);
                 inc.roles.insert(Role::Commander, to.clone());
                 inc.set_responder_state(&to, ResponderState::Engaged, at);
@@ -796,6 +833,13 @@ impl Projection {
             } => self.amend(stamp.event, t, idx, text.as_deref(), occurred_at),
             EventBody::Retracted { target: t, .. } => self.retract(t, idx),
             EventBody::Unrecognized { .. } => {}
+        }
+        if let Some(r) = writer.and_then(|w| self.incidents[idx].responders.get_mut(&w)) {
+            r.last_wrote = Some(recorded_at);
+            if works && r.state < ResponderState::Engaged {
+                r.state = ResponderState::Engaged;
+                r.since = recorded_at;
+            }
         }
         if derives {
             self.incidents[idx].refresh_derived();

@@ -116,6 +116,12 @@ pub fn short_name(author: &str) -> &str {
     name.split('@').next().unwrap_or(name)
 }
 
+/// A person's name of an author as stored, or none for a machine (`source:NAME`, `drill`).
+pub fn person_of(author: &str) -> Option<&str> {
+    let machine = author.starts_with("source:") || author == "drill";
+    (!machine).then(|| short_name(author))
+}
+
 impl fmt::Display for Author {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

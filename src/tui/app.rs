@@ -26,7 +26,7 @@ use crate::drill::facilitator::Control;
 use crate::export::Format;
 use crate::incident::runbook::{self, Runbook};
 use crate::incident::updates::{self, UpdatesConfig};
-use crate::incident::{Declaration, Incident};
+use crate::incident::{Declaration, Incident, person_key};
 use crate::sources::securityhub::Workflow;
 use crate::sources::signals::Detector;
 use crate::sources::view::SourceViews;
@@ -231,6 +231,13 @@ impl View<'_> {
 
 /// Gives each new event its id.
 pub type IdSource = Box<dyn FnMut() -> uuid::Uuid + Send>;
+
+/// Whether a command's strangers (a new person or role) were asked about already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Introduced {
+    No,
+    Yes,
+}
 
 impl App {
     /// A console with nothing loaded yet; `ids` gives every event it appends its id (`update`
@@ -837,6 +844,9 @@ impl App {
         if let Intent::EndDrill { reason } = c.intent {
             return self.drill_control(crate::drill::facilitator::Control::End(reason), now, fx);
         }
+        if let Intent::Introduce { command, .. } = c.intent {
+            return self.run_command_as(*command, c.incident, now, fx, Introduced::Yes);
+        }
         let Some(inc) = c
             .incident
             .as_ref()
@@ -901,7 +911,7 @@ impl App {
                     person: to.clone(),
                 },
             },
-            Intent::EndDrill { .. } | Intent::UpdateFindings { .. } => return,
+            Intent::EndDrill { .. } | Intent::UpdateFindings { .. } | Intent::Introduce { .. } => return,
         };
         let Some(id) = c.incident else { return };
         // Decided on what this console has seen: the store refuses it if that changed before
@@ -1430,14 +1440,14 @@ impl App {
     }
 
     fn vocabulary(&self) -> Vocabulary {
-        let mut people: Vec<String> = self
-            .incident()
-            .map(|i| i.responders.keys().cloned().collect())
-            .unwrap_or_default();
-        if !people.contains(&self.me()) {
-            people.push(self.me());
+        let mut people: Vec<String> = (self.incident().iter())
+            .flat_map(|i| i.responders.values().map(|r| palette::quote(&r.person)))
+            .collect();
+        let me = self.me();
+        if !people.iter().any(|p| person_key(p) == person_key(&me)) {
+            people.push(palette::quote(&me));
         }
-        people.sort();
+        people.sort_by_key(|p| person_key(p));
         Vocabulary {
             people,
             items: self
@@ -1463,6 +1473,45 @@ impl App {
         now: DateTime<Utc>,
         fx: &mut Vec<Effect>,
     ) {
+        self.run_command_as(cmd, on, now, fx, Introduced::No);
+    }
+
+    /// A person or role `cmd` names that the incident has not seen: the question to ask first.
+    fn stranger(&self, cmd: &Command, inc: &Incident) -> Option<String> {
+        let (role, person) = match cmd {
+            Command::Role { role, person } => (Some(role), Some(person)),
+            Command::Page { person, .. } | Command::Assign { person, .. } | Command::Handoff(person) => {
+                (None, Some(person))
+            }
+            Command::Ack(person) | Command::Join(person) => (None, person.as_ref()),
+            _ => return None,
+        };
+        let new_role = role
+            .filter(|r| matches!(r, Role::Custom(_)))
+            .filter(|r| !inc.role_history.iter().any(|s| &s.role == *r));
+        let me = person_key(&self.me());
+        let new_person = person.filter(|p| inc.responder_named(p).is_none() && person_key(p) != me);
+        let (role, person) = (
+            new_role.map(|r| clean_line(r.as_str()).into_owned()),
+            new_person.map(|p| clean_line(p).into_owned()),
+        );
+        let standard = Role::STANDARD.map(|r| r.to_string()).join(", ");
+        Some(match (role, person) {
+            (None, None) => return None,
+            (Some(r), None) => format!("`{r}` is not a role here ({standard}) — make it one?"),
+            (None, Some(p)) => format!("{p} is not on the roster — bring them in?"),
+            (Some(r), Some(p)) => format!("`{r}` is a new role and {p} is not on the roster — go on?"),
+        })
+    }
+
+    fn run_command_as(
+        &mut self,
+        cmd: Command,
+        on: Option<IncidentId>,
+        now: DateTime<Utc>,
+        fx: &mut Vec<Effect>,
+        introduced: Introduced,
+    ) {
         // What it may do comes from its row in the palette's table.
         let spec = cmd.spec();
         let (writes, needs_incident) = (spec.writes, spec.needs_incident);
@@ -1475,6 +1524,22 @@ impl App {
             self.fail("No incident on screen: `:declare SEV TITLE` first.".into(), now);
             return;
         }
+        if introduced == Introduced::No
+            && let Some(question) = inc.and_then(|i| self.stranger(&cmd, i))
+        {
+            let command = Box::new(cmd);
+            return self.ask(Intent::Introduce { question, command }, on);
+        }
+        if let (Command::Leave(Some(p)), Some(i)) = (&cmd, inc)
+            && i.responder_named(p).is_none()
+        {
+            return self.fail(format!("{} is not on the roster.", clean_line(p)), now);
+        }
+        // Names as the roster spells them: `Priya` is priya once priya is on it.
+        let cmd = match inc {
+            Some(i) => cmd.spelt_as(|p| i.spelling(p)),
+            None => cmd,
+        };
         let me = self.me();
         let body = match cmd {
             // `:sev N` and `:status X` ask exactly as their keys do.

@@ -185,6 +185,12 @@ pub enum Intent {
     EndDrill {
         reason: String,
     },
+    /// A person or role the incident has not seen (a typo makes a ghost): asked before the
+    /// command that would bring them in runs.
+    Introduce {
+        question: String,
+        command: Box<crate::tui::palette::Command>,
+    },
     UpdateFindings {
         source: String,
         update: crate::sources::FindingUpdate,
@@ -241,7 +247,7 @@ impl Intent {
                 seq: 0,
                 by: String::new(),
             }),
-            Intent::EndDrill { .. } | Intent::UpdateFindings { .. } => None,
+            Intent::EndDrill { .. } | Intent::UpdateFindings { .. } | Intent::Introduce { .. } => None,
         }
     }
 
@@ -262,6 +268,7 @@ impl Intent {
                 Some(ic) => format!("{ic} is IC — hand command to {to}? (a handoff, without a briefing)"),
                 None => format!("Make {to} the incident commander?"),
             },
+            (Intent::Introduce { question, .. }, _) => question.clone(),
             (Intent::EndDrill { .. }, _) => {
                 "End the drill now? Injects stop; the report scores what was done.".into()
             }
@@ -340,7 +347,7 @@ impl Intent {
             Intent::Severity(_) | Intent::SeverityStep { .. } => SEVERITY_KINDS,
             Intent::Status { .. } => STATUS_KINDS,
             Intent::Release { .. } | Intent::TakeCommand { .. } => ROLE_KINDS,
-            Intent::EndDrill { .. } | Intent::UpdateFindings { .. } => &[],
+            Intent::EndDrill { .. } | Intent::UpdateFindings { .. } | Intent::Introduce { .. } => &[],
         }
     }
 

@@ -97,6 +97,41 @@ pub enum Command {
     Quit,
 }
 
+impl Command {
+    /// The same command with each person it names spelt by `spell` (as the roster has them).
+    pub fn spelt_as(self, spell: impl Fn(&str) -> String) -> Command {
+        let opt = |p: Option<String>| p.map(|p| spell(&p));
+        match self {
+            Command::Role { role, person } => Command::Role {
+                role,
+                person: spell(&person),
+            },
+            Command::Release { role, person } => Command::Release {
+                role,
+                person: opt(person),
+            },
+            Command::Add(p) => Command::Add(spell(&p)),
+            Command::Page { person, via } => Command::Page {
+                person: spell(&person),
+                via,
+            },
+            Command::Ack(p) => Command::Ack(opt(p)),
+            Command::Join(p) => Command::Join(opt(p)),
+            Command::Leave(p) => Command::Leave(opt(p)),
+            Command::Assign { item, person } => Command::Assign {
+                item,
+                person: spell(&person),
+            },
+            Command::Handoff(p) => Command::Handoff(spell(&p)),
+            Command::FollowUp { text, owner } => Command::FollowUp {
+                text,
+                owner: opt(owner),
+            },
+            other => other,
+        }
+    }
+}
+
 /// A palette command's row in [`COMMANDS`]: the one list of command words.
 pub struct Spec {
     pub word: &'static str,
@@ -142,21 +177,23 @@ pub enum Complete {
 pub struct Args<'a> {
     word: &'a str,
     rest: &'a str,
+    /// The rest as words: `"Priya K"` (or `'Priya K'`) is one.
+    words: Vec<String>,
 }
 
 impl Args<'_> {
-    fn words(&self) -> std::str::SplitWhitespace<'_> {
-        self.rest.split_whitespace()
+    fn words(&self) -> impl Iterator<Item = &str> {
+        self.words.iter().map(String::as_str)
     }
 
     /// The `n`th word, as a person (`@priya` is priya), or what is missing.
     fn person(&self, n: usize, what: &str) -> Result<String, String> {
-        self.words().nth(n).map(person).ok_or_else(|| self.need(what))
+        self.words().nth(n).map(person).ok_or_else(|| self.need(what))?
     }
 
-    /// An optional person: the whole rest, if any.
-    fn someone(&self) -> Option<String> {
-        (!self.rest.is_empty()).then(|| person(self.rest))
+    /// An optional person: the one word, if any.
+    fn someone(&self) -> Result<Option<String>, String> {
+        self.words().next().map(person).transpose()
     }
 
     /// The rest as text, which must not be blank.
@@ -180,7 +217,7 @@ impl Args<'_> {
 
     /// What follows the first word.
     fn after_first(&self) -> &str {
-        let first = self.words().next().unwrap_or_default();
+        let first = self.rest.split_whitespace().next().unwrap_or_default();
         self.rest[first.len()..].trim()
     }
 
@@ -189,8 +226,50 @@ impl Args<'_> {
     }
 }
 
-fn person(s: &str) -> String {
-    s.trim_start_matches('@').to_string()
+/// Split at whitespace, keeping a word in quotes whole: `role comms "Priya K"`. A quote that
+/// opens a word and is never closed is just a character (`note 'tis…` is text).
+pub fn split_words(s: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut rest = s.trim_start();
+    while let Some(first) = rest.chars().next() {
+        let quoted = matches!(first, '"' | '\'')
+            .then(|| {
+                rest[1..]
+                    .find(first)
+                    .map(|end| (&rest[1..=end], &rest[end + 2..]))
+            })
+            .flatten()
+            .filter(|(_, after)| after.is_empty() || after.starts_with(char::is_whitespace));
+        let (word, after) = quoted.unwrap_or_else(|| {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            (&rest[..end], &rest[end..])
+        });
+        words.push(word.to_string());
+        rest = after.trim_start();
+    }
+    words
+}
+
+/// A name as typed (`@priya` is priya), if it can name a responder.
+fn person(s: &str) -> Result<String, String> {
+    let name = s.trim().trim_start_matches('@');
+    if name.contains(['"', '\'']) {
+        return Err(format!(
+            "`{}` cannot be a name: put a name with spaces in quotes, \"Priya K\"",
+            crate::text::clean_line(name)
+        ));
+    }
+    crate::timeline::Author::check_name(name)?;
+    Ok(name.to_string())
+}
+
+/// A name for display in a quoted palette line: in quotes if it has spaces.
+pub fn quote(name: &str) -> String {
+    if name.contains(char::is_whitespace) {
+        format!("\"{name}\"")
+    } else {
+        name.to_string()
+    }
 }
 
 macro_rules! commands {
@@ -250,7 +329,7 @@ commands! {
             let role = a.words().next().ok_or_else(|| a.need("a role"))?;
             Ok(Command::Release {
                 role: Role::from(role),
-                person: a.words().nth(1).map(person),
+                person: a.words().nth(1).map(person).transpose()?,
             })
         };
     Add: Command::Add(_) => "add" ("PERSON") writes true, incident true, most Some(1),
@@ -264,13 +343,13 @@ commands! {
         });
     Ack: Command::Ack(_) => "ack" ["acknowledge"] ("[PERSON]") writes true, incident true,
         most Some(1), complete [People, Nothing], keys [Acknowledge],
-        "record an acknowledgement (you, if no one is named)", |a| Ok(Command::Ack(a.someone()));
+        "record an acknowledgement (you, if no one is named)", |a| Ok(Command::Ack(a.someone()?));
     Join: Command::Join(_) => "join" ("[PERSON]") writes true, incident true, most Some(1),
         complete [People, Nothing], keys [], "record that someone joined",
-        |a| Ok(Command::Join(a.someone()));
+        |a| Ok(Command::Join(a.someone()?));
     Leave: Command::Leave(_) => "leave" ("[PERSON]") writes true, incident true, most Some(1),
         complete [People, Nothing], keys [], "record that someone left",
-        |a| Ok(Command::Leave(a.someone()));
+        |a| Ok(Command::Leave(a.someone()?));
     Note: Command::Note(_) => "note" ["n"] ("TEXT") writes true, incident true, most None,
         complete [Nothing, Nothing], keys [Note], "write a note",
         |a| Ok(Command::Note(a.text("some text")?));
@@ -298,7 +377,7 @@ commands! {
     Uncheck: Command::Uncheck(_) => "uncheck" ("ITEM") writes true, incident true, most None,
         complete [Items, Nothing], keys [], "uncheck a checklist item",
         |a| Ok(Command::Uncheck(a.text("a checklist item")?));
-    Assign: Command::Assign { .. } => "assign" ("ITEM PERSON") writes true, incident true, most None,
+    Assign: Command::Assign { .. } => "assign" ("ITEM PERSON") writes true, incident true, most Some(2),
         complete [Items, People], keys [], "give a checklist item to someone",
         |a| {
             let item = a.words().next().ok_or_else(|| a.need("an item and a person"))?;
@@ -377,13 +456,12 @@ commands! {
         |a| {
             let (text_part, owner) = match a.rest.split_once("--owner") {
                 Some((before, after)) => {
-                    let after = after.trim_start_matches('=').trim();
-                    let mut names = after.split_whitespace();
-                    let owner = names.next().ok_or_else(|| a.need("a name after --owner"))?;
-                    if names.next().is_some() {
+                    let names = split_words(after.trim_start_matches('='));
+                    let owner = names.first().ok_or_else(|| a.need("a name after --owner"))?;
+                    if names.len() > 1 {
                         return Err("`--owner` takes one name, at the end: `followup TEXT --owner raj`".into());
                     }
-                    (before, Some(person(owner)))
+                    (before, Some(person(owner)?))
                 }
                 None => (a.rest, None),
             };
@@ -500,7 +578,19 @@ pub fn command_of(action: Action) -> Option<&'static Spec> {
 pub fn parse(line: &str) -> Result<Command, String> {
     let line = line.trim();
     let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-    let rest = rest.trim();
+    parse_split(word, rest.trim(), split_words(rest))
+}
+
+/// Parse a command given as words, as a shell hands them over (`warroom do role comms "Priya K"`):
+/// each word stays one, spaces and all.
+pub fn parse_words(words: &[String]) -> Result<Command, String> {
+    let (word, args) = words
+        .split_first()
+        .map_or(("", &[][..]), |(w, a)| (w.as_str(), a));
+    parse_split(word.trim(), &args.join(" "), args.to_vec())
+}
+
+fn parse_split(word: &str, rest: &str, words: Vec<String>) -> Result<Command, String> {
     if word.is_empty() {
         return Err("type a command; Tab completes".into());
     }
@@ -509,14 +599,18 @@ pub fn parse(line: &str) -> Result<Command, String> {
     };
     // Names are one word: `role commander a b c d` must not assign `a` and drop the rest.
     if let Some(most) = spec.most
-        && rest.split_whitespace().count() > most
+        && words.len() > most
     {
         return Err(format!(
-            "`{word}` takes {}: `{rest}` is more than that (a name is one word, like priya or priya.k)",
+            "`{word}` takes {}: `{rest}` is more than that (a name is one word, or in quotes: \"Priya K\")",
             spec.args
         ));
     }
-    (spec.parse)(&Args { word, rest })
+    (spec.parse)(&Args {
+        word,
+        rest: rest.trim(),
+        words,
+    })
 }
 
 fn text(s: &str, err: &str) -> Result<String, String> {
@@ -598,7 +692,10 @@ pub fn complete(line: &str, vocab: &Vocabulary) -> Vec<String> {
     };
     options
         .into_iter()
-        .filter(|o| o.starts_with(partial) || o.rsplit('/').next().is_some_and(|s| s.starts_with(partial)))
+        .filter(|o| {
+            let (o, partial) = (o.trim_start_matches('"'), partial.trim_start_matches('"'));
+            o.starts_with(partial) || o.rsplit('/').next().is_some_and(|s| s.starts_with(partial))
+        })
         .map(|o| format!("{prefix}{o} "))
         .collect()
 }
@@ -619,6 +716,51 @@ pub fn common_prefix(candidates: &[String]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quotes_keep_a_name_whole_and_extra_words_are_refused() {
+        assert_eq!(
+            split_words(r#" role  "Priya K" 'x y' z "#),
+            ["role", "Priya K", "x y", "z"]
+        );
+        // An unclosed or mid-word quote is a character: text with apostrophes stays text.
+        assert_eq!(split_words("'tis o'clock \"a"), ["'tis", "o'clock", "\"a"]);
+        assert_eq!(split_words(r#""a"b c"#), [r#""a"b"#, "c"]);
+        assert_eq!(
+            parse(r#"role comms "Priya K""#),
+            Ok(Command::Role {
+                role: Role::Comms,
+                person: "Priya K".into()
+            })
+        );
+        let err = parse("role comms Priya K").expect_err("three words");
+        assert!(err.contains("in quotes"), "{err}");
+        let err = parse(r#"role comms "Priya K"#).expect_err("unclosed");
+        assert!(err.contains("more than that"), "{err}");
+        let err = parse(r#"add "Pri"ya"#).expect_err("a quote in a name");
+        assert!(err.contains("cannot be a name"), "{err}");
+        assert!(parse("assign a sam extra").is_err());
+        assert!(parse("page sam@laptop").is_err(), "a name has no @ in it");
+        assert_eq!(parse("ack @sam"), Ok(Command::Ack(Some("sam".into()))));
+        // From a shell, each word is one already.
+        let words = ["role", "comms", "Priya K"].map(String::from);
+        assert_eq!(
+            parse_words(&words),
+            Ok(Command::Role {
+                role: Role::Comms,
+                person: "Priya K".into()
+            })
+        );
+        let words = ["note", "it's", "down"].map(String::from);
+        assert_eq!(parse_words(&words), Ok(Command::Note("it's down".into())));
+        assert_eq!(
+            parse(r#"followup Add a canary --owner "Raj P""#),
+            Ok(Command::FollowUp {
+                text: "Add a canary".into(),
+                owner: Some("Raj P".into())
+            })
+        );
+    }
 
     #[test]
     fn each_command_comes_back_to_its_own_row() {

@@ -425,7 +425,12 @@ fn replacing_the_commander_asks_and_records_a_handoff() {
     );
     // A handoff's briefing is written for the commander when the editor opened; if command
     // moves meanwhile, the store refuses it and the briefing is kept as a draft.
+    // lena is new to this incident: asked about first (a typo would make a ghost commander).
     h.palette("handoff lena");
+    assert!(
+        matches!(&h.app.mode, Mode::Confirm(c) if c.prompt == "lena is not on the roster — bring them in?")
+    );
+    h.key(KeyCode::Char('y'));
     assert!(
         matches!(&h.app.mode, Mode::Editor(e) if e.kind == EditorKind::Handoff { to: "lena".into(), from: ic.clone() })
     );
@@ -453,6 +458,7 @@ fn replacing_the_commander_asks_and_records_a_handoff() {
     );
     assert!(h.said().contains("kept as a draft"));
     h.palette("handoff lena");
+    h.key(KeyCode::Char('y'));
     let Mode::Editor(e) = &h.app.mode else {
         panic!("the editor")
     };
@@ -695,6 +701,53 @@ fn palette_commands_become_events() {
     // a mistake keeps the palette open with the reason
     assert!(appended(h.palette("sev 7")).is_empty());
     assert!(matches!(&h.app.mode, Mode::Palette { error: Some(e), .. } if e.contains("1 to 5")));
+}
+
+#[test]
+fn a_stranger_is_asked_about_and_a_known_name_matches_any_case() {
+    let mut h = Harness::with_sample();
+    // Priya is priya: no question, and the event spells her as the roster does.
+    let e = appended(h.palette("role comms Priya"));
+    assert_eq!(
+        e[0].body,
+        EventBody::RoleAssigned {
+            role: Role::Comms,
+            person: "priya".into()
+        }
+    );
+    // A typo is a stranger: asked about, nothing written until yes.
+    assert!(appended(h.palette("page prya")).is_empty());
+    assert!(
+        matches!(&h.app.mode, Mode::Confirm(c) if c.prompt == "prya is not on the roster — bring them in?")
+    );
+    h.key(KeyCode::Esc);
+    assert!(h.app.mode.is_normal());
+    // A name with a space, in quotes; yes brings them in.
+    assert!(appended(h.palette("role scribe \"Ana Lima\"")).is_empty());
+    let e = appended(h.key(KeyCode::Char('y')));
+    assert_eq!(
+        e[0].body,
+        EventBody::RoleAssigned {
+            role: Role::Scribe,
+            person: "Ana Lima".into()
+        }
+    );
+    // A role nobody has held here is asked about too; one held before is not.
+    assert!(appended(h.palette("role comm kenji")).is_empty());
+    assert!(matches!(&h.app.mode, Mode::Confirm(c) if c.prompt.starts_with("`comm` is not a role here")));
+    let e = appended(h.key(KeyCode::Char('y')));
+    assert_eq!(
+        e[0].body,
+        EventBody::RoleAssigned {
+            role: Role::from("comm"),
+            person: "kenji".into()
+        }
+    );
+    h.store(&[by("kenji", "INC-1", e[0].body.clone())]);
+    assert!(!appended(h.palette("role comm priya")).is_empty());
+    // Leaving is for someone on the roster.
+    assert!(appended(h.palette("leave nobody")).is_empty());
+    assert_eq!(h.said(), "nobody is not on the roster.");
 }
 
 #[test]

@@ -1,11 +1,12 @@
-//! Who is here, who holds which role, and who has been paged but not answered.
+//! Who is here, who holds which role, and who has been paged but not answered: separate
+//! facts (a role is not an answer), with when each was last seen writing.
 
 use super::{age, empty, pane_block, styled};
 use crate::incident::ResponderState;
 use crate::text::clean_line;
 use crate::tui::app::View;
 use crate::tui::layout::Pane;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
@@ -44,19 +45,26 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
         .values()
         .enumerate()
         .map(|(n, r)| {
+            let roles: Vec<String> = inc.roles_of(&r.person).iter().map(|r| r.to_string()).collect();
+            // A page nobody answered is the row to act on: amber, red after five minutes.
             let (glyph, style) = match r.state {
                 ResponderState::Engaged => ("● engaged", t.ok),
                 ResponderState::Acknowledged => ("◐ acked", t.info),
-                ResponderState::Paged => ("◌ paged", t.warn),
+                ResponderState::Paged if now - r.since > TimeDelta::minutes(5) => {
+                    ("◌ paged, no answer", t.fail)
+                }
+                ResponderState::Paged => ("◌ paged, no answer", t.warn),
+                ResponderState::Added if !roles.is_empty() => ("○ assigned", t.muted),
                 ResponderState::Added => ("○ added", t.muted),
                 ResponderState::Left => ("✕ left", t.muted),
             };
-            let roles: Vec<String> = inc.roles_of(&r.person).iter().map(|r| r.to_string()).collect();
+            let seen = r.last_wrote.map_or_else(|| "—".to_string(), |at| age(now - at));
             let row = Row::new(vec![
                 Cell::from(clean_line(&r.person).into_owned()),
                 Cell::from(Line::from(styled(roles.join(", "), t.title))),
                 Cell::from(Line::from(styled(glyph, style))),
                 Cell::from(Line::from(styled(age(now - r.since), t.muted))),
+                Cell::from(Line::from(styled(seen, t.muted))),
             ]);
             if v.panes.focus == Pane::Roster && n == v.panes.roster.selected {
                 row.style(t.selection)
@@ -70,11 +78,12 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
         [
             Constraint::Length(12),
             Constraint::Fill(1),
-            Constraint::Length(11),
+            Constraint::Length(18),
+            Constraint::Length(6),
             Constraint::Length(6),
         ],
     )
-    .header(Row::new(vec!["person", "roles", "state", "since"]).style(t.muted))
+    .header(Row::new(vec!["person", "roles", "state", "since", "seen"]).style(t.muted))
     .block(block);
     frame.render_widget(table, area);
 }
