@@ -18,6 +18,45 @@ pub enum ConfigError {
         key: Option<String>,
         message: String,
     },
+    /// Every problem found in a file, not just the first: each names its line and key.
+    #[error("{} problems:\n{}", .0.len(), lines(.0))]
+    Several(Vec<ConfigError>),
+}
+
+fn lines(errors: &[ConfigError]) -> String {
+    let each: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+    each.join("\n")
+}
+
+/// Problems gathered while checking a file, so that one run reports them all.
+#[derive(Debug, Default)]
+pub struct Problems(Vec<ConfigError>);
+
+impl Problems {
+    pub fn push(&mut self, e: ConfigError) {
+        match e {
+            ConfigError::Several(many) => self.0.extend(many),
+            one => self.0.push(one),
+        }
+    }
+
+    /// Keep the error of `r`, if any; its value otherwise.
+    pub fn keep<T>(&mut self, r: Result<T, ConfigError>) -> Option<T> {
+        r.map_err(|e| self.push(e)).ok()
+    }
+
+    /// None found: `Ok`; one: that error; more: all of them, in the file's order.
+    pub fn finish(mut self) -> Result<(), ConfigError> {
+        self.0.sort_by_key(|e| match e {
+            ConfigError::Invalid { line, column, .. } => (*line, *column),
+            _ => (0, 0),
+        });
+        match self.0.len() {
+            0 => Ok(()),
+            1 => Err(self.0.remove(0)),
+            _ => Err(ConfigError::Several(self.0)),
+        }
+    }
 }
 
 fn key_prefix(key: &Option<String>) -> String {
@@ -143,8 +182,13 @@ impl Config {
         };
         let file = path.display().to_string();
         let mut config: Config = parse_toml(&file, &text)?;
-        crate::sources::config::validate(&mut config.source, &file, &text)?;
-        config.updates.validate(&file, &text)?;
+        let mut problems = Problems::default();
+        problems.keep(crate::sources::config::validate(&mut config.source, &file, &text));
+        problems.keep(config.updates.validate(&file, &text));
+        if let Some(keys) = &config.keys {
+            problems.keep(crate::tui::keymap::Keymap::with_overrides(keys, &file, &text));
+        }
+        problems.finish()?;
         config.file = Some(path);
         config.text = text;
         Ok(config)
@@ -220,6 +264,30 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("c.toml:1:1"), "{msg}");
         assert!(msg.contains("unknown field `stor`"), "{msg}");
+    }
+
+    #[test]
+    fn problems_come_all_together_in_the_files_order() {
+        let text = "a = 1\nb = 2\nc = 3\n";
+        let mut problems = Problems::default();
+        assert!(problems.keep(Ok::<_, ConfigError>(7)) == Some(7));
+        problems.push(ConfigError::invalid("f.toml", text, "c", "third".into()));
+        problems.keep::<()>(Err(ConfigError::Several(vec![
+            ConfigError::invalid("f.toml", text, "a", "first".into()),
+            ConfigError::invalid("f.toml", text, "b", "second".into()),
+        ])));
+        let msg = problems.finish().expect_err("three").to_string();
+        assert_eq!(
+            msg,
+            "3 problems:\n  f.toml:1:1: key `a`: first\n  f.toml:2:1: key `b`: second\n  f.toml:3:1: key `c`: third"
+        );
+        let mut one = Problems::default();
+        one.push(ConfigError::invalid("f.toml", text, "b", "only".into()));
+        assert_eq!(
+            one.finish().expect_err("one").to_string(),
+            "f.toml:2:1: key `b`: only"
+        );
+        assert!(Problems::default().finish().is_ok());
     }
 
     #[test]

@@ -57,3 +57,34 @@ fn a_sound_config_checks_ok() {
     );
     assert!(stdout.trim_end().ends_with("ok"), "{stdout}");
 }
+
+#[test]
+fn check_goes_on_past_a_problem_to_report_the_rest() {
+    let sb = common::Sandbox::new();
+    let file = sb.path("config.toml");
+    std::fs::write(&file, "theme = \"no-such-theme\"\n").expect("write");
+    // A folder is no store.
+    let not_a_store = sb.path("folder");
+    std::fs::create_dir_all(&not_a_store).expect("mkdir");
+    let mut c = std::process::Command::new(common::BIN);
+    c.arg("--config")
+        .arg(&file)
+        .arg("--store")
+        .arg(&not_a_store)
+        .arg("check");
+    sb.isolate(&mut c);
+    let out = c.output().expect("run");
+    let (stdout, stderr) = (common::stdout(&out), common::stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("theme     problem:") && stderr.contains("no-such-theme"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("store     problem:"), "{stderr}");
+    assert!(stderr.contains("2 problem(s) above"), "{stderr}");
+    // What was sound is still said.
+    assert!(
+        stdout.contains("keys      defaults") && stdout.contains("runbooks  "),
+        "{stdout}"
+    );
+}

@@ -1,7 +1,7 @@
 //! `warroom check`: is the configuration sound, and can the store be opened? Everything the
 //! console would trip over at start-up, reported before an incident rather than during one.
 
-use super::out::outln;
+use super::out::{errln, outln};
 use crate::config::Config;
 use crate::sources::client::{Client, Poll};
 use crate::sources::{Snapshot, SourceConfig, SourceError};
@@ -15,22 +15,50 @@ pub fn run(cli_store: Option<&str>, config: &Config, theme_name: Option<&str>, o
         "config    {}",
         file.as_deref().unwrap_or("none (built-in defaults)")
     )?;
-    let keys = match &config.keys {
-        Some(table) => {
-            Keymap::with_overrides(table, file.as_deref().unwrap_or("config.toml"), &config.text)?;
-            format!("{} remapped", table.len())
+    // Every part is checked whatever the others say, so that one run lists every problem.
+    let mut problems = 0;
+    let mut report = |what: &str, r: Result<String>| -> Result<()> {
+        match r {
+            Ok(line) => outln!("{what:<9} {line}")?,
+            Err(e) => {
+                problems += 1;
+                errln!("{what:<9} problem: {}", clean_line(&format!("{e:#}")));
+            }
         }
-        None => "defaults".to_string(),
+        Ok(())
     };
-    outln!("keys      {keys}")?;
-    let theme = super::console::load_theme(config, theme_name)?;
-    outln!("theme     {}", theme.name)?;
-    let books = crate::incident::runbook::load_runbooks(config.runbooks_dir().as_deref())?;
-    let names: Vec<&str> = books.iter().map(|b| b.name.as_str()).collect();
-    outln!("runbooks  {}", names.join(", "))?;
-    let store = super::open(cli_store, config)?;
-    let head = store.head()?;
-    outln!("store     {} ({} events)", store.describe(), head.seq)?;
+    report(
+        "keys",
+        match &config.keys {
+            Some(table) => {
+                Keymap::with_overrides(table, file.as_deref().unwrap_or("config.toml"), &config.text)
+                    .map(|_| format!("{} remapped", table.len()))
+                    .map_err(Into::into)
+            }
+            None => Ok("defaults".to_string()),
+        },
+    )?;
+    report(
+        "theme",
+        super::console::load_theme(config, theme_name).map(|t| t.name.to_string()),
+    )?;
+    report(
+        "runbooks",
+        crate::incident::runbook::load_runbooks(config.runbooks_dir().as_deref())
+            .map(|books| {
+                books
+                    .iter()
+                    .map(|b| b.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .map_err(Into::into),
+    )?;
+    let store = super::open(cli_store, config).and_then(|store| {
+        let head = store.head()?;
+        Ok(format!("{} ({} events)", store.describe(), head.seq))
+    });
+    report("store", store)?;
     if let crate::timeline::StoreSpec::Sqlite(path) = super::store_spec(cli_store, config)
         && let Some(problem) = super::store::sharing_problem(&path)
     {
@@ -46,8 +74,15 @@ pub fn run(cli_store: Option<&str>, config: &Config, theme_name: Option<&str>, o
     } else {
         let failed = contact_sources(&config.source)?;
         if failed > 0 {
-            bail!("{failed} of {} sources failed", config.source.len());
+            let also = match problems {
+                0 => String::new(),
+                n => format!(" (and {n} problem(s) above)"),
+            };
+            bail!("{failed} of {} sources failed{also}", config.source.len());
         }
+    }
+    if problems > 0 {
+        bail!("{problems} problem(s) above");
     }
     outln!("ok")?;
     Ok(())

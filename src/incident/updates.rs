@@ -146,9 +146,10 @@ pub fn blanks(template: &str) -> Vec<&str> {
 impl UpdatesConfig {
     /// Values that parse but make no sense: a cadence over a day, a field no template knows.
     pub fn validate(&self, file: &str, text: &str) -> Result<(), ConfigError> {
+        let mut problems = crate::config::Problems::default();
         for (key, minutes) in self.cadence.minutes() {
             if minutes > MAX_CADENCE_MINUTES {
-                return Err(ConfigError::invalid(
+                problems.push(ConfigError::invalid(
                     file,
                     text,
                     &format!("updates.cadence.{key}"),
@@ -161,7 +162,7 @@ impl UpdatesConfig {
         for audience in Audience::ALL {
             let template = self.templates.get(audience);
             if let Some(field) = unknown_field(template) {
-                return Err(ConfigError::invalid(
+                problems.push(ConfigError::invalid(
                     file,
                     text,
                     &format!("updates.templates.{audience}"),
@@ -172,7 +173,7 @@ impl UpdatesConfig {
                 ));
             }
         }
-        Ok(())
+        problems.finish()
     }
 }
 

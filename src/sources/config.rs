@@ -7,7 +7,7 @@
 use super::backup::BackupQuery;
 use super::securityhub::{FindingSeverity, FindingsQuery};
 use super::splunk::SearchConfig;
-use crate::config::ConfigError;
+use crate::config::{ConfigError, Problems};
 use serde::{Deserialize, Deserializer};
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -218,6 +218,8 @@ impl SourceConfig {
 /// Check every source and fill in the typed filters. `file` and `text` locate errors.
 pub fn validate(sources: &mut [SourceConfig], file: &str, text: &str) -> Result<(), ConfigError> {
     let mut names = HashSet::new();
+    // Every problem of every source, not just the first: `warroom check` lists them all.
+    let problems = std::cell::RefCell::new(Problems::default());
     for (index, s) in sources.iter_mut().enumerate() {
         let error = |key: &str, message: String| ConfigError::Invalid {
             file: file.to_string(),
@@ -226,14 +228,14 @@ pub fn validate(sources: &mut [SourceConfig], file: &str, text: &str) -> Result<
             key: Some(format!("source[{index}].{key}")),
             message,
         };
-        let fail = |key: &str, message: String| Err(error(key, message));
+        let fail = |key: &str, message: String| problems.borrow_mut().push(error(key, message));
         if s.name.is_empty()
             || !s
                 .name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         {
-            return fail(
+            fail(
                 "name",
                 format!(
                     "`{}`: a source's name is letters, digits, `-`, `_` and `.`",
@@ -242,13 +244,13 @@ pub fn validate(sources: &mut [SourceConfig], file: &str, text: &str) -> Result<
             );
         }
         if !names.insert(s.name.clone()) {
-            return fail("name", format!("another source is already named `{}`", s.name));
+            fail("name", format!("another source is already named `{}`", s.name));
         }
         if s.interval < Duration::from_secs(1) {
-            return fail("interval", "poll at most once a second".into());
+            fail("interval", "poll at most once a second".into());
         }
         if s.interval > MAX_INTERVAL {
-            return fail(
+            fail(
                 "interval",
                 format!(
                     "`{}`: poll at least once every {}",
@@ -258,10 +260,10 @@ pub fn validate(sources: &mut [SourceConfig], file: &str, text: &str) -> Result<
             );
         }
         if s.timeout < Duration::from_millis(100) {
-            return fail("timeout", "a timeout under 100ms cannot succeed".into());
+            fail("timeout", "a timeout under 100ms cannot succeed".into());
         }
         if s.timeout > MAX_TIMEOUT {
-            return fail(
+            fail(
                 "timeout",
                 format!(
                     "`{}`: a request may take at most {} (from 100ms)",
@@ -275,27 +277,27 @@ pub fn validate(sources: &mut [SourceConfig], file: &str, text: &str) -> Result<
             ("signals.cooldown_minutes", s.signals.cooldown_minutes),
         ] {
             if minutes > MAX_SIGNAL_MINUTES {
-                return fail(
+                fail(
                     key,
                     format!("`{minutes}`: at most {MAX_SIGNAL_MINUTES} minutes (a week)"),
                 );
             }
         }
         if s.max_response_bytes < 1024 {
-            return fail("max_response_bytes", "allow at least 1024 bytes".into());
+            fail("max_response_bytes", "allow at least 1024 bytes".into());
         }
         if let Some(e) = &s.endpoint {
             match reqwest::Url::parse(e) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
                 _ => {
-                    return fail("endpoint", format!("`{e}` is not an http:// or https:// URL"));
+                    fail("endpoint", format!("`{e}` is not an http:// or https:// URL"));
                 }
             }
         }
         if let Some(ca) = &s.ca_file
             && !ca.is_file()
         {
-            return fail("ca_file", format!("{}: no such file", ca.display()));
+            fail("ca_file", format!("{}: no such file", ca.display()));
         }
         let filters = toml::Value::Table(s.filters.clone().unwrap_or_default());
         let aws = matches!(s.kind, SourceKind::Securityhub | SourceKind::Backup);
@@ -309,23 +311,24 @@ pub fn validate(sources: &mut [SourceConfig], file: &str, text: &str) -> Result<
             ("password_file", s.password_file.is_some()),
         ];
         if aws && let Some((key, _)) = splunk_only.iter().find(|(_, set)| *set) {
-            return fail(key, format!("`{key}` is for Splunk sources"));
+            fail(key, format!("`{key}` is for Splunk sources"));
         }
         match s.kind {
             SourceKind::Securityhub => {
-                s.findings_query = filters
-                    .try_into()
-                    .map_err(|e: toml::de::Error| filter_error(&error, e))?;
+                match filters.try_into() {
+                    Ok(query) => s.findings_query = query,
+                    Err(e) => problems.borrow_mut().push(filter_error(&error, e)),
+                }
                 let q = &s.findings_query;
                 if !(1..=100).contains(&q.page_size) {
-                    return fail("page_size", "Security Hub pages hold 1 to 100 findings".into());
+                    fail("page_size", "Security Hub pages hold 1 to 100 findings".into());
                 }
                 if !(1..=MAX_PAGES).contains(&q.max_pages) {
-                    return fail("filters.max_pages", pages_error(q.max_pages));
+                    fail("filters.max_pages", pages_error(q.max_pages));
                 }
                 for label in &q.severity_labels {
                     if FindingSeverity::parse(label).is_none() {
-                        return fail(
+                        fail(
                             "severity_labels",
                             format!("`{label}` is not INFORMATIONAL, LOW, MEDIUM, HIGH or CRITICAL"),
                         );
@@ -333,25 +336,26 @@ pub fn validate(sources: &mut [SourceConfig], file: &str, text: &str) -> Result<
                 }
             }
             SourceKind::Backup => {
-                s.backup_query = filters
-                    .try_into()
-                    .map_err(|e: toml::de::Error| filter_error(&error, e))?;
+                match filters.try_into() {
+                    Ok(query) => s.backup_query = query,
+                    Err(e) => problems.borrow_mut().push(filter_error(&error, e)),
+                }
                 if !(1..=1000).contains(&s.backup_query.page_size) {
-                    return fail("page_size", "AWS Backup pages hold 1 to 1000 jobs".into());
+                    fail("page_size", "AWS Backup pages hold 1 to 1000 jobs".into());
                 }
                 if !(1..=MAX_PAGES).contains(&s.backup_query.max_pages) {
-                    return fail("filters.max_pages", pages_error(s.backup_query.max_pages));
+                    fail("filters.max_pages", pages_error(s.backup_query.max_pages));
                 }
             }
             SourceKind::Splunk => {
                 if s.filters.is_some() {
-                    return fail("filters", "Splunk sources use [[source.search]]".into());
+                    fail("filters", "Splunk sources use [[source.search]]".into());
                 }
                 if s.profile.is_some() || s.region.is_some() {
-                    return fail("profile", "`profile` and `region` are for AWS sources".into());
+                    fail("profile", "`profile` and `region` are for AWS sources".into());
                 }
                 if s.search.is_empty() {
-                    return fail(
+                    fail(
                         "kind",
                         "a Splunk source needs at least one [[source.search]]".into(),
                     );
@@ -359,10 +363,10 @@ pub fn validate(sources: &mut [SourceConfig], file: &str, text: &str) -> Result<
                 let mut searches = HashSet::new();
                 for search in &s.search {
                     if !searches.insert(search.name.clone()) {
-                        return fail("name", format!("two searches are named `{}`", search.name));
+                        fail("name", format!("two searches are named `{}`", search.name));
                     }
                     if search.query.is_some() == search.saved_search.is_some() {
-                        return fail(
+                        fail(
                             "query",
                             format!("search `{}`: give either `query` or `saved_search`", search.name),
                         );
@@ -371,12 +375,12 @@ pub fn validate(sources: &mut [SourceConfig], file: &str, text: &str) -> Result<
                 match s.auth {
                     Some(SplunkAuth::Bearer) | None => {
                         if s.token_env.is_none() && s.token_file.is_none() {
-                            return fail("auth", "a bearer token needs `token_env` or `token_file`".into());
+                            fail("auth", "a bearer token needs `token_env` or `token_file`".into());
                         }
                     }
                     Some(SplunkAuth::Basic | SplunkAuth::Session) => {
                         if s.username.is_none() || (s.password_env.is_none() && s.password_file.is_none()) {
-                            return fail(
+                            fail(
                                 "auth",
                                 "needs `username` and `password_env` or `password_file`".into(),
                             );
@@ -386,7 +390,7 @@ pub fn validate(sources: &mut [SourceConfig], file: &str, text: &str) -> Result<
             }
         }
     }
-    Ok(())
+    problems.into_inner().finish()
 }
 
 fn pages_error(n: u32) -> String {
