@@ -1,6 +1,7 @@
 //! The roster tells the truth, in the real binary: a role given to someone paged who never
-//! answered leaves them "paged, no answer", writing makes them engaged, and a name the incident
-//! has not seen is asked about before anything is written.
+//! answered leaves them "paged, no answer", writing makes them engaged, a console of theirs
+//! open on the incident shows them here, and a name the incident has not seen is asked about
+//! before anything is written.
 
 mod common;
 
@@ -53,5 +54,20 @@ fn a_role_is_no_answer_and_a_stranger_is_asked_about() {
             .iter()
             .any(|b| matches!(b, EventBody::ResponderAcknowledged { .. })),
         "writing is not an acknowledgement"
+    );
+
+    // sam opens a console on the incident: the first console shows sam here, from the store.
+    let events = common::events(&st).len();
+    let sams = Tmux::start(&sb, &st, &["--as", "sam"], 120, 36);
+    sams.wait_for("Checkout failing");
+    let screen = t.wait_until("sam here", |s| {
+        s.lines()
+            .any(|l| l.contains("sam") && l.contains("● engaged") && l.contains("here"))
+    });
+    assert!(screen.contains("seen"), "{screen}");
+    assert_eq!(
+        common::events(&st).len(),
+        events,
+        "presence is not on the timeline"
     );
 }

@@ -444,7 +444,73 @@ fn unknown_kinds_still_load(f: &Fixture) {
     assert_eq!(p.incidents().len(), 1);
 }
 
+/// Which consoles are open: beside the timeline, never in it; a console's row is overwritten,
+/// a day-old row is dropped, and any handle on the store reads them.
+fn presence_is_kept_beside_the_timeline(f: &Fixture) {
+    use warroom::timeline::store::Presence;
+    let store = f.open();
+    let now = chrono::Utc::now();
+    // As stored: to the microsecond.
+    let now = chrono::DateTime::from_timestamp_micros(now.timestamp_micros()).expect("a time");
+    let minutes = |m: i64| now + chrono::TimeDelta::minutes(m);
+    assert_eq!(
+        store.present(minutes(-60)).expect("read"),
+        [],
+        "none before any console"
+    );
+    let ana = Presence {
+        console: uuid::Uuid::now_v7(),
+        who: "ana (ops@jump-01)".into(),
+        incident: Some(IncidentId("INC-1".into())),
+        seen_at: minutes(-3),
+    };
+    let bo = Presence {
+        console: uuid::Uuid::now_v7(),
+        who: "bo@desk".into(),
+        incident: None,
+        seen_at: minutes(-1),
+    };
+    store.mark_present(&ana).expect("mark ana");
+    store.mark_present(&bo).expect("mark bo");
+    // ana's console moves on to another incident: its one row says so.
+    let ana_now = Presence {
+        incident: Some(IncidentId("INC-2".into())),
+        seen_at: now,
+        ..ana.clone()
+    };
+    store.mark_present(&ana_now).expect("mark ana again");
+    let other = f.open();
+    assert_eq!(
+        other.present(minutes(-60)).expect("read"),
+        [ana_now.clone(), bo.clone()]
+    );
+    assert_eq!(
+        other.present(minutes(-2)).expect("read"),
+        [ana_now.clone(), bo.clone()]
+    );
+    assert_eq!(other.present(minutes(-1)).expect("read"), std::slice::from_ref(&ana_now));
+    // A console gone for a day is dropped by the next mark.
+    let gone = Presence {
+        console: uuid::Uuid::now_v7(),
+        who: "cy@host".into(),
+        incident: None,
+        seen_at: minutes(-2 * 24 * 60),
+    };
+    store.mark_present(&gone).expect("mark an old console");
+    assert_eq!(other.present(minutes(-3 * 24 * 60)).expect("read").len(), 3);
+    store.mark_present(&ana_now).expect("mark ana");
+    assert_eq!(other.present(minutes(-3 * 24 * 60)).expect("read").len(), 2);
+    // None of it is on the timeline.
+    assert_eq!(store.head().expect("head").seq, 0);
+    store.append(note("INC-1", "after")).expect("append");
+    assert!(matches!(
+        verify(store.as_ref()),
+        Ok(Verdict::Intact { events: 1, .. })
+    ));
+}
+
 contract!(
+    presence_is_kept_beside_the_timeline,
     unknown_kinds_still_load,
     appends_are_numbered_and_chained,
     the_same_id_or_dedup_key_is_stored_once,

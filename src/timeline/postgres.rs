@@ -13,8 +13,10 @@
 
 use super::chain::Hash;
 use super::open::mask_password;
-use super::store::{Appended, Head, RawEvent, Sink, Store, StoreError, Subscription};
-use super::{IncidentId, NewEvent};
+use super::store::{
+    Appended, Head, PRESENCE_KEPT, Presence, RawEvent, Sink, Store, StoreError, Subscription,
+};
+use super::{IncidentId, NewEvent, format_time, parse_time};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -68,6 +70,16 @@ const MIGRATIONS: &[&str] = &["
     );
     INSERT INTO warroom_head (one, seq, hash) VALUES (1, 0, decode(repeat('00', 32), 'hex'));
 "];
+
+/// Which consoles are open ([`Presence`]): made by the first console to mark itself, not by a
+/// migration, so that older builds and roles without CREATE open the store as before (such a
+/// role's consoles mark nothing until the table exists).
+const PRESENCE_TABLE: &str = "CREATE TABLE IF NOT EXISTS warroom_presence (
+    console  uuid PRIMARY KEY,
+    who      text NOT NULL,
+    incident text,
+    seen_at  text NOT NULL
+)";
 
 const SELECT_COLUMNS: &str = "seq, id::text, schema, recorded_at, occurred_at, author, incident, kind, payload, dedup_key, prev_hash, hash";
 
@@ -327,6 +339,83 @@ impl Store for PostgresStore {
 
     fn import_raw(&self, events: &[RawEvent]) -> Result<(), StoreError> {
         self.import(events.to_vec())
+    }
+
+    fn mark_present(&self, p: &Presence) -> Result<(), StoreError> {
+        let row = Arc::new((
+            p.console.to_string(),
+            p.who.clone(),
+            p.incident.as_ref().map(|i| i.as_str().to_string()),
+            format_time(p.seen_at),
+            format_time(p.seen_at - PRESENCE_KEPT),
+        ));
+        self.call(move |inner| async move {
+            with_client(&inner, &inner.writer, &mut |c| {
+                let row = row.clone();
+                Box::pin(async move {
+                    let exists: bool = c
+                        .query_one("SELECT to_regclass('warroom_presence') IS NOT NULL", &[])
+                        .await?
+                        .try_get(0)?;
+                    if !exists {
+                        c.batch_execute(PRESENCE_TABLE).await?;
+                    }
+                    let (console, who, incident, seen_at, expired) = &*row;
+                    c.execute(
+                        "INSERT INTO warroom_presence (console, who, incident, seen_at)
+                         VALUES ($1::text::uuid, $2, $3, $4)
+                         ON CONFLICT (console) DO UPDATE
+                         SET who = excluded.who, incident = excluded.incident, seen_at = excluded.seen_at",
+                        &[console, who, incident, seen_at],
+                    )
+                    .await?;
+                    c.execute("DELETE FROM warroom_presence WHERE seen_at < $1", &[expired])
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await
+        })
+    }
+
+    fn present(&self, since: chrono::DateTime<chrono::Utc>) -> Result<Vec<Presence>, StoreError> {
+        let since = format_time(since);
+        self.call(move |inner| async move {
+            with_client(&inner, &inner.reader, &mut |c| {
+                let since = since.clone();
+                Box::pin(async move {
+                    let exists: bool = c
+                        .query_one("SELECT to_regclass('warroom_presence') IS NOT NULL", &[])
+                        .await?
+                        .try_get(0)?;
+                    if !exists {
+                        return Ok(Vec::new());
+                    }
+                    let rows = c
+                        .query(
+                            "SELECT console::text, who, incident, seen_at FROM warroom_presence
+                             WHERE seen_at > $1 ORDER BY seen_at DESC LIMIT 1000",
+                            &[&since],
+                        )
+                        .await?;
+                    let mut out = Vec::new();
+                    for r in &rows {
+                        let console: String = r.try_get(0)?;
+                        let seen_at: String = r.try_get(3)?;
+                        if let (Ok(console), Some(seen_at)) = (console.parse(), parse_time(&seen_at)) {
+                            out.push(Presence {
+                                console,
+                                who: r.try_get(1)?,
+                                incident: r.try_get::<_, Option<String>>(2)?.map(IncidentId),
+                                seen_at,
+                            });
+                        }
+                    }
+                    Ok(out)
+                })
+            })
+            .await
+        })
     }
 
     fn head(&self) -> Result<Head, StoreError> {

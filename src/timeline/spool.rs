@@ -7,7 +7,9 @@
 //! (`Appended::is_pending`). A background thread sends the spool with backoff, and between
 //! times checks the link, so [`Store::health`] can tell the header "offline — N pending".
 
-use super::store::{Appended, Head, Link, RawEvent, Sink, Store, StoreError, StoreHealth, Subscription};
+use super::store::{
+    Appended, Head, Link, Presence, RawEvent, Sink, Store, StoreError, StoreHealth, Subscription,
+};
 use super::{Author, EventBody, IncidentId, NewEvent, format_time, parse_time};
 use rusqlite::{Connection, params};
 use std::path::{Path, PathBuf};
@@ -264,6 +266,15 @@ fn drain_loop(s: &Shared) {
 impl Store for SpooledStore {
     fn describe(&self) -> String {
         self.shared.inner.describe()
+    }
+
+    // Presence is not spooled: a console the server cannot hear from is not present there.
+    fn mark_present(&self, presence: &Presence) -> Result<(), StoreError> {
+        self.shared.inner.mark_present(presence)
+    }
+
+    fn present(&self, since: chrono::DateTime<chrono::Utc>) -> Result<Vec<Presence>, StoreError> {
+        self.shared.inner.present(since)
     }
 
     fn append_batch(&self, events: &[NewEvent]) -> Result<Vec<Appended>, StoreError> {

@@ -13,9 +13,10 @@
 use super::chain;
 use super::chain::Hash;
 use super::store::{
-    Appended, Head, Link, RawEvent, Sink, Store, StoreError, StoreHealth, Subscription, decode_stored,
+    Appended, Head, Link, PRESENCE_KEPT, Presence, RawEvent, Sink, Store, StoreError, StoreHealth,
+    Subscription, decode_stored,
 };
-use super::{Event, IncidentId, NewEvent, Unchanged};
+use super::{Event, IncidentId, NewEvent, Unchanged, format_time, parse_time};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use std::fs::OpenOptions;
 use std::io::ErrorKind;
@@ -66,6 +67,15 @@ const MIGRATIONS: &[&str] = &["
 
 const SELECT_COLUMNS: &str =
     "seq, id, schema, recorded_at, occurred_at, author, incident, kind, payload, dedup_key, prev_hash, hash";
+
+/// Which consoles are open ([`Presence`]): made by the first console to mark itself, not by a
+/// migration, so that older builds open the store as before and a read-only store opens too.
+const PRESENCE_TABLE: &str = "CREATE TABLE IF NOT EXISTS presence (
+    console  TEXT PRIMARY KEY,
+    who      TEXT NOT NULL,
+    incident TEXT,
+    seen_at  TEXT NOT NULL
+)";
 
 pub struct SqliteStore {
     path: PathBuf,
@@ -724,6 +734,80 @@ impl Store for SqliteStore {
         visit: &mut dyn FnMut(Event) -> bool,
     ) -> Result<(), StoreError> {
         self.read(after, incident, row_to_event, visit)
+    }
+
+    fn mark_present(&self, p: &Presence) -> Result<(), StoreError> {
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        self.file.check(&conn)?;
+        let err = |e| sql_error(&self.path, e);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        tx.execute_batch(PRESENCE_TABLE).map_err(err)?;
+        tx.execute(
+            "INSERT INTO presence (console, who, incident, seen_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (console) DO UPDATE
+             SET who = excluded.who, incident = excluded.incident, seen_at = excluded.seen_at",
+            params![
+                p.console.to_string(),
+                p.who,
+                p.incident.as_ref().map(IncidentId::as_str),
+                format_time(p.seen_at)
+            ],
+        )
+        .map_err(err)?;
+        tx.execute(
+            "DELETE FROM presence WHERE seen_at < ?1",
+            [format_time(p.seen_at - PRESENCE_KEPT)],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    fn present(&self, since: chrono::DateTime<chrono::Utc>) -> Result<Vec<Presence>, StoreError> {
+        let conn = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        let err = |e| sql_error(&self.path, e);
+        let made: bool = conn
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'presence'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        if !made {
+            return Ok(Vec::new());
+        }
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT console, who, incident, seen_at FROM presence WHERE seen_at > ?1
+                 ORDER BY seen_at DESC LIMIT 1000",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([format_time(since)], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (console, who, incident, seen_at) = row.map_err(err)?;
+            // Anyone who can write the file can write these rows: one that does not read is
+            // left out, not trusted.
+            if let (Ok(console), Some(seen_at)) = (console.parse(), parse_time(&seen_at)) {
+                out.push(Presence {
+                    console,
+                    who,
+                    incident: incident.map(IncidentId),
+                    seen_at,
+                });
+            }
+        }
+        Ok(out)
     }
 
     fn head(&self) -> Result<Head, StoreError> {

@@ -227,6 +227,22 @@ pub struct Head {
     pub hash: Hash,
 }
 
+/// A console open on a store: who, showing which incident, last seen when. Kept beside the
+/// timeline, not in it: presence is no record (a console's row is overwritten as it goes, and
+/// a day-old row is dropped), so it never touches the chain or the events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Presence {
+    /// The console, one per process.
+    pub console: Uuid,
+    /// Its author, as its events are written (`alice (ops@jump-01)`).
+    pub who: String,
+    pub incident: Option<IncidentId>,
+    pub seen_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Presence rows older than this are dropped by the next console that marks its own.
+pub const PRESENCE_KEPT: chrono::TimeDelta = chrono::TimeDelta::days(1);
+
 /// The shared timeline's storage. Appends are durable when they return; reads are in sequence
 /// order; a subscription delivers every event appended after a given sequence number, from any
 /// process, in order.
@@ -270,6 +286,19 @@ pub trait Store: Send + Sync {
             store: self.describe(),
             detail: "this store cannot take a copied timeline".into(),
         })
+    }
+
+    /// Say that a console is open, now (its row is made or overwritten). A store that keeps
+    /// no presence takes it and forgets it.
+    fn mark_present(&self, presence: &Presence) -> Result<(), StoreError> {
+        let _ = presence;
+        Ok(())
+    }
+
+    /// The consoles seen after `since`, newest first.
+    fn present(&self, since: chrono::DateTime<chrono::Utc>) -> Result<Vec<Presence>, StoreError> {
+        let _ = since;
+        Ok(Vec::new())
     }
 
     /// The link to the server and what waits to be sent (a local file is always online).

@@ -74,6 +74,8 @@ pub enum Msg {
     UnsavedDone(Result<String, String>),
     /// What a source's poller saw (or failed to).
     Source(Box<crate::sources::Observation>),
+    /// The consoles open on the store, as just read (none if it could not be read).
+    Presence(Vec<crate::timeline::store::Presence>),
 }
 
 /// What the loop must do for the app.
@@ -99,8 +101,20 @@ pub enum Effect {
         source: String,
         update: crate::sources::FindingUpdate,
     },
+    /// Mark this console present (unless read-only), then read who else is, since `since`:
+    /// answered with `Msg::Presence`.
+    Presence {
+        mark: Option<crate::timeline::store::Presence>,
+        since: DateTime<Utc>,
+    },
     Quit,
 }
+
+/// How often a console reads who is present, and marks itself so.
+const PRESENCE_READ_EVERY: Duration = Duration::seconds(5);
+const PRESENCE_MARK_EVERY: Duration = Duration::seconds(30);
+/// A console not marked for this long is gone (it missed two marks).
+pub const PRESENT_WITHIN: Duration = Duration::seconds(75);
 
 /// Where a report goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,6 +195,13 @@ struct Session {
     dirty: bool,
     /// The status update reminder last sent: the incident and when its update fell due.
     reminded: Option<(IncidentId, DateTime<Utc>)>,
+    /// This console, as its presence rows name it (made at its first mark).
+    console: Option<uuid::Uuid>,
+    /// When presence was last asked for and this console last marked, and whether an answer
+    /// is awaited (a slow store is not asked again meanwhile).
+    presence_read: Option<DateTime<Utc>>,
+    presence_marked: Option<DateTime<Utc>>,
+    presence_awaited: bool,
 }
 
 /// What a view reads: the model and the panes, the modal, and the look — never the app.
@@ -363,6 +384,7 @@ impl App {
                 }
                 self.drill_tick(now, &mut fx);
                 self.remind_update(now, &mut fx);
+                self.presence_tick(now, &mut fx);
                 self.panes.sources.clock_moved();
                 self.session.dirty = true; // the clocks moved
             }
@@ -417,6 +439,14 @@ impl App {
             Msg::UnsavedDone(Ok(line)) => self.say(line, now),
             Msg::UnsavedDone(Err(e)) => self.fail(e, now),
             Msg::Source(o) => self.observe(*o, now, &mut fx),
+            Msg::Presence(seen) => {
+                self.session.presence_awaited = false;
+                let present = super::model::present_by_incident(&seen);
+                if present != self.model.present {
+                    self.model.present = present;
+                    self.session.dirty = true;
+                }
+            }
         }
         if !self.session.refused.is_empty() {
             self.ask_refused_again(now);
@@ -627,6 +657,34 @@ impl App {
             until: now + Duration::seconds(8),
         });
         self.session.dirty = true;
+    }
+
+    /// Every few seconds: who is present (a read), and now and then this console's own mark
+    /// (never from a read-only console: it writes nothing).
+    fn presence_tick(&mut self, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+        let s = &mut self.session;
+        if !self.model.live
+            || s.presence_awaited
+            || s.presence_read.is_some_and(|t| now - t < PRESENCE_READ_EVERY)
+        {
+            return;
+        }
+        s.presence_read = Some(now);
+        s.presence_awaited = true;
+        let due = s.presence_marked.is_none_or(|t| now - t >= PRESENCE_MARK_EVERY);
+        let mark = (due && !self.cx.opts.read_only).then(|| {
+            s.presence_marked = Some(now);
+            crate::timeline::store::Presence {
+                console: *s.console.get_or_insert_with(|| (self.cx.ids)()),
+                who: self.cx.opts.me.to_string(),
+                incident: self.panes.current.clone(),
+                seen_at: now,
+            }
+        });
+        fx.push(Effect::Presence {
+            mark,
+            since: now - PRESENT_WITHIN,
+        });
     }
 
     fn me(&self) -> String {

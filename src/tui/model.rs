@@ -9,13 +9,14 @@
 use super::feed::{Feed, Interner};
 use super::refs::FindingRef;
 use crate::drill::facilitator::Facilitator;
-use crate::incident::{Incident, Projection};
+use crate::incident::{Incident, Projection, person_key};
 use crate::sources::securityhub::Finding;
 use crate::sources::signals::{Detector, TRIAGE};
 use crate::sources::splunk::SearchOutcome;
 use crate::sources::view::SourceViews;
-use crate::timeline::{IncidentId, StoreHealth};
-use std::collections::HashMap;
+use crate::timeline::store::Presence;
+use crate::timeline::{IncidentId, StoreHealth, person_of};
+use std::collections::{HashMap, HashSet};
 
 #[derive(Default)]
 pub struct Model {
@@ -34,6 +35,22 @@ pub struct Model {
     pub store_health: StoreHealth,
     /// After the initial load: live events may notify.
     pub(super) live: bool,
+    /// Who has a console open on each incident, by [`person_key`], as last read from the
+    /// store (the roster's `here`).
+    pub present: HashMap<IncidentId, HashSet<String>>,
+}
+
+/// The people with a console open on each incident, from the store's presence rows.
+pub fn present_by_incident(seen: &[Presence]) -> HashMap<IncidentId, HashSet<String>> {
+    let mut out: HashMap<IncidentId, HashSet<String>> = HashMap::new();
+    for p in seen {
+        if let (Some(incident), Some(person)) = (&p.incident, person_of(&p.who)) {
+            out.entry(incident.clone())
+                .or_default()
+                .insert(person_key(person));
+        }
+    }
+    out
 }
 
 impl Model {

@@ -330,6 +330,21 @@ impl Loop<'_> {
                             bell.extend(bytes);
                         }
                     }
+                    Effect::Presence { mark, since } => {
+                        let (store, tx) = (self.store.clone(), self.tx.clone());
+                        tokio::task::spawn_blocking(move || {
+                            if let Some(p) = &mark
+                                && let Err(e) = store.mark_present(p)
+                            {
+                                tracing::warn!(error = %e, "cannot mark this console present");
+                            }
+                            let seen = store.present(since).unwrap_or_else(|e| {
+                                tracing::warn!(error = %e, "cannot read who is present");
+                                Vec::new()
+                            });
+                            let _ = tx.send(Msg::Presence(seen));
+                        });
+                    }
                     Effect::UpdateFindings { source, update } => {
                         // The source's task answers with an Observation::Updated; if it cannot
                         // even take the request, say so the same way.

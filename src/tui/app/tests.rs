@@ -1434,3 +1434,52 @@ fn an_overdue_status_update_is_reminded_once_each_time_it_falls_due() {
     ro.app.start();
     assert!(notices(ro.app.update(Msg::Tick, now())).is_empty());
 }
+
+fn presence_asked(fx: Vec<Effect>) -> Option<(Option<crate::timeline::store::Presence>, DateTime<Utc>)> {
+    fx.into_iter().find_map(|f| match f {
+        Effect::Presence { mark, since } => Some((mark, since)),
+        _ => None,
+    })
+}
+
+#[test]
+fn presence_is_read_every_few_seconds_marked_now_and_then_and_shown_as_here() {
+    use crate::timeline::store::Presence;
+    let mut h = Harness::with_sample();
+    let inc = IncidentId("INC-1".into());
+    let (mark, since) = presence_asked(h.app.update(Msg::Tick, at(0))).expect("asked at once");
+    let mark = mark.expect("marks itself");
+    assert_eq!(
+        (mark.who.as_str(), mark.incident.as_ref()),
+        ("maria@jump-01", Some(&inc))
+    );
+    assert_eq!((mark.seen_at, since), (at(0), at(0) - PRESENT_WITHIN));
+    // A slow store is not asked again while its answer is awaited.
+    assert!(presence_asked(h.app.update(Msg::Tick, at(8))).is_none());
+    let kenji = Presence {
+        console: uuid::Uuid::from_u128(7),
+        who: "Kenji (ops@jump-02)".into(),
+        incident: Some(inc.clone()),
+        seen_at: at(0),
+    };
+    h.app.update(Msg::Presence(vec![mark.clone(), kenji]), at(8));
+    assert!(
+        h.app.model.present[&inc].contains("kenji"),
+        "matched whatever the case"
+    );
+    assert!(h.app.model.present[&inc].contains("maria"));
+    // Read again five seconds on, without a mark; marked again after thirty, as the same console.
+    let (again, _) = presence_asked(h.app.update(Msg::Tick, at(9))).expect("read again");
+    assert!(again.is_none());
+    h.app.update(Msg::Presence(Vec::new()), at(9));
+    assert!(h.app.model.present.is_empty(), "nobody, as last read");
+    let (later, _) = presence_asked(h.app.update(Msg::Tick, at(31))).expect("read again");
+    assert_eq!(later.map(|p| p.console), Some(mark.console));
+
+    // A read-only console reads who is here and marks nothing: it writes nothing.
+    let mut watcher = Harness::new(true);
+    watcher.store(&crate::demo::sample_events(&inc, now()));
+    watcher.app.start();
+    let (mark, _) = presence_asked(watcher.app.update(Msg::Tick, at(0))).expect("asked");
+    assert!(mark.is_none());
+}

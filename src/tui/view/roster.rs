@@ -1,8 +1,9 @@
-//! Who is here, who holds which role, and who has been paged but not answered: separate
-//! facts (a role is not an answer), with when each was last seen writing.
+//! Who is on the incident, who holds which role, and who has been paged but not answered:
+//! separate facts (a role is not an answer); and whether each is here (a console of theirs
+//! open on it, from the store's presence rows) or when they last wrote.
 
 use super::{age, empty, pane_block, styled};
-use crate::incident::ResponderState;
+use crate::incident::{ResponderState, person_key};
 use crate::text::clean_line;
 use crate::tui::app::View;
 use crate::tui::layout::Pane;
@@ -40,6 +41,7 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
         );
         return;
     }
+    let present = v.model.present.get(&inc.id);
     let rows: Vec<Row> = inc
         .responders
         .values()
@@ -58,13 +60,19 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
                 ResponderState::Added => ("○ added", t.muted),
                 ResponderState::Left => ("✕ left", t.muted),
             };
-            let seen = r.last_wrote.map_or_else(|| "—".to_string(), |at| age(now - at));
+            // Here: a console of theirs is open on this incident; else when they last wrote.
+            let here = present.is_some_and(|p| p.contains(&person_key(&r.person)));
+            let (seen, seen_style) = match r.last_wrote {
+                _ if here => ("here".to_string(), t.ok),
+                Some(at) => (age(now - at), t.muted),
+                None => ("—".to_string(), t.muted),
+            };
             let row = Row::new(vec![
                 Cell::from(clean_line(&r.person).into_owned()),
                 Cell::from(Line::from(styled(roles.join(", "), t.title))),
                 Cell::from(Line::from(styled(glyph, style))),
                 Cell::from(Line::from(styled(age(now - r.since), t.muted))),
-                Cell::from(Line::from(styled(seen, t.muted))),
+                Cell::from(Line::from(styled(seen, seen_style))),
             ]);
             if v.panes.focus == Pane::Roster && n == v.panes.roster.selected {
                 row.style(t.selection)
