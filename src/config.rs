@@ -158,6 +158,10 @@ pub struct Config {
     /// Who the responder said they are (`--as`, `WARROOM_USER`), if they did.
     #[serde(skip)]
     pub acting_as: Option<String>,
+    /// Several people use this login (a jump host's shared account): the console asks each
+    /// for their name, once per SSH session, unless `--as` or `WARROOM_USER` says it.
+    #[serde(default)]
+    pub shared_login: bool,
 }
 
 impl Config {
@@ -235,6 +239,47 @@ pub fn store_file(dir: &Path, prefix: &str, store: &str, ext: &str) -> PathBuf {
     let name = std::fs::canonicalize(store).map_or(store.to_string(), |p| p.display().to_string());
     let digest = hex::encode(Sha256::digest(name.as_bytes()));
     dir.join(format!("{prefix}-{}.{ext}", &digest[..16]))
+}
+
+/// How long a name given on a shared login is remembered for its session.
+const NAME_KEPT: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
+
+/// This login session, where it can be told apart from others on the same account: the SSH
+/// connection (the client's address and port), else the desktop session.
+fn login_session() -> Option<String> {
+    ["SSH_CONNECTION", "XDG_SESSION_ID"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
+}
+
+fn name_file() -> Option<PathBuf> {
+    login_session().map(|session| store_file(&state_folder("names"), "session", &session, "name"))
+}
+
+/// The name given earlier in this login session on a shared login, if it is still fresh.
+pub fn remembered_name() -> Option<String> {
+    let file = name_file()?;
+    let age = std::fs::metadata(&file).ok()?.modified().ok()?.elapsed().ok()?;
+    let name = std::fs::read_to_string(&file).ok()?.trim().to_string();
+    (age < NAME_KEPT && crate::timeline::Author::check_name(&name).is_ok()).then_some(name)
+}
+
+/// Remember the name given on a shared login for this session (0600), so the next console in
+/// it does not ask again. Nothing is kept without a session to keep it for.
+pub fn remember_name(name: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let Some(file) = name_file() else { return Ok(()) };
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&file)?;
+    f.write_all(name.as_bytes())
 }
 
 /// The folder `name` of the state directory (a temporary folder if there is no home).

@@ -488,7 +488,10 @@ fn presence_is_kept_beside_the_timeline(f: &Fixture) {
         other.present(minutes(-2)).expect("read"),
         [ana_now.clone(), bo.clone()]
     );
-    assert_eq!(other.present(minutes(-1)).expect("read"), std::slice::from_ref(&ana_now));
+    assert_eq!(
+        other.present(minutes(-1)).expect("read"),
+        std::slice::from_ref(&ana_now)
+    );
     // A console gone for a day is dropped by the next mark.
     let gone = Presence {
         console: uuid::Uuid::now_v7(),

@@ -73,9 +73,14 @@ impl Author {
     pub fn responder(name: Option<&str>) -> Author {
         let login = Author::current_user();
         match name.map(str::trim).filter(|n| !n.is_empty()) {
-            Some(name) => Author(format!("{name} ({login})")),
+            Some(name) => login.named(name),
             None => login,
         }
+    }
+
+    /// `NAME (login)`: the name a responder gave, beside the login they share (`self`).
+    pub fn named(&self, name: &str) -> Author {
+        Author(format!("{} ({})", name.trim(), self.0))
     }
 
     /// Why `name` cannot name a responder, if it cannot.

@@ -101,6 +101,8 @@ pub enum Effect {
         source: String,
         update: crate::sources::FindingUpdate,
     },
+    /// The name a responder gave on a shared login: remembered for their session.
+    Identified(String),
     /// Mark this console present (unless read-only), then read who else is, since `since`:
     /// answered with `Msg::Presence`.
     Presence {
@@ -142,6 +144,8 @@ pub struct Options {
     pub notify: NotifyConfig,
     /// The status update cadence and templates.
     pub updates: UpdatesConfig,
+    /// A shared login whose responder has not said who they are: ask before anything else.
+    pub ask_name: bool,
 }
 
 impl Options {
@@ -153,6 +157,7 @@ impl Options {
             store_name: store_name.to_string(),
             notify: NotifyConfig::default(),
             updates: UpdatesConfig::default(),
+            ask_name: false,
         }
     }
 }
@@ -195,6 +200,8 @@ struct Session {
     dirty: bool,
     /// The status update reminder last sent: the incident and when its update fell due.
     reminded: Option<(IncidentId, DateTime<Utc>)>,
+    /// What an earlier console could not save, to offer once no other modal is open.
+    unsaved_offer: Vec<crate::timeline::unsaved::Unsaved>,
     /// This console, as its presence rows name it (made at its first mark).
     console: Option<uuid::Uuid>,
     /// When presence was last asked for and this console last marked, and whether an answer
@@ -286,13 +293,38 @@ impl App {
     /// The initial load is done: choose the incident to show, and let live events notify.
     pub fn start(&mut self) {
         self.model.live = true;
+        self.choose_incident();
+        // On a shared login nothing is done before the responder says who they are.
+        if self.cx.opts.ask_name && !self.cx.opts.read_only {
+            self.set_mode(Mode::Identify {
+                input: LineInput::new(""),
+                error: None,
+            });
+        }
+        self.session.dirty = true;
+    }
+
+    fn choose_incident(&mut self) {
         let open: Vec<IncidentId> = self.open_incidents().map(|i| i.id.clone()).collect();
         match open.as_slice() {
             [one] => self.panes.current = Some(one.clone()),
             [] => self.panes.current = None,
             _ => self.open_picker(),
         }
-        self.session.dirty = true;
+    }
+
+    /// The responder on a shared login said who they are: everything from here is theirs.
+    fn identified(&mut self, name: String, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+        self.cx.opts.me = self.cx.opts.me.named(&name);
+        self.cx.opts.ask_name = false;
+        self.say(
+            format!("You are {} here.", clean_line(&self.cx.opts.me.to_string())),
+            now,
+        );
+        fx.push(Effect::Identified(name));
+        if self.panes.current.is_none() {
+            self.choose_incident();
+        }
     }
 
     fn open_picker(&mut self) {
@@ -428,14 +460,9 @@ impl App {
                 self.session.dirty = true;
             }
             Msg::Theme(Err(e)) => self.fail(e, now),
-            Msg::UnsavedFound(kept) if !kept.is_empty() => {
-                // Offered over whatever else is open only once the user is free to answer.
-                if self.mode.is_normal() {
-                    self.set_mode(Mode::Unsaved(kept));
-                    self.session.dirty = true;
-                }
-            }
-            Msg::UnsavedFound(_) => {}
+            // Offered once the user is free to answer (not over the picker or the question of
+            // who they are: it used to be dropped then, until the next console).
+            Msg::UnsavedFound(kept) => self.session.unsaved_offer = kept,
             Msg::UnsavedDone(Ok(line)) => self.say(line, now),
             Msg::UnsavedDone(Err(e)) => self.fail(e, now),
             Msg::Source(o) => self.observe(*o, now, &mut fx),
@@ -450,6 +477,11 @@ impl App {
         }
         if !self.session.refused.is_empty() {
             self.ask_refused_again(now);
+        }
+        if self.mode.is_normal() && !self.session.unsaved_offer.is_empty() {
+            let kept = std::mem::take(&mut self.session.unsaved_offer);
+            self.set_mode(Mode::Unsaved(kept));
+            self.session.dirty = true;
         }
         self.panes.sources.refresh(&self.model.sources, now);
         fx
@@ -851,6 +883,7 @@ impl App {
                 Step::Switch(id) => self.switch_to(id),
                 Step::Quit => self.quit(fx),
                 Step::LeaveNow => fx.push(Effect::Quit),
+                Step::Identified(name) => self.identified(name, now, fx),
                 Step::Unsaved { save } => fx.push(Effect::Unsaved { save }),
                 Step::Palette(text) => self.open_palette(&text),
                 Step::Filter { target, text } => self.apply_filter(target, &text),

@@ -49,6 +49,11 @@ pub enum Mode {
     /// Actions an earlier console on this store could not save: save them, discard them, or
     /// decide later.
     Unsaved(Vec<crate::timeline::unsaved::Unsaved>),
+    /// A shared login: who is at this console? Asked before anything else.
+    Identify {
+        input: LineInput,
+        error: Option<String>,
+    },
 }
 
 impl Mode {

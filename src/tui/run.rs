@@ -330,6 +330,11 @@ impl Loop<'_> {
                             bell.extend(bytes);
                         }
                     }
+                    Effect::Identified(name) => {
+                        if let Err(e) = crate::config::remember_name(&name) {
+                            tracing::warn!(error = %e, "cannot remember the name for this session");
+                        }
+                    }
                     Effect::Presence { mark, since } => {
                         let (store, tx) = (self.store.clone(), self.tx.clone());
                         tokio::task::spawn_blocking(move || {

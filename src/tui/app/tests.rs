@@ -1483,3 +1483,45 @@ fn presence_is_read_every_few_seconds_marked_now_and_then_and_shown_as_here() {
     let (mark, _) = presence_asked(watcher.app.update(Msg::Tick, at(0))).expect("asked");
     assert!(mark.is_none());
 }
+
+#[test]
+fn a_shared_login_asks_who_is_there_before_anything_else() {
+    let opts = Options {
+        ask_name: true,
+        ..Options::new("ops@jump-01", "test.db")
+    };
+    let mut h = Harness {
+        app: App::builder(opts).counted_ids().build().expect("app"),
+        seq: 0,
+        prev: Hash::GENESIS,
+    };
+    h.store(&crate::demo::sample_events(&IncidentId("INC-1".into()), now()));
+    h.app.start();
+    assert!(matches!(h.app.mode, Mode::Identify { .. }));
+    // Keys are the question's: `n` is a letter of the name, not a note.
+    h.typed("pri(ya");
+    h.key(KeyCode::Enter);
+    assert!(matches!(&h.app.mode, Mode::Identify { error: Some(e), .. } if e.contains("cannot be a name")));
+    for _ in 0..3 {
+        h.key(KeyCode::Backspace);
+    }
+    h.typed("ya");
+    let fx = h.key(KeyCode::Enter);
+    assert!(
+        fx.iter()
+            .any(|f| matches!(f, Effect::Identified(n) if n == "priya"))
+    );
+    assert!(h.app.mode.is_normal());
+    let e = appended(h.palette("note on it"));
+    assert_eq!(e[0].author, Author("priya (ops@jump-01)".into()));
+
+    // esc leaves: nothing is done as the shared login.
+    let opts = Options {
+        ask_name: true,
+        ..Options::new("ops@jump-01", "test.db")
+    };
+    let mut app = App::builder(opts).counted_ids().build().expect("app");
+    app.start();
+    let fx = app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)), now());
+    assert!(fx.iter().any(|f| matches!(f, Effect::Quit)));
+}

@@ -51,6 +51,8 @@ pub enum Step {
     Quit,
     /// Leave now, knowing what is lost.
     LeaveNow,
+    /// The name the responder at a shared login gave.
+    Identified(String),
     /// Save or discard the actions an earlier console could not save.
     Unsaved {
         save: bool,
@@ -180,6 +182,25 @@ impl Mode {
                 }
                 _ => Outcome::Stay,
             },
+            // Nothing happens on a shared login until the responder says who they are.
+            Mode::Identify { .. } if ctrl_c || key.code == KeyCode::Esc => {
+                Outcome::Then(vec![Step::LeaveNow])
+            }
+            Mode::Identify { input, error } if key.code == KeyCode::Enter => {
+                match crate::timeline::Author::check_name(input.text()) {
+                    Ok(()) => Outcome::Then(vec![Step::Identified(input.text().trim().to_string())]),
+                    Err(e) => {
+                        *error = Some(e);
+                        Outcome::Stay
+                    }
+                }
+            }
+            Mode::Identify { input, error } => {
+                if input.edit(&key) {
+                    *error = None;
+                }
+                Outcome::Stay
+            }
             Mode::Picker { .. } if ctrl_c && cx.has_incident => Outcome::Close,
             Mode::Picker { selected, list } => picker(selected, list, &key, ctrl_c, cx),
             Mode::Detail(_) if ctrl_c => Outcome::Close,

@@ -38,6 +38,28 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
             frame.render_widget(block, r);
             frame.render_widget(&editor.area, inner);
         }
+        Mode::Identify { input, error } => {
+            let t = &v.theme;
+            let r = centered(area, 64, 7);
+            frame.render_widget(Clear, r);
+            let x = r.x + 1 + 6 + input.cursor() as u16;
+            frame.set_cursor_position(Position::new(x.min(r.right().saturating_sub(2)), r.y + 3));
+            let last = match error {
+                Some(e) => Line::from(styled(clean_line(e).into_owned(), t.fail)),
+                None => Line::from(styled("enter: that is me   esc: leave", t.muted)),
+            };
+            let text = vec![
+                Line::from(styled("Several people use this login. Who are you?", t.base)),
+                Line::from(styled("Your actions are written as NAME (this login).", t.muted)),
+                Line::from(vec![
+                    styled("Name: ", t.muted),
+                    styled(clean_line(input.text()).into_owned(), t.base),
+                ]),
+                Line::from(""),
+                last,
+            ];
+            frame.render_widget(Paragraph::new(text).block(popup(v, "Who are you?")), r);
+        }
         Mode::Confirm(c) => {
             let width = (c.prompt.chars().count() as u16 + 6).max(50);
             let r = centered(area, width, 5);
