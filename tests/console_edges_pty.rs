@@ -90,7 +90,7 @@ fn a_draft_stays_with_its_incident_when_the_same_user_declares_another() {
         .ok(&st, &["declare", "--title", "Payments down", "--severity", "1"])
         .trim()
         .to_string();
-    let badge = format!("new SEV1 {b_id}");
+    let badge = format!("+SEV1 {b_id}");
     watching.wait_for(&badge);
     writing.wait_for(&badge);
     writing.keys(&["C-s"]);

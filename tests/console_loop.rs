@@ -498,7 +498,7 @@ fn a_finding_reply_after_a_switch_is_filed_on_the_incident_it_was_decided_on() {
 
     // Another console declares INC-B; maria switches to it before the answer comes.
     let b = declare(&store, "INC-B", "Search degraded", "priya@jump-03");
-    console.screen_with("new SEV2 INC-B");
+    console.screen_with("+SEV2 INC-B");
     console.key('i');
     console.screen_with("Search degraded");
     console.press(KeyCode::Enter, KeyModifiers::NONE);

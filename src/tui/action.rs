@@ -115,6 +115,8 @@ actions! {
         "Timeline search: the previous match up (wraps)";
     EndSearch = "end-search", Search, ["esc"], Some((14, "end search")), false,
         "Timeline search: end it (n writes a note again)";
+    ClearFilter = "clear-filter", Filtered, ["esc"], Some((22, "clear filter")), false,
+        "A filtered pane (timeline or sources view): clear the filter, show everything";
     BackupReadiness = "backup-readiness", Backups, ["r"], Some((15, "readiness")), false,
         "Backups: switch between jobs and readiness per resource";
     Close = "close", Overlay, ["esc", "q"], None, false,
@@ -160,6 +162,8 @@ pub enum Scope {
     Timeline,
     /// The timeline while a search is on.
     Search,
+    /// The timeline or the sources pane's view while it is filtered.
+    Filtered,
     /// Every overlay that is not typed into: help, the picker, a detail view, a confirmation.
     Overlay,
     /// The incident picker.
@@ -186,6 +190,7 @@ impl Scope {
             Scope::Backups => "Backups view",
             Scope::Timeline => "Timeline",
             Scope::Search => "Timeline search",
+            Scope::Filtered => "A filtered pane",
             Scope::Overlay => "Overlays",
             Scope::Picker => "Incident picker",
             Scope::Confirm => "Confirmation",
@@ -206,6 +211,7 @@ impl Scope {
                 | Scope::Backups
                 | Scope::Timeline
                 | Scope::Search
+                | Scope::Filtered
         )
     }
 }
@@ -264,7 +270,9 @@ mod tests {
             vec![Scope::Global],
             vec![Scope::Global, Scope::Sources, Scope::Findings],
             vec![Scope::Global, Scope::Sources, Scope::Backups],
-            vec![Scope::Global, Scope::Timeline, Scope::Search],
+            vec![Scope::Global, Scope::Timeline, Scope::Search, Scope::Filtered],
+            vec![Scope::Global, Scope::Sources, Scope::Findings, Scope::Filtered],
+            vec![Scope::Global, Scope::Sources, Scope::Backups, Scope::Filtered],
         ];
         for scopes in together {
             let mut places: Vec<u8> = (Action::ALL.iter())

@@ -233,14 +233,31 @@ impl View<'_> {
         self.model.feed(self.panes.current.as_ref())
     }
 
-    /// The newest incident of the header's badge that is still open, if any.
-    pub fn new_incident_badge(&self) -> Option<&Incident> {
-        self.panes
-            .new_incidents
-            .iter()
-            .filter_map(|id| self.model.projection.incident(id))
-            .filter(|i| i.is_open() && Some(&i.id) != self.panes.current.as_ref())
-            .min_by_key(|i| (i.severity(), std::cmp::Reverse(i.first_seq)))
+    /// Key scopes in force, most specific first: the focused pane's, with `Filtered` while
+    /// it is filtered (after a search's: `esc` ends the search first).
+    pub fn key_scopes(&self) -> Vec<Scope> {
+        let mut scopes = self.panes.key_scopes();
+        let filtered = match self.panes.focus {
+            Pane::Timeline => self.feed().and_then(Feed::filter).is_some(),
+            Pane::Sources => !self.panes.sources.filter(self.panes.sources.tab()).is_empty(),
+            _ => false,
+        };
+        if filtered {
+            let at = usize::from(scopes.first() == Some(&Scope::Search));
+            scopes.insert(at, Scope::Filtered);
+        }
+        scopes
+    }
+
+    /// The worst incident of the header's badge that is still open, and how many more wait.
+    pub fn new_incident_badge(&self) -> Option<(&Incident, usize)> {
+        let waiting = || {
+            (self.panes.new_incidents.iter())
+                .filter_map(|id| self.model.projection.incident(id))
+                .filter(|i| i.is_open() && Some(&i.id) != self.panes.current.as_ref())
+        };
+        let worst = waiting().min_by_key(|i| (i.severity(), std::cmp::Reverse(i.first_seq)))?;
+        Some((worst, waiting().count() - 1))
     }
 
     /// The facilitator's MSEL is on screen in the metrics' place.
@@ -304,13 +321,20 @@ impl App {
         self.session.dirty = true;
     }
 
+    /// Open where the action is: the worst open incident, then the most recently active; the
+    /// others wait behind the header's badge (`i` lists them all).
     fn choose_incident(&mut self) {
-        let open: Vec<IncidentId> = self.open_incidents().map(|i| i.id.clone()).collect();
-        match open.as_slice() {
-            [one] => self.panes.current = Some(one.clone()),
-            [] => self.panes.current = None,
-            _ => self.open_picker(),
-        }
+        let mut open: Vec<&Incident> = self.open_incidents().collect();
+        open.sort_by_key(|i| {
+            (
+                i.severity(),
+                std::cmp::Reverse(i.last_event_at),
+                std::cmp::Reverse(i.first_seq),
+            )
+        });
+        let ids: Vec<IncidentId> = open.iter().map(|i| i.id.clone()).collect();
+        self.panes.current = ids.first().cloned();
+        self.panes.new_incidents = ids.into_iter().skip(1).collect();
     }
 
     /// The responder on a shared login said who they are: everything from here is theirs.
@@ -822,7 +846,7 @@ impl App {
                 self.quit(fx);
                 return true;
             }
-            match self.cx.keymap.action_in(&key, &self.panes.key_scopes()) {
+            match self.cx.keymap.action_in(&key, &self.view().key_scopes()) {
                 Some(action) => self.perform(action, now, fx),
                 None => return false,
             }
@@ -1015,10 +1039,15 @@ impl App {
     }
 
     /// Ask before acting on `incident` (the one on screen unless a modal captured another).
-    pub(super) fn ask(&mut self, intent: Intent, incident: Option<IncidentId>) {
+    pub(super) fn ask(&mut self, intent: Intent, incident: Option<IncidentId>, now: DateTime<Utc>) {
         let inc = incident
             .as_ref()
             .and_then(|id| self.model.projection.incident(id));
+        // No question ever offers what already is (`R` on a resolved incident asked
+        // "resolved → resolved?").
+        if let Some(already) = inc.and_then(|i| intent.already(i)) {
+            return self.say(already, now);
+        }
         let seen = match &intent {
             Intent::UpdateFindings { source, update, .. } => self.finding_seen(source, update),
             _ => inc.and_then(|i| intent.seen(i)),
@@ -1347,6 +1376,13 @@ impl App {
             Action::SearchNext => self.next_match(true, now),
             Action::SearchPrev => self.next_match(false, now),
             Action::EndSearch => self.panes.timeline.search = None,
+            Action::ClearFilter => {
+                match self.panes.focus {
+                    Pane::Sources => self.panes.sources.set_filter(""),
+                    _ => self.set_filter(None),
+                }
+                self.say("Filter cleared: everything shows again.".into(), now);
+            }
             Action::FocusNext => self.panes.focus = self.panes.focus.next(),
             Action::FocusPrev => self.panes.focus = self.panes.focus.prev(),
             Action::FocusTimeline => self.panes.focus = Pane::Timeline,
@@ -1399,7 +1435,7 @@ impl App {
                     Some(sev) if super::modal::step(sev, up).is_none() => {
                         self.say(format!("Already {sev}."), now)
                     }
-                    Some(_) => self.ask(Intent::SeverityStep { up }, self.panes.current.clone()),
+                    Some(_) => self.ask(Intent::SeverityStep { up }, self.panes.current.clone(), now),
                     None => {}
                 }
             }
@@ -1423,6 +1459,7 @@ impl App {
                         reason: None,
                     },
                     self.panes.current.clone(),
+                    now,
                 );
             }
             Action::Resolve => self.run_command(Command::Resolve, self.panes.current.clone(), now, fx),
@@ -1619,7 +1656,7 @@ impl App {
             && let Some(question) = inc.and_then(|i| self.stranger(&cmd, i))
         {
             let command = Box::new(cmd);
-            return self.ask(Intent::Introduce { question, command }, on);
+            return self.ask(Intent::Introduce { question, command }, on, now);
         }
         if let (Command::Leave(Some(p)), Some(i)) = (&cmd, inc)
             && i.responder_named(p).is_none()
@@ -1634,14 +1671,21 @@ impl App {
         let me = self.me();
         let body = match cmd {
             // `:sev N` and `:status X` ask exactly as their keys do.
-            Command::Severity(severity) => return self.ask(Intent::Severity(severity), on),
-            Command::Status(to) => return self.ask(Intent::Status { to, reason: None }, on),
+            Command::Severity(severity) => return self.ask(Intent::Severity(severity), on, now),
+            Command::Status(to) => return self.ask(Intent::Status { to, reason: None }, on, now),
             // Replacing a sitting commander is a handoff: asked first, checked at commit.
             Command::Role { role, person }
                 if role == Role::Commander
                     && inc.and_then(Incident::commander).is_some_and(|ic| ic != person) =>
             {
-                return self.ask(Intent::TakeCommand { to: person }, on);
+                return self.ask(Intent::TakeCommand { to: person }, on, now);
+            }
+            Command::Role { role, person } if inc.is_some_and(|i| i.roles.get(&role) == Some(&person)) => {
+                let said = match role {
+                    Role::Commander => format!("{person} is IC already."),
+                    _ => format!("{person} is {role} already."),
+                };
+                return self.say(clean_line(&said).into_owned(), now);
             }
             Command::Role { role, person } => EventBody::RoleAssigned { role, person },
             Command::Release { role, person } => {
@@ -1649,7 +1693,7 @@ impl App {
                 let Some(person) = holder else {
                     return self.fail(format!("Nobody holds {role}."), now);
                 };
-                return self.ask(Intent::Release { role, person }, on);
+                return self.ask(Intent::Release { role, person }, on, now);
             }
             Command::Add(person) => EventBody::ResponderAdded {
                 person,
@@ -1701,7 +1745,7 @@ impl App {
                     to: Status::Resolved,
                     reason: None,
                 };
-                return self.ask(intent, on);
+                return self.ask(intent, on, now);
             }
             Command::Reopen => {
                 if inc.is_some_and(Incident::is_open) {
@@ -1711,7 +1755,7 @@ impl App {
                     to: Status::Active,
                     reason: Some("reopened".into()),
                 };
-                return self.ask(intent, on);
+                return self.ask(intent, on, now);
             }
             Command::Declare { severity, title } => {
                 let rb = runbook::find(&self.cx.runbooks, runbook::DEFAULT_RUNBOOK);
@@ -1761,7 +1805,7 @@ impl App {
             // Ending a drill asks, as leaving it does.
             Command::Drill(crate::drill::facilitator::Control::End(reason)) if self.model.drill.is_some() => {
                 let incident = self.model.drill.as_ref().map(|f| f.player.incident.clone());
-                return self.ask(Intent::EndDrill { reason }, incident);
+                return self.ask(Intent::EndDrill { reason }, incident, now);
             }
             Command::Drill(control) => return self.drill_control(control, now, fx),
             Command::Msel => return self.toggle_msel(now),
@@ -2381,6 +2425,7 @@ impl App {
                     title,
                 },
                 on,
+                now,
             );
         } else {
             self.request_finding_update(&source, update, now, fx);

@@ -82,15 +82,21 @@ impl Row {
     }
 
     pub fn matches(&self, f: &Filter) -> bool {
-        // `kind:` matches the stored kind or the short tag (`kind:update`, `kind:status_update`).
-        f.terms.iter().all(|t| match t {
+        f.terms.iter().all(|t| self.has(t))
+    }
+
+    fn has(&self, t: &Term) -> bool {
+        match t {
+            // `kind:` matches the stored kind or the short tag (`kind:update`, `kind:status_update`).
             Term::Kind(k) => self.kind.contains(k.as_str()) || self.tag.contains(k.as_str()),
             Term::Author(a) => self.author.to_lowercase().contains(a.as_str()),
             Term::Text(s) => {
                 self.text.to_lowercase().contains(s.as_str())
                     || self.author.to_lowercase().contains(s.as_str())
             }
-        })
+            Term::People => crate::timeline::person_of(&self.author).is_some(),
+            Term::Not(t) => !self.has(t),
+        }
     }
 }
 
@@ -147,7 +153,9 @@ impl Interner {
     }
 }
 
-/// `/` filter: words are ANDed; `kind:note` and `author:maria` (or `@maria`) narrow by field.
+/// `&` filter and `/` search: words are ANDed; `kind:note` and `author:maria` (or `@maria`)
+/// narrow by field; `people` keeps people's entries (no source's or drill's); a leading `-`
+/// negates any of them (`-@k8s`, `-kind:signal`, `-heartbeat`); `text:WORD` is the word itself.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Filter {
     pub source: String,
@@ -159,10 +167,35 @@ enum Term {
     Kind(String),
     Author(String),
     Text(String),
+    /// Written by a person, not a machine (`source:NAME`, `drill`).
+    People,
+    Not(Box<Term>),
+}
+
+impl Term {
+    fn parse(w: &str) -> Term {
+        if let Some(rest) = w
+            .strip_prefix('-')
+            .filter(|r| !r.is_empty() && !r.starts_with('-'))
+        {
+            return Term::Not(Box::new(Term::parse(rest)));
+        }
+        if let Some(k) = w.strip_prefix("kind:") {
+            Term::Kind(k.to_string())
+        } else if let Some(a) = w.strip_prefix("author:").or_else(|| w.strip_prefix('@')) {
+            Term::Author(a.to_string())
+        } else if let Some(t) = w.strip_prefix("text:") {
+            Term::Text(t.to_string())
+        } else if w == "people" {
+            Term::People
+        } else {
+            Term::Text(w.to_string())
+        }
+    }
 }
 
 impl Filter {
-    /// The plain words (not `kind:` or `@author`), lowercased: what a search highlights.
+    /// The plain words (not `kind:`, `@author` or negated), lowercased: what a search highlights.
     pub fn words(&self) -> impl Iterator<Item = &str> {
         self.terms.iter().filter_map(|t| match t {
             Term::Text(w) => Some(w.as_str()),
@@ -173,16 +206,7 @@ impl Filter {
     pub fn parse(s: &str) -> Option<Filter> {
         let terms: Vec<Term> = s
             .split_whitespace()
-            .map(|w| {
-                let w = w.to_lowercase();
-                if let Some(k) = w.strip_prefix("kind:") {
-                    Term::Kind(k.to_string())
-                } else if let Some(a) = w.strip_prefix("author:").or_else(|| w.strip_prefix('@')) {
-                    Term::Author(a.to_string())
-                } else {
-                    Term::Text(w)
-                }
-            })
+            .map(|w| Term::parse(&w.to_lowercase()))
             .collect();
         (!terms.is_empty()).then(|| Filter {
             source: s.trim().to_string(),
@@ -347,6 +371,33 @@ mod tests {
         assert_eq!(seqs, [5, 2, 4]);
         f.set_filter(None);
         assert_eq!(f.len(), 6);
+    }
+
+    #[test]
+    fn a_minus_negates_and_people_hides_the_machines() {
+        let mut f = Feed::default();
+        f.push(row(1, 1, "pod restarted", "signal", "source:k8s"));
+        f.push(row(2, 2, "db failover", "note", "maria@h"));
+        f.push(row(3, 3, "pod restarted", "note", "k8s-bot@h"));
+        f.push(row(4, 4, "inject 2", "note", "drill"));
+        f.push(row(5, 5, "heartbeat ok", "note", "kenji (ops@jump)"));
+        let seqs = |f: &Feed| -> Vec<u64> { (0..f.len()).filter_map(|i| f.get(i)).map(|r| r.seq).collect() };
+        f.set_filter(Filter::parse("-@k8s"));
+        assert_eq!(seqs(&f), [2, 4, 5]);
+        f.set_filter(Filter::parse("people"));
+        assert_eq!(seqs(&f), [2, 3, 5]);
+        f.set_filter(Filter::parse("people -heartbeat -kind:signal"));
+        assert_eq!(seqs(&f), [2, 3]);
+        f.set_filter(Filter::parse("-people"));
+        assert_eq!(seqs(&f), [1, 4]);
+        // `text:` is the word itself; a lone `-` or `--x` is text too.
+        f.set_filter(Filter::parse("text:people"));
+        assert_eq!(seqs(&f), Vec::<u64>::new());
+        f.set_filter(Filter::parse("-"));
+        assert_eq!(seqs(&f), [3], "k8s-bot has a -");
+        // A negated word is not highlighted as a match.
+        let search = Filter::parse("db -pod").expect("a filter");
+        assert_eq!(search.words().collect::<Vec<_>>(), ["db"]);
     }
 
     #[test]

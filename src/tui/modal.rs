@@ -285,6 +285,21 @@ impl Intent {
         }
     }
 
+    /// What to say instead of asking, when the incident is already as this would make it.
+    pub fn already(&self, inc: &Incident) -> Option<String> {
+        match self {
+            Intent::Severity(to) if inc.severity() == *to => Some(format!("It is already {to}.")),
+            Intent::SeverityStep { up } if step(inc.severity(), *up).is_none() => {
+                Some(format!("It is already {}.", inc.severity()))
+            }
+            Intent::Status { to, .. } if inc.status() == *to => Some(format!("It is already {to}.")),
+            Intent::TakeCommand { to } if inc.commander() == Some(to.as_str()) => {
+                Some(format!("{to} is IC already."))
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the incident is already as this intent would make it (someone else did it).
     pub fn is_done(&self, inc: &Incident) -> bool {
         match self {

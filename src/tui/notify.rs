@@ -6,8 +6,8 @@
 //! [`crate::text::clean_line`] and cut short before it reaches a notification, and cleaned again
 //! before it goes into an escape sequence.
 
-use crate::incident::Incident;
 use crate::incident::updates::Due;
+use crate::incident::{Incident, person_key};
 use crate::text::{clean_line, truncate};
 use crate::timeline::describe::describe;
 use crate::timeline::{Author, Event, EventBody, Severity};
@@ -36,7 +36,7 @@ const ESC: u8 = 0x1b;
 pub struct NotifyConfig {
     /// The severity went up (e.g. SEV3 → SEV1).
     pub severity_raised: bool,
-    /// Someone was paged.
+    /// You were paged (the console of the person paged, by name).
     pub responder_paged: bool,
     /// The status changed (triage → active → …).
     pub status_changed: bool,
@@ -104,8 +104,12 @@ pub fn notification_for(
                 drill,
             )
         }
-        EventBody::ResponderPaged { .. } if config.responder_paged => {
-            (format!("{inc}: responder paged"), false, drill)
+        // A page is for the person paged: four pages at a declaration used to ring on every
+        // console in the room.
+        EventBody::ResponderPaged { person, .. }
+            if config.responder_paged && person_key(person) == person_key(me.short()) =>
+        {
+            (format!("{inc}: you are paged"), true, drill)
         }
         EventBody::IncidentDeclared {
             severity,
@@ -426,9 +430,20 @@ mod tests {
             person: "carol".into(),
             via: Some("pagerduty".into()),
         };
-        let n = notify(paged.clone(), None, &config).expect("paged");
-        assert_eq!(n.title, "INC-1: responder paged");
-        assert_eq!(n.body, "Paged carol via pagerduty");
+        // A page rings only for the person paged (whatever the case of the name).
+        assert_eq!(
+            notify(paged.clone(), None, &config),
+            None,
+            "carol's page, not alice's"
+        );
+        let paged_me = EventBody::ResponderPaged {
+            person: "Alice".into(),
+            via: Some("pagerduty".into()),
+        };
+        let n = notify(paged_me.clone(), None, &config).expect("paged");
+        assert_eq!(n.title, "INC-1: you are paged");
+        assert_eq!(n.body, "Paged Alice via pagerduty");
+        assert!(n.urgent);
 
         let n = notify(declared(false), None, &config).expect("declared");
         assert_eq!(n.title, "INC-1 declared SEV2");
@@ -475,7 +490,7 @@ mod tests {
             ..NotifyConfig::default()
         };
         assert_eq!(notify(raised(1), Some(sev(3)), &none), None);
-        assert_eq!(notify(paged, None, &none), None);
+        assert_eq!(notify(paged_me, None, &none), None);
         assert_eq!(notify(declared(false), None, &none), None);
         assert_eq!(notify(signal(Some("CRITICAL")), None, &none), None);
     }

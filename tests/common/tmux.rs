@@ -150,10 +150,10 @@ impl Tmux {
         self.tmux(&args);
     }
 
-    /// Type text literally.
+    /// Type text literally (`--`: text that starts with `-`, like `-@bot`, is not a flag).
     #[allow(dead_code)] // not every test binary that includes this file asks
     pub fn type_text(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", &self.session, "-l", text]);
+        self.tmux(&["send-keys", "-t", &self.session, "-l", "--", text]);
     }
 
     pub fn screen(&self) -> String {

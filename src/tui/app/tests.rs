@@ -177,7 +177,7 @@ fn a_draft_stays_with_its_incident_when_the_same_user_declares_another_elsewhere
     // and with no modal open, still no switch: only the declaring console switches
     declared_elsewhere(&mut h, "INC-3", 2, "maria@jump-01");
     assert_eq!(h.app.panes.current, Some(IncidentId("INC-1".into())));
-    let badge = h.app.view().new_incident_badge().map(|i| i.id.to_string());
+    let badge = h.app.view().new_incident_badge().map(|(i, _)| i.id.to_string());
     assert_eq!(
         badge.as_deref(),
         Some("INC-2"),
@@ -198,7 +198,7 @@ fn a_draft_stays_with_its_incident_when_the_same_user_declares_another_elsewhere
         h.app
             .view()
             .new_incident_badge()
-            .map(|i| i.id.to_string())
+            .map(|(i, _)| i.id.to_string())
             .as_deref(),
         Some("INC-3")
     );
@@ -814,13 +814,38 @@ fn others_raising_severity_notifies_but_my_own_actions_do_not() {
 }
 
 #[test]
-fn several_open_incidents_start_in_the_picker_and_none_offers_to_declare() {
+fn several_open_incidents_open_on_the_worst_and_none_offers_to_declare() {
     let mut h = Harness::new(false);
     for n in 0..2 {
         let id = IncidentId(format!("INC-{n}"));
         h.store(&crate::demo::sample_events(&id, now()));
     }
+    // A third, quieter one: SEV4 (the samples are SEV1 once raised).
+    let mut quiet = by(
+        "kenji",
+        "INC-9",
+        EventBody::IncidentDeclared {
+            title: "Slow reports".into(),
+            severity: Severity::new(4).expect("valid"),
+            summary: None,
+            detected_at: None,
+            drill: false,
+        },
+    );
+    quiet.recorded_at = now() + Duration::minutes(5);
+    h.store(&[quiet]);
     h.app.start();
+    // Opened where the action is: the worst (not the quiet one, however recent), then the most
+    // recently active (the samples tie: the newer). The others wait on the badge, with a count.
+    assert!(h.app.mode.is_normal());
+    assert_eq!(h.app.panes.current, Some(IncidentId("INC-1".into())));
+    let badge = h
+        .app
+        .view()
+        .new_incident_badge()
+        .map(|(i, more)| (i.id.to_string(), more));
+    assert_eq!(badge, Some(("INC-0".to_string(), 1)));
+    h.key(KeyCode::Char('i'));
     assert!(matches!(h.app.mode, Mode::Picker { .. }));
     h.key(KeyCode::Char('j'));
     h.key(KeyCode::Enter);
@@ -847,6 +872,29 @@ fn the_filter_narrows_the_timeline_as_you_type() {
     assert_eq!(h.app.feed().map(Feed::len), Some(1));
     h.key(KeyCode::Esc);
     assert_eq!(h.app.feed().map(Feed::len), all);
+}
+
+#[test]
+fn esc_in_a_filtered_pane_clears_its_filter() {
+    let mut h = Harness::with_sample();
+    let all = h.app.feed().map(Feed::len);
+    h.key(KeyCode::Char('&'));
+    h.typed("-people");
+    h.key(KeyCode::Enter);
+    let machines = h.app.feed().map(Feed::len);
+    assert!(machines < all, "{machines:?} of {all:?}");
+    assert!(h.app.view().key_scopes().contains(&Scope::Filtered));
+    // esc ends a search first, then clears the filter.
+    h.key(KeyCode::Char('/'));
+    h.typed("splunk");
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Esc);
+    assert!(h.app.panes.timeline.search.is_none());
+    assert_eq!(h.app.feed().map(Feed::len), machines);
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.feed().map(Feed::len), all);
+    assert!(h.said().starts_with("Filter cleared"));
+    assert!(!h.app.view().key_scopes().contains(&Scope::Filtered));
 }
 
 #[test]
@@ -1524,4 +1572,35 @@ fn a_shared_login_asks_who_is_there_before_anything_else() {
     app.start();
     let fx = app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)), now());
     assert!(fx.iter().any(|f| matches!(f, Effect::Quit)));
+}
+
+#[test]
+fn no_question_offers_what_already_is() {
+    let mut h = Harness::with_sample();
+    // The sample ends a mitigated SEV1 under kenji.
+    for (line, said) in [
+        ("sev 1", "It is already SEV1."),
+        ("status mitigated", "It is already mitigated."),
+        ("role commander kenji", "kenji is IC already."),
+    ] {
+        assert!(appended(h.palette(line)).is_empty(), "{line}");
+        assert!(h.app.mode.is_normal(), "{line} asked");
+        assert_eq!(h.said(), said);
+    }
+    h.key(KeyCode::Char('+'));
+    assert!(h.app.mode.is_normal());
+    assert_eq!(h.said(), "Already SEV1.");
+    // Resolved, `R` says so rather than asking "resolved → resolved?".
+    let resolved = by(
+        "kenji",
+        "INC-1",
+        EventBody::StatusChanged {
+            status: Status::Resolved,
+            reason: None,
+        },
+    );
+    h.store(&[resolved]);
+    h.key(KeyCode::Char('R'));
+    assert!(h.app.mode.is_normal());
+    assert_eq!(h.said(), "It is already resolved.");
 }

@@ -59,7 +59,7 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect) {
 /// the keymap has for it, so they are right after remapping.
 fn hints(v: &View) -> Line<'static> {
     let t = &v.theme;
-    let scopes = v.panes.key_scopes();
+    let scopes = v.key_scopes();
     // Help and the palette lead, then the pane's own keys, then the rest.
     let rank = |a: Action, place: u8| match (a.scope(), place) {
         (Scope::Global, 0..=2) => 0,

@@ -71,11 +71,15 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>, compact
     if v.opts.read_only {
         second.push(styled("  READ-ONLY".to_string(), t.warn));
     }
-    if let Some(new) = v.new_incident_badge() {
+    if let Some((other, more)) = v.new_incident_badge() {
+        let more = match more {
+            0 => String::new(),
+            n => format!(" (+{n} more)"),
+        };
         second.push(Span::raw("  "));
         second.push(styled(
-            format!(" new {} {} · i to switch ", new.severity(), new.id),
-            t.severity(new.severity().level()),
+            format!(" +{} {}{more} · i to switch ", other.severity(), other.id),
+            t.severity(other.severity().level()),
         ));
     }
     let mut lines = vec![Line::from(first), Line::from(second)];

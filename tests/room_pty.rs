@@ -1,0 +1,71 @@
+//! Where a console opens and what its filter hides, in the real binary: with several incidents
+//! open it opens the worst (the others on the header's badge, with a count), and `-@NAME`
+//! hides a bot's storm while the people's notes stay; `esc` in the pane shows all again.
+
+mod common;
+
+#[path = "common/tmux.rs"]
+mod tmux;
+
+use common::Sandbox;
+use std::io::Write;
+use tmux::Tmux;
+
+#[test]
+fn a_console_opens_on_the_worst_of_several_open_incidents() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    for (title, sev) in [
+        ("Slow reports", "3"),
+        ("Card payments down", "1"),
+        ("Search degraded", "2"),
+    ] {
+        sb.ok(&st, &["declare", "--title", title, "--severity", sev]);
+    }
+    let t = Tmux::start(&sb, &st, &[], 160, 48);
+    let screen = t.wait_for("Card payments down");
+    let header: Vec<&str> = screen.lines().take(2).collect();
+    assert!(header[0].contains("SEV1"), "{screen}");
+    assert!(
+        header[1].contains("+SEV2") && header[1].contains("(+1 more)"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("declare a new one"),
+        "opened on one, not the picker: {screen}"
+    );
+}
+
+#[test]
+fn minus_at_a_bot_hides_its_storm_and_esc_shows_it_again() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "Checkout failing");
+    sb.ok(&st, &["log", "the db failed over at 13:02"]);
+    let mut storm = sb
+        .cmd(&st, &["log", "--source", "k8s-bot", "--each-line", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start the storm");
+    {
+        let mut input = storm.stdin.take().expect("stdin");
+        for n in 0..300 {
+            writeln!(input, "pod card-auth-{n} restarted").expect("write a line");
+        }
+    }
+    assert!(storm.wait().expect("the storm ends").success());
+    let t = Tmux::start(&sb, &st, &[], 160, 48);
+    t.wait_for("pod card-auth-299 restarted");
+    t.keys(&["&"]);
+    t.type_text("-@k8s-bot");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("the db failed over at 13:02");
+    assert!(!screen.contains("pod card-auth"), "{screen}");
+    assert!(
+        screen.contains("clear filter"),
+        "the footer says what esc does: {screen}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_for("pod card-auth-299 restarted");
+}
