@@ -502,7 +502,9 @@ fn a_finding_reply_after_a_switch_is_filed_on_the_incident_it_was_decided_on() {
     console.key('i');
     console.screen_with("Search degraded");
     console.press(KeyCode::Enter, KeyModifiers::NONE);
-    let screen = console.screen_where("INC-B on screen", |s| s.contains("  INC-B  IC"));
+    let screen = console.screen_where("INC-B on screen", |s| {
+        s.lines().nth(1).is_some_and(|l| l.contains("  INC-B  "))
+    });
     snapshot("finding_reply_after_another_console", &screen);
 
     let _ = release.send(());

@@ -24,12 +24,9 @@ fn a_console_opens_on_the_worst_of_several_open_incidents() {
     }
     let t = Tmux::start(&sb, &st, &[], 160, 48);
     let screen = t.wait_for("Card payments down");
-    let header: Vec<&str> = screen.lines().take(2).collect();
-    assert!(header[0].contains("SEV1"), "{screen}");
-    assert!(
-        header[1].contains("+SEV2") && header[1].contains("(+1 more)"),
-        "{screen}"
-    );
+    let first = screen.lines().next().unwrap_or_default();
+    assert!(first.starts_with(" SEV1 "), "{screen}");
+    assert!(first.contains("+SEV2") && first.contains("(+1 more)"), "{screen}");
     assert!(
         !screen.contains("declare a new one"),
         "opened on one, not the picker: {screen}"
@@ -60,12 +57,28 @@ fn minus_at_a_bot_hides_its_storm_and_esc_shows_it_again() {
     t.keys(&["&"]);
     t.type_text("-@k8s-bot");
     t.keys(&["Enter"]);
-    let screen = t.wait_for("the db failed over at 13:02");
+    // Filtered as it is typed; once enter keeps it, the footer says what esc does.
+    let screen = t.wait_until("the filter kept", |s| s.contains("clear filter"));
+    assert!(screen.contains("the db failed over at 13:02"), "{screen}");
     assert!(!screen.contains("pod card-auth"), "{screen}");
-    assert!(
-        screen.contains("clear filter"),
-        "the footer says what esc does: {screen}"
-    );
     t.keys(&["Escape"]);
     t.wait_for("pod card-auth-299 restarted");
+}
+
+#[test]
+fn read_only_and_an_incident_waiting_stay_in_view_at_80x24() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(
+        &st,
+        "Checkout failing: card payments returning 502 in all EU regions",
+    );
+    let t = Tmux::start(&sb, &st, &["--read-only"], 80, 24);
+    t.wait_for("Checkout failing");
+    sb.ok(&st, &["declare", "--title", "Payments down", "--severity", "1"]);
+    let screen = t.wait_for("+SEV1·i");
+    let first = screen.lines().next().unwrap_or_default();
+    assert!(first.contains(" RO ") && first.contains("+SEV1·i"), "{screen}");
+    let second = screen.lines().nth(1).unwrap_or_default();
+    assert!(second.contains("● saved") && second.contains("IC"), "{screen}");
 }

@@ -42,12 +42,30 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>, compact
     };
     let m = inc.milestones();
     let elapsed = m.elapsed(now).map_or("T+--:--:--".into(), offset);
+    // What is kept first as the width shrinks, in this order: severity, status, read-only, an
+    // incident waiting elsewhere, the save state, the IC, T+; then the rest. Short forms when
+    // narrow (at 80 columns `READ-ONLY` and the badge used to be cut off the end of line 2).
+    let narrow = area.width < 100;
     let mut first = vec![
         styled(format!(" {} ", sev), t.severity(sev.level())),
         Span::raw(" "),
         styled(format!(" {} ", status.as_str().to_uppercase()), status_style),
         Span::raw(" "),
     ];
+    if v.opts.read_only {
+        first.push(styled(if narrow { " RO " } else { " READ-ONLY " }, t.warn));
+        first.push(Span::raw(" "));
+    }
+    if let Some((other, more)) = v.new_incident_badge() {
+        let badge = match (narrow, more) {
+            (true, 0) => format!(" +{}·i ", other.severity()),
+            (true, n) => format!(" +{} (+{n})·i ", other.severity()),
+            (false, 0) => format!(" +{} {} · i to switch ", other.severity(), other.id),
+            (false, n) => format!(" +{} {} (+{n} more) · i to switch ", other.severity(), other.id),
+        };
+        first.push(styled(badge, t.severity(other.severity().level())));
+        first.push(Span::raw(" "));
+    }
     if inc.drill {
         first.push(styled(" DRILL ", t.drill));
         first.push(Span::raw(" "));
@@ -57,31 +75,17 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>, compact
         .commander()
         .map_or("— unassigned".to_string(), |c| clean_line(c).into_owned());
     let (update, update_style) = update_clock(v, inc, now, compact);
-    let store_state = store_state(v);
-    let mut second = vec![
-        styled(format!(" {elapsed} "), t.header),
-        styled(format!(" {} ", inc.id), t.muted),
-        styled(" IC ".to_string(), t.muted),
+    let second = vec![
+        Span::raw(" "),
+        store_state(v),
+        styled("  IC ".to_string(), t.muted),
         styled(commander, t.base),
         Span::raw("  "),
+        styled(format!(" {elapsed} "), t.header),
+        styled(format!(" {} ", inc.id), t.muted),
+        Span::raw(" "),
         styled(update, update_style),
-        Span::raw("  "),
-        store_state,
     ];
-    if v.opts.read_only {
-        second.push(styled("  READ-ONLY".to_string(), t.warn));
-    }
-    if let Some((other, more)) = v.new_incident_badge() {
-        let more = match more {
-            0 => String::new(),
-            n => format!(" (+{n} more)"),
-        };
-        second.push(Span::raw("  "));
-        second.push(styled(
-            format!(" +{} {}{more} · i to switch ", other.severity(), other.id),
-            t.severity(other.severity().level()),
-        ));
-    }
     let mut lines = vec![Line::from(first), Line::from(second)];
     if !compact {
         let mut third = updates_by_audience(v, inc, now);
