@@ -353,11 +353,7 @@ impl Store for PostgresStore {
             with_client(&inner, &inner.writer, &mut |c| {
                 let row = row.clone();
                 Box::pin(async move {
-                    let exists: bool = c
-                        .query_one("SELECT to_regclass('warroom_presence') IS NOT NULL", &[])
-                        .await?
-                        .try_get(0)?;
-                    if !exists {
+                    if !presence_made(c).await? {
                         c.batch_execute(PRESENCE_TABLE).await?;
                     }
                     let (console, who, incident, seen_at, expired) = &*row;
@@ -384,11 +380,7 @@ impl Store for PostgresStore {
             with_client(&inner, &inner.reader, &mut |c| {
                 let since = since.clone();
                 Box::pin(async move {
-                    let exists: bool = c
-                        .query_one("SELECT to_regclass('warroom_presence') IS NOT NULL", &[])
-                        .await?
-                        .try_get(0)?;
-                    if !exists {
+                    if !presence_made(c).await? {
                         return Ok(Vec::new());
                     }
                     let rows = c
@@ -735,6 +727,13 @@ async fn read_page(
         }
     };
     Ok(rows.iter().map(row_to_raw).collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Whether a console has made the presence table yet.
+async fn presence_made(c: &Client) -> Result<bool, tokio_postgres::Error> {
+    c.query_one("SELECT to_regclass('warroom_presence') IS NOT NULL", &[])
+        .await?
+        .try_get(0)
 }
 
 /// Create or upgrade the tables, under an advisory lock so that two first consoles cannot
