@@ -23,6 +23,9 @@ pub struct Simulator {
     speed: f64,
     /// (when, event), in no particular order.
     pending: Vec<(DateTime<Utc>, NewEvent)>,
+    /// The roles someone holds on the drill's incident, as read back: a planned assignment of
+    /// one is dropped (the team used to reassign the commander a player had put in place).
+    held: std::collections::HashSet<Role>,
 }
 
 impl Simulator {
@@ -33,6 +36,7 @@ impl Simulator {
             run: None,
             speed: 1.0,
             pending: Vec::new(),
+            held: Default::default(),
         }
     }
 
@@ -72,6 +76,16 @@ impl Simulator {
                 hidden: false,
                 ..
             } if self.owns(run) => self.answer(*seq, target, description, e.recorded_at),
+            _ if Some(&e.incident) != self.incident.as_ref() => {}
+            EventBody::RoleAssigned { role, .. } => {
+                self.held.insert(role.clone());
+            }
+            EventBody::Handoff { .. } => {
+                self.held.insert(Role::Commander);
+            }
+            EventBody::RoleReleased { role, .. } => {
+                self.held.remove(role);
+            }
             _ => {}
         }
     }
@@ -146,7 +160,13 @@ impl Simulator {
             .partition(|(when, _)| *when <= now);
         self.pending = later;
         due.sort_by_key(|(when, _)| *when);
+        let held = &mut self.held;
         due.into_iter()
+            // A role someone holds already is theirs: never reassigned by the team.
+            .filter(|(_, e)| match &e.body {
+                EventBody::RoleAssigned { role, .. } => held.insert(role.clone()),
+                _ => true,
+            })
             .map(|(_, mut e)| {
                 e.recorded_at = now.trunc_subsecs(6); // done now, not when it was planned
                 e
@@ -222,4 +242,51 @@ fn finding_titled(inject: &Inject, part: &str) -> Option<String> {
         .into_iter()
         .map(|f| f.title)
         .find(|t| t.to_lowercase().contains(&part))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_team_never_reassigns_a_role_someone_holds() {
+        let books = crate::incident::runbook::load_runbooks(None).expect("runbooks");
+        let names: Vec<&str> = books.iter().map(|b| b.name.as_str()).collect();
+        let name = crate::drill::builtin::names()[0];
+        let scenario = crate::drill::builtin::load(name, &names)
+            .expect("a built-in")
+            .scenario;
+        let mut team = Simulator::new(scenario.clone());
+        let incident = IncidentId("INC-DRILL".into());
+        let at = Utc::now();
+        let stored = |body: EventBody| {
+            let mut e = NewEvent::new(incident.clone(), Author("ana@jump".into()), body);
+            e.recorded_at = at;
+            crate::timeline::store::RawEvent::place(&e, 1, crate::timeline::Hash::GENESIS).decode()
+        };
+        team.observe(&stored(EventBody::DrillStarted {
+            run: "r1".into(),
+            scenario: scenario.name.clone(),
+            title: scenario.title.clone(),
+            speed: 1.0,
+            definition: String::new(),
+        }));
+        // A player is IC before the team gets to it.
+        team.observe(&stored(EventBody::RoleAssigned {
+            role: Role::Commander,
+            person: "ana".into(),
+        }));
+        let done = team.due(at + TimeDelta::hours(1));
+        let assigned: Vec<&Role> = (done.iter())
+            .filter_map(|e| match &e.body {
+                EventBody::RoleAssigned { role, .. } => Some(role),
+                _ => None,
+            })
+            .collect();
+        assert!(!assigned.is_empty(), "the team still takes the other roles");
+        assert!(!assigned.contains(&&Role::Commander), "{assigned:?}");
+        let mut unique = assigned.clone();
+        unique.dedup();
+        assert_eq!(unique.len(), assigned.len(), "each role once");
+    }
 }
