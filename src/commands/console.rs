@@ -28,11 +28,10 @@ pub fn setup(
     let themes_dir = crate::config::config_dir().map(|d| d.join("themes"));
     let theme = load_theme(config, theme_name)?;
     // A shared login: the name given earlier in this session, else the console asks for one.
-    let remembered = (config.shared_login && config.acting_as.is_none())
-        .then(crate::config::remembered_name)
-        .flatten();
+    let unnamed = config.shared_login && config.acting_as.is_none();
+    let remembered = unnamed.then(crate::config::remembered_name).flatten();
     let me = crate::timeline::Author::responder(config.acting_as.as_deref().or(remembered.as_deref()));
-    let ask_name = config.shared_login && config.acting_as.is_none() && remembered.is_none() && !read_only;
+    let ask_name = unnamed && remembered.is_none() && !read_only;
     Ok(Console {
         sources: config.source.clone(),
         options: Options {

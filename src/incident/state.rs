@@ -488,7 +488,12 @@ impl Incident {
     }
 
     /// `person` holds `role` from `at` on (none: nobody does); the spell before ends then.
+    /// The one place both the holders and their history change.
     fn hold_role(&mut self, role: &Role, person: Option<&str>, at: DateTime<Utc>) {
+        match person {
+            Some(p) => self.roles.insert(role.clone(), p.to_string()),
+            None => self.roles.remove(role),
+        };
         let current = (self.role_history.iter_mut()).rfind(|s| s.role == *role && s.until.is_none());
         if let Some(spell) = current {
             if Some(spell.person.as_str()) == person {
@@ -683,7 +688,6 @@ impl Projection {
             EventBody::RoleAssigned { role, person } => {
                 let person = inc.responder(&person, at).person.clone();
                 inc.hold_role(&role, Some(&person), at);
-                inc.roles.insert(role, person);
             }
             EventBody::RoleReleased { role, person } => {
                 if inc
@@ -692,7 +696,6 @@ impl Projection {
                     .is_some_and(|p| person_key(p) == person_key(&person))
                 {
                     inc.hold_role(&role, None, at);
-                    inc.roles.remove(&role);
                 }
             }
             EventBody::ResponderAdded { person, contact } => {
@@ -717,13 +720,9 @@ impl Projection {
             }
             EventBody::ResponderLeft { person } => {
                 inc.set_responder_state(&person, ResponderState::Left, at);
-                let held: Vec<Role> = (inc.roles.iter())
-                    .filter(|(_, p)| person_key(p) == person_key(&person))
-                    .map(|(r, _)| r.clone())
-                    .collect();
+                let held: Vec<Role> = inc.roles_of(&person).into_iter().cloned().collect();
                 for role in held {
                     inc.hold_role(&role, None, at);
-                    inc.roles.remove(&role);
                 }
             }
             EventBody::Note { text } => {
@@ -815,7 +814,6 @@ impl Projection {
             EventBody::Handoff { from, to, briefing } => {
                 let to = inc.responder(&to, at).person.clone();
                 inc.hold_role(&Role::Commander, Some(&to), at);
-                inc.roles.insert(Role::Commander, to.clone());
                 inc.set_responder_state(&to, ResponderState::Engaged, at);
                 inc.handoffs.push(HandoffRecord {
                     seq: stamp.seq,

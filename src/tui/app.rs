@@ -988,10 +988,10 @@ impl App {
             self.set_mode(Mode::Confirm(Confirm { prompt, seen, ..c }));
             return;
         }
+        if let Some(already) = c.intent.already(inc) {
+            return self.say(already, now);
+        }
         let body = match &c.intent {
-            Intent::Severity(to) if *to == inc.severity() => {
-                return self.say(format!("It is already {to}."), now);
-            }
             Intent::Severity(to) => EventBody::SeverityChanged {
                 severity: *to,
                 reason: c.reason(),
@@ -1001,11 +1001,8 @@ impl App {
                     severity: to,
                     reason: c.reason(),
                 },
-                None => return self.say(format!("It is already {}.", inc.severity()), now),
+                None => return, // said above: it is already as far as it goes
             },
-            Intent::Status { to, .. } if *to == inc.status() => {
-                return self.say(format!("It is already {to}."), now);
-            }
             Intent::Status { to, reason } => EventBody::StatusChanged {
                 status: *to,
                 reason: c.reason().or_else(|| reason.clone()),
@@ -1015,7 +1012,6 @@ impl App {
                 person: person.clone(),
             },
             Intent::TakeCommand { to } => match inc.commander() {
-                Some(ic) if ic == to => return self.say(format!("{to} is IC already."), now),
                 Some(ic) => EventBody::Handoff {
                     from: ic.to_string(),
                     to: to.clone(),
@@ -1431,12 +1427,8 @@ impl App {
             Action::ToggleItem => self.toggle_item(now, fx),
             Action::SeverityUp | Action::SeverityDown => {
                 let up = action == Action::SeverityUp;
-                match self.incident().map(Incident::severity) {
-                    Some(sev) if super::modal::step(sev, up).is_none() => {
-                        self.say(format!("Already {sev}."), now)
-                    }
-                    Some(_) => self.ask(Intent::SeverityStep { up }, self.panes.current.clone(), now),
-                    None => {}
+                if self.incident().is_some() {
+                    self.ask(Intent::SeverityStep { up }, self.panes.current.clone(), now);
                 }
             }
             Action::NextStatus => {

@@ -290,7 +290,7 @@ impl Intent {
         match self {
             Intent::Severity(to) if inc.severity() == *to => Some(format!("It is already {to}.")),
             Intent::SeverityStep { up } if step(inc.severity(), *up).is_none() => {
-                Some(format!("It is already {}.", inc.severity()))
+                Some(format!("Already {}.", inc.severity()))
             }
             Intent::Status { to, .. } if inc.status() == *to => Some(format!("It is already {to}.")),
             Intent::TakeCommand { to } if inc.commander() == Some(to.as_str()) => {
