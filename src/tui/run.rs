@@ -331,9 +331,12 @@ impl Loop<'_> {
                         }
                     }
                     Effect::Identified(name) => {
-                        if let Err(e) = crate::config::remember_name(&name) {
-                            tracing::warn!(error = %e, "cannot remember the name for this session");
-                        }
+                        // A file in the home folder: never written on the UI's thread.
+                        tokio::task::spawn_blocking(move || {
+                            if let Err(e) = crate::config::remember_name(&name) {
+                                tracing::warn!(error = %e, "cannot remember the name for this session");
+                            }
+                        });
                     }
                     Effect::Presence { mark, since } => {
                         let (store, tx) = (self.store.clone(), self.tx.clone());
