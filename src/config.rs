@@ -162,7 +162,13 @@ pub struct Config {
     /// for their name, once per SSH session, unless `--as` or `WARROOM_USER` says it.
     #[serde(default)]
     pub shared_login: bool,
+    /// How many lines a timeline entry may take when it is not under the cursor (1–20; the
+    /// one under the cursor always wraps in full).
+    pub entry_lines: Option<usize>,
 }
+
+/// Timeline entries wrap to this many lines unless `entry_lines` says otherwise.
+pub const ENTRY_LINES: usize = 3;
 
 impl Config {
     /// Load `explicit` (which must exist), or the default file if there is one.
@@ -189,6 +195,10 @@ impl Config {
         let mut problems = Problems::default();
         problems.keep(crate::sources::config::validate(&mut config.source, &file, &text));
         problems.keep(config.updates.validate(&file, &text));
+        if let Some(n) = config.entry_lines.filter(|n| !(1..=20).contains(n)) {
+            let why = format!("{n} lines is out of range: an entry takes 1 to 20 lines");
+            problems.push(ConfigError::invalid(&file, &text, "entry_lines", why));
+        }
         if let Some(keys) = &config.keys {
             problems.keep(crate::tui::keymap::Keymap::with_overrides(keys, &file, &text));
         }

@@ -41,6 +41,7 @@ pub fn setup(
             store_name: store.describe(),
             notify: config.notify.clone(),
             updates: config.updates.clone(),
+            entry_lines: config.entry_lines.unwrap_or(crate::config::ENTRY_LINES),
         },
         keymap,
         theme,

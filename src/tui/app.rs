@@ -10,12 +10,13 @@ use super::entry_detail;
 use super::feed::{Feed, Filter, Row};
 use super::input::LineInput;
 use super::keymap::Keymap;
-use super::layout::{Pane, layout};
+use super::layout::{Areas, Pane, Side, layout};
 use super::modal::keys::{self, Outcome, Step};
 pub use super::modal::{Confirm, Draft, Editor, EditorKind, Intent, Leaving, Mode, Seen};
 pub use super::model::Model;
 use super::notify::{Notification, NotifyConfig, notification_for};
 use super::palette::{self, Command, Vocabulary};
+use super::panes::{Columns, Lines};
 pub use super::panes::{Flash, FlashKind, Panes, TimeMode, TimelinePane};
 use super::refs::{Detail, Find, FindingRef, SourceTab};
 use super::sources_ui::{
@@ -146,6 +147,8 @@ pub struct Options {
     pub updates: UpdatesConfig,
     /// A shared login whose responder has not said who they are: ask before anything else.
     pub ask_name: bool,
+    /// The most lines a timeline entry takes when it is not under the cursor.
+    pub entry_lines: usize,
 }
 
 impl Options {
@@ -158,6 +161,7 @@ impl Options {
             notify: NotifyConfig::default(),
             updates: UpdatesConfig::default(),
             ask_name: false,
+            entry_lines: crate::config::ENTRY_LINES,
         }
     }
 }
@@ -231,6 +235,15 @@ impl View<'_> {
 
     pub fn feed(&self) -> Option<&Feed> {
         self.model.feed(self.panes.current.as_ref())
+    }
+
+    /// Where the panes go at this size, with `focus` focused, the side column as wide as
+    /// the roster's content asks.
+    pub fn areas(&self, focus: Pane) -> Option<Areas> {
+        let (w, h) = self.panes.size;
+        let side = Side::of(self.incident(), self.msel_shown());
+        let sources = !self.model.sources.is_empty();
+        layout(Rect::new(0, 0, w, h), focus, self.panes.zoomed, sources, side)
     }
 
     /// Key scopes in force, most specific first: the focused pane's, with `Filtered` while
@@ -1077,13 +1090,7 @@ impl App {
     }
 
     fn on_mouse(&mut self, m: MouseEvent) {
-        let area = Rect::new(0, 0, self.panes.size.0, self.panes.size.1);
-        let Some(areas) = layout(
-            area,
-            self.panes.focus,
-            self.panes.zoomed,
-            !self.model.sources.is_empty(),
-        ) else {
+        let Some(areas) = self.areas(self.panes.focus) else {
             return;
         };
         let at = Position::new(m.column, m.row);
@@ -1118,8 +1125,7 @@ impl App {
                 // As it is typed, the nearest match at or above where the reader was.
                 let found = self.find_match(from, false, true);
                 if let Some(at) = found {
-                    let (len, page) = (self.feed().map_or(0, Feed::len), self.page());
-                    self.panes.timeline.jump_to(at, len, page);
+                    self.on_timeline(|t, len, page, lines| t.jump_to(at, len, page, lines));
                 }
             }
         }
@@ -1149,7 +1155,6 @@ impl App {
 
     /// `n` and `N`: the next match below (or above) the cursor, saying so when it wraps.
     fn next_match(&mut self, down: bool, now: DateTime<Utc>) {
-        let (len, page) = (self.feed().map_or(0, Feed::len), self.page());
         let cursor = self.timeline_cursor();
         let Some(at) = self.find_match(cursor, down, false) else {
             let what = (self.panes.timeline.search.as_ref()).map_or(String::new(), |s| s.source.clone());
@@ -1159,7 +1164,7 @@ impl App {
             let edge = if down { "top" } else { "bottom" };
             self.say(format!("Search wrapped to the {edge}."), now);
         }
-        self.panes.timeline.jump_to(at, len, page);
+        self.on_timeline(|t, len, page, lines| t.jump_to(at, len, page, lines));
     }
 
     fn set_filter(&mut self, f: Option<Filter>) {
@@ -1400,8 +1405,7 @@ impl App {
             Action::Follow => {
                 if self.panes.timeline.follow {
                     // Stop where the window is: the cursor on the newest row.
-                    let (len, page) = (self.feed().map_or(0, Feed::len), self.page());
-                    self.panes.timeline.move_by(0, len, page);
+                    self.on_timeline(|t, len, page, lines| t.move_by(0, len, page, lines));
                 } else {
                     self.panes.timeline.to_bottom();
                 }
@@ -1507,23 +1511,15 @@ impl App {
 
     /// The rows inside the focused pane's frame, as the layout draws it now.
     fn page(&self) -> usize {
-        let area = Rect::new(0, 0, self.panes.size.0, self.panes.size.1);
-        layout(
-            area,
-            self.panes.focus,
-            self.panes.zoomed,
-            !self.model.sources.is_empty(),
-        )
-        .and_then(|areas| areas.panes.into_iter().find(|(p, _)| *p == self.panes.focus))
-        .map_or(1, |(_, r)| (r.height as usize).saturating_sub(2).max(1))
+        self.areas(self.panes.focus)
+            .and_then(|areas| areas.panes.into_iter().find(|(p, _)| *p == self.panes.focus))
+            .map_or(1, |(_, r)| (r.height as usize).saturating_sub(2).max(1))
     }
 
     fn scroll_by(&mut self, delta: i64) {
         match self.panes.focus {
             Pane::Timeline => {
-                let len = self.feed().map_or(0, Feed::len);
-                let page = self.page();
-                self.panes.timeline.move_by(delta, len, page);
+                self.on_timeline(|t, len, page, lines| t.move_by(delta, len, page, lines));
             }
             Pane::Checklist => {
                 let len = self.incident().map_or(0, |i| i.checklist.len());
@@ -2260,8 +2256,45 @@ impl App {
     }
 
     fn timeline_cursor(&self) -> usize {
-        let len = self.feed().map_or(0, Feed::len);
-        self.panes.timeline.window(len, self.page()).0
+        self.panes.timeline.cursor(self.feed().map_or(0, Feed::len))
+    }
+
+    /// `f` on the timeline pane with its rows measured as they are drawn: how many there are,
+    /// the window's height in lines, and each row's lines.
+    fn on_timeline(&mut self, f: impl FnOnce(&mut TimelinePane, usize, usize, Lines)) {
+        let (width, height) = self.timeline_area();
+        let (mode, cap) = (self.panes.time_mode, self.cx.opts.entry_lines);
+        match self
+            .panes
+            .current
+            .as_ref()
+            .and_then(|id| self.model.feeds.get(id))
+        {
+            Some(feed) => {
+                let cols = Columns::new(width, feed, mode, cap);
+                let lines = |i, selected| cols.lines(feed, mode, i, selected);
+                f(&mut self.panes.timeline, feed.len(), height, &lines);
+            }
+            None => f(&mut self.panes.timeline, 0, height, &|_, _| 1),
+        }
+    }
+
+    /// Where the panes are at this size, with `focus` focused: as [`View::areas`] draws them.
+    fn areas(&self, focus: Pane) -> Option<Areas> {
+        self.view().areas(focus)
+    }
+
+    /// The timeline's inside width and height as it is drawn at this size (focused, when the
+    /// layout shows one pane at a time).
+    fn timeline_area(&self) -> (u16, usize) {
+        self.areas(Pane::Timeline)
+            .and_then(|a| a.panes.into_iter().find(|(p, _)| *p == Pane::Timeline))
+            .map_or((78, 1), |(_, r)| {
+                (
+                    r.width.saturating_sub(2),
+                    usize::from(r.height.saturating_sub(2)).max(1),
+                )
+            })
     }
 
     /// `A` and `X` on the timeline's selected row: the editor with its text, or the palette

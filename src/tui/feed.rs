@@ -8,6 +8,7 @@ use crate::timeline::{Event, EventBody};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use unicode_width::UnicodeWidthStr;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
@@ -79,6 +80,12 @@ impl Row {
                 _ => None,
             },
         }
+    }
+
+    /// The author as the timeline's column shows it: a source by its name, a person by theirs.
+    pub fn who(&self) -> &str {
+        let author = self.author.strip_prefix("source:").unwrap_or(&self.author);
+        crate::timeline::short_name(author)
     }
 
     pub fn matches(&self, f: &Filter) -> bool {
@@ -224,6 +231,9 @@ pub struct Feed {
     visible: Vec<usize>,
     /// Events recorded per minute (minutes since the epoch).
     per_minute: BTreeMap<i64, u64>,
+    /// The widest author and kind tag so far: the timeline's columns fit them.
+    author_width: usize,
+    tag_width: usize,
 }
 
 impl Feed {
@@ -234,6 +244,8 @@ impl Feed {
             .per_minute
             .entry(row.recorded_at.timestamp().div_euclid(60))
             .or_default() += 1;
+        self.author_width = self.author_width.max(row.who().width());
+        self.tag_width = self.tag_width.max(row.tag.width());
         let key = (row.at, row.seq);
         let pos = if self.rows.last().is_none_or(|last| (last.at, last.seq) <= key) {
             self.rows.len()
@@ -287,6 +299,11 @@ impl Feed {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The widest author (as [`Row::who`] shows it) and kind tag among the rows.
+    pub fn column_widths(&self) -> (usize, usize) {
+        (self.author_width, self.tag_width)
     }
 
     pub fn total(&self) -> usize {

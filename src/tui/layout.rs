@@ -12,6 +12,45 @@ pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;
 const WIDE_WIDTH: u16 = 120;
 const WIDE_HEIGHT: u16 = 32;
+/// The side column (roster, checklist, metrics) is at least this wide, and at most 2/5 of
+/// the screen: the timeline is always the widest pane.
+const SIDE_MIN: u16 = 40;
+
+/// The roster's name and roles columns, as wide as the widest of each (up to a cap).
+pub fn roster_columns(inc: &crate::incident::Incident) -> (u16, u16) {
+    use unicode_width::UnicodeWidthStr;
+    let (mut name, mut roles) = (6, 5);
+    for r in inc.responders.values() {
+        name = name.max(crate::text::clean_line(&r.person).width());
+        let held = inc.roles_of(&r.person);
+        let w = held.iter().map(|r| r.to_string().width() + 2).sum::<usize>();
+        roles = roles.max(w.saturating_sub(2));
+    }
+    (name.min(16) as u16, roles.min(28) as u16)
+}
+
+/// What the side column's content asks for: a width (the roster's columns, or the MSEL's
+/// when the facilitator sees it) and the roster's rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Side {
+    pub width: u16,
+    pub roster_rows: u16,
+}
+
+impl Side {
+    pub fn of(inc: Option<&crate::incident::Incident>, msel: bool) -> Side {
+        let Some(inc) = inc else {
+            return Side::default();
+        };
+        let (name, roles) = roster_columns(inc);
+        // state 18, since 6, seen 6, four gaps, two borders
+        let roster = name + roles + 30 + 4 + 2;
+        Side {
+            width: if msel { roster.max(72) } else { roster },
+            roster_rows: inc.responders.len().max(2) as u16,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
@@ -66,8 +105,9 @@ pub struct Areas {
     pub compact: bool,
 }
 
-/// `None` when the terminal is too small to be useful. `sources`: some are configured.
-pub fn layout(area: Rect, focus: Pane, zoomed: bool, sources: bool) -> Option<Areas> {
+/// `None` when the terminal is too small to be useful. `sources`: some are configured;
+/// `side`: what the side column's content asks for.
+pub fn layout(area: Rect, focus: Pane, zoomed: bool, sources: bool, side: Side) -> Option<Areas> {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return None;
     }
@@ -104,16 +144,19 @@ pub fn layout(area: Rect, focus: Pane, zoomed: bool, sources: bool) -> Option<Ar
         Constraint::Length(1),
     ])
     .areas(area);
+    let width = side.width.max(SIDE_MIN).min(body.width * 2 / 5);
+    let columns = [Constraint::Fill(1), Constraint::Length(width)];
+    // The roster as tall as its people (a heading and borders besides), up to a third.
+    let roster = (side.roster_rows + 3).max(5).min(body.height / 3);
     let panes = if zoomed {
         vec![(focus, body)]
     } else if sources {
-        let [left, right] =
-            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
+        let [left, right] = Layout::horizontal(columns).areas(body);
         let [timeline, sources] =
             Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(left);
         let [roster, checklist, metrics] = Layout::vertical([
-            Constraint::Percentage(28),
-            Constraint::Percentage(40),
+            Constraint::Length(roster),
+            Constraint::Fill(1),
             Constraint::Percentage(32),
         ])
         .areas(right);
@@ -125,11 +168,10 @@ pub fn layout(area: Rect, focus: Pane, zoomed: bool, sources: bool) -> Option<Ar
             (Pane::Sources, sources),
         ]
     } else {
-        let [left, right] =
-            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
+        let [left, right] = Layout::horizontal(columns).areas(body);
         let [roster, checklist, metrics, sources] = Layout::vertical([
-            Constraint::Percentage(28),
-            Constraint::Percentage(40),
+            Constraint::Length(roster),
+            Constraint::Fill(1),
             Constraint::Percentage(20),
             Constraint::Percentage(12),
         ])
@@ -158,14 +200,44 @@ mod tests {
 
     #[test]
     fn wide_terminals_show_every_pane_and_small_ones_one() {
-        let wide = layout(Rect::new(0, 0, 160, 48), Pane::Roster, false, false).expect("fits");
+        let wide = layout(
+            Rect::new(0, 0, 160, 48),
+            Pane::Roster,
+            false,
+            false,
+            Side::default(),
+        )
+        .expect("fits");
         assert_eq!(wide.panes.len(), 5);
         assert!(!wide.compact);
-        let small = layout(Rect::new(0, 0, 80, 24), Pane::Roster, false, false).expect("fits");
+        let small = layout(
+            Rect::new(0, 0, 80, 24),
+            Pane::Roster,
+            false,
+            false,
+            Side::default(),
+        )
+        .expect("fits");
         assert_eq!(small.panes, vec![(Pane::Roster, small.panes[0].1)]);
         assert!(small.compact && small.tabs.len() == 5);
-        assert!(layout(Rect::new(0, 0, 39, 24), Pane::Roster, false, false).is_none());
-        let zoomed = layout(Rect::new(0, 0, 160, 48), Pane::Checklist, true, false).expect("fits");
+        assert!(
+            layout(
+                Rect::new(0, 0, 39, 24),
+                Pane::Roster,
+                false,
+                false,
+                Side::default()
+            )
+            .is_none()
+        );
+        let zoomed = layout(
+            Rect::new(0, 0, 160, 48),
+            Pane::Checklist,
+            true,
+            false,
+            Side::default(),
+        )
+        .expect("fits");
         assert_eq!(zoomed.panes.len(), 1);
     }
 
@@ -188,7 +260,7 @@ mod tests {
                 (true, false, Pane::Sources),
             ] {
                 let area = Rect::new(0, 0, w, h);
-                let a = layout(area, focus, zoomed, sources).expect("fits");
+                let a = layout(area, focus, zoomed, sources, Side::default()).expect("fits");
                 let all = a.panes.iter().map(|(_, r)| *r).chain([a.header, a.footer]);
                 let all: Vec<Rect> = all.chain(a.tab_bar).collect();
                 for (i, r) in all.iter().enumerate() {
@@ -207,8 +279,8 @@ mod tests {
     #[test]
     fn configured_sources_get_the_lower_left_and_zoom_fills_the_body() {
         let area = Rect::new(0, 0, 160, 48);
-        let plain = layout(area, Pane::Sources, false, false).expect("fits");
-        let with = layout(area, Pane::Sources, false, true).expect("fits");
+        let plain = layout(area, Pane::Sources, false, false, Side::default()).expect("fits");
+        let with = layout(area, Pane::Sources, false, true, Side::default()).expect("fits");
         let rect = |a: &Areas, p: Pane| a.panes.iter().find(|(q, _)| *q == p).map(|(_, r)| *r);
         let (Some(timeline), Some(sources)) = (rect(&with, Pane::Timeline), rect(&with, Pane::Sources))
         else {
@@ -228,12 +300,38 @@ mod tests {
         assert!(sources.area() > small.area() * 3, "{small:?} → {sources:?}");
         assert_eq!(with.panes.len(), 5);
         // compact: still one tab among the others
-        let compact = layout(Rect::new(0, 0, 80, 24), Pane::Sources, false, true).expect("fits");
+        let compact = layout(
+            Rect::new(0, 0, 80, 24),
+            Pane::Sources,
+            false,
+            true,
+            Side::default(),
+        )
+        .expect("fits");
         assert_eq!(compact.panes.len(), 1);
         assert_eq!(compact.tabs.len(), 5);
         // zoom: the whole body
-        let zoomed = layout(area, Pane::Sources, true, true).expect("fits");
+        let zoomed = layout(area, Pane::Sources, true, true, Side::default()).expect("fits");
         assert_eq!(zoomed.panes, vec![(Pane::Sources, Rect::new(0, 3, 160, 44))]);
+    }
+
+    #[test]
+    fn the_side_column_takes_what_its_content_asks_and_the_timeline_stays_widest() {
+        let rect = |a: &Areas, p: Pane| a.panes.iter().find(|(q, _)| *q == p).map(|(_, r)| *r);
+        for (w, width, want) in [(160, 55, 55), (160, 20, SIDE_MIN), (160, 120, 64), (120, 100, 48)] {
+            let side = Side {
+                width,
+                roster_rows: 8,
+            };
+            let a = layout(Rect::new(0, 0, w, 48), Pane::Timeline, false, false, side).expect("fits");
+            let (Some(timeline), Some(roster)) = (rect(&a, Pane::Timeline), rect(&a, Pane::Roster)) else {
+                panic!("both shown at {w}");
+            };
+            assert_eq!(roster.width, want, "{w} wide, {width} asked");
+            assert!(timeline.width > roster.width, "{w}: {timeline:?} {roster:?}");
+            assert_eq!(timeline.width + roster.width, w);
+            assert_eq!(roster.height, 8 + 3, "eight people, a heading and borders");
+        }
     }
 
     #[test]

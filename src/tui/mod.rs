@@ -23,3 +23,4 @@ pub mod sources_ui;
 pub mod terminal;
 pub mod theme;
 pub mod view;
+pub mod wrap;

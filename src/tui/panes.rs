@@ -3,7 +3,7 @@
 //! Keys change these; the views read them with the model.
 
 use super::action::Scope;
-use super::feed::Filter;
+use super::feed::{Feed, Filter, Row};
 use super::layout::Pane;
 use super::sources_ui::SourcesPane;
 use crate::timeline::IncidentId;
@@ -55,48 +55,91 @@ impl Default for TimelinePane {
     }
 }
 
+/// How many screen lines row `i` takes, the date line above it included; `selected`: it is
+/// under the cursor, which wraps in full.
+pub type Lines<'a> = &'a dyn Fn(usize, bool) -> usize;
+
 impl TimelinePane {
-    /// The selected row of `len`, and the first row of a window `height` rows tall.
-    pub fn window(&self, len: usize, height: usize) -> (usize, usize) {
-        let last = len.saturating_sub(1);
-        if self.follow {
-            return (last, len.saturating_sub(height));
+    /// The selected row of `len`, and the first row of a window `height` lines tall, rows
+    /// taking `lines` each: the cursor's row always in view, and the page full when there
+    /// are rows enough below to fill it.
+    pub fn window(&self, len: usize, height: usize, lines: Lines) -> (usize, usize) {
+        if len == 0 {
+            return (0, 0);
         }
-        let cursor = self.cursor.min(last);
-        // The cursor in view, and the page full when there are rows enough to fill it.
-        let top = self
-            .top
-            .min(cursor)
-            .max((cursor + 1).saturating_sub(height))
-            .min(len.saturating_sub(height));
+        let cursor = self.cursor(len);
+        let mut top = if self.follow { cursor } else { self.top.min(cursor) };
+        let mut used: usize = (top..=cursor).map(|i| lines(i, i == cursor)).sum();
+        while used > height && top < cursor {
+            used -= lines(top, false);
+            top += 1;
+        }
+        // Near the end, rows above fill what the rows below leave empty.
+        let mut filled = used;
+        for i in cursor + 1..len {
+            filled += lines(i, false);
+            if filled > height {
+                return (cursor, top);
+            }
+        }
+        while top > 0 && filled + lines(top - 1, false) <= height {
+            top -= 1;
+            filled += lines(top, false);
+        }
         (cursor, top)
     }
 
+    /// The selected row of `len`.
+    pub fn cursor(&self, len: usize) -> usize {
+        let last = len.saturating_sub(1);
+        if self.follow { last } else { self.cursor.min(last) }
+    }
+
     /// Move the cursor by `delta` rows (clamped), scrolling as little as keeps it in view.
-    pub fn move_by(&mut self, delta: i64, len: usize, height: usize) {
+    pub fn move_by(&mut self, delta: i64, len: usize, height: usize, lines: Lines) {
         if len == 0 {
             return;
         }
-        let (cursor, top) = self.window(len, height);
+        let (cursor, top) = self.window(len, height, lines);
         let cursor = (cursor as i64 + delta).clamp(0, len as i64 - 1) as usize;
         self.follow = cursor + 1 == len && delta > 0;
         self.cursor = cursor;
         self.top = top;
-        (self.cursor, self.top) = self.window(len, height);
+        (self.cursor, self.top) = self.window(len, height, lines);
     }
 
     /// The cursor onto row `at`; when it was out of view, the window puts it a third of the
     /// way down, so what led up to it shows too.
-    pub fn jump_to(&mut self, at: usize, len: usize, height: usize) {
-        let (_, top) = self.window(len, height);
+    pub fn jump_to(&mut self, at: usize, len: usize, height: usize, lines: Lines) {
+        let (_, top) = self.window(len, height, lines);
+        let shown = self.shown(top, len, height, lines);
         self.follow = false;
         self.cursor = at.min(len.saturating_sub(1));
-        if self.cursor < top || self.cursor >= top + height {
-            self.top = self.cursor.saturating_sub(height / 3);
+        self.top = if shown.contains(&self.cursor) {
+            top
         } else {
-            self.top = top;
-        }
-        (self.cursor, self.top) = self.window(len, height);
+            // Rows above it worth a third of the window.
+            let mut up = self.cursor;
+            let mut used = 0;
+            while up > 0 && used + lines(up - 1, false) <= height / 3 {
+                up -= 1;
+                used += lines(up, false);
+            }
+            up
+        };
+        (self.cursor, self.top) = self.window(len, height, lines);
+    }
+
+    /// The rows wholly in a window from `top`.
+    fn shown(&self, top: usize, len: usize, height: usize, lines: Lines) -> std::ops::Range<usize> {
+        let mut used = 0;
+        let end = (top..len)
+            .take_while(|&i| {
+                used += lines(i, i == self.cursor);
+                used <= height
+            })
+            .count();
+        top..top + end
     }
 
     /// The oldest page, cursor on its first row.
@@ -119,6 +162,76 @@ impl TimelinePane {
         if at < self.top {
             self.top += 1;
         }
+    }
+}
+
+/// The timeline's columns at a width: the clock, the author and the kind as wide as what the
+/// feed holds (up to a cap), the text in what is left; an entry not under the cursor takes
+/// at most `cap` lines.
+#[derive(Debug, Clone, Copy)]
+pub struct Columns {
+    pub clock: usize,
+    pub author: usize,
+    /// The kind's column, when the pane is wide enough for one.
+    pub tag: Option<usize>,
+    width: usize,
+    cap: usize,
+}
+
+/// Authors longer than this are cut in the column (the detail shows them whole).
+const AUTHOR_CAP: usize = 14;
+
+impl Columns {
+    pub fn new(width: u16, feed: &Feed, mode: TimeMode, cap: usize) -> Columns {
+        let (author, tag) = feed.column_widths();
+        let width = usize::from(width);
+        Columns {
+            clock: match mode {
+                TimeMode::Utc => 9,
+                TimeMode::Local => 8,
+                TimeMode::Offset => 10,
+            },
+            author: author.clamp(4, if width < 100 { AUTHOR_CAP - 4 } else { AUTHOR_CAP }),
+            tag: (width >= 60).then_some(tag.max(4)),
+            width,
+            cap: cap.max(1),
+        }
+    }
+
+    /// Where the text starts: after the cursor's mark, the clock, the author and the kind.
+    pub fn indent(&self) -> usize {
+        1 + self.clock + 1 + self.author + 1 + self.tag.map_or(0, |t| t + 1)
+    }
+
+    /// The text's width in `row` (a late row's `↶ ` takes two columns of it).
+    pub fn text_width(&self, row: &Row) -> usize {
+        let late = if row.late { 2 } else { 0 };
+        self.width.saturating_sub(self.indent() + late).max(10)
+    }
+
+    /// How many lines `row`'s text takes: in full under the cursor, else up to the cap.
+    pub fn text_lines(&self, row: &Row, selected: bool) -> usize {
+        let n = crate::tui::wrap::height(&row.text, self.text_width(row));
+        if selected { n } else { n.min(self.cap) }
+    }
+
+    /// Lines row `i` of `feed` takes, with the date line above it when it starts a day.
+    pub fn lines(&self, feed: &Feed, mode: TimeMode, i: usize, selected: bool) -> usize {
+        feed.get(i).map_or(1, |row| self.text_lines(row, selected)) + usize::from(starts_day(feed, mode, i))
+    }
+}
+
+/// Whether row `i` is the first of its day (in the zone the clock is shown in).
+pub fn starts_day(feed: &Feed, mode: TimeMode, i: usize) -> bool {
+    let day = |i: usize| feed.get(i).map(|r| local_day(mode, r.at));
+    i == 0 || day(i) != day(i - 1)
+}
+
+/// The day a time falls on in the zone the clock is shown in (UTC for T+ offsets).
+pub fn local_day(mode: TimeMode, at: DateTime<Utc>) -> chrono::NaiveDate {
+    match mode {
+        TimeMode::Local => at.with_timezone(&chrono::Local).date_naive(),
+        TimeMode::Utc | TimeMode::Offset => at.date_naive(),
     }
 }
 
@@ -185,36 +298,104 @@ impl Default for Panes {
 
 #[cfg(test)]
 mod tests {
-    use super::TimelinePane;
+    use super::{Lines, TimelinePane};
+
+    const ONE: Lines = &|_, _| 1;
 
     #[test]
     fn top_shows_the_oldest_page_full_and_moves_scroll_as_little_as_needed() {
         let mut t = TimelinePane::default();
-        assert_eq!(t.window(100, 10), (99, 90), "following: the newest page");
+        assert_eq!(t.window(100, 10, ONE), (99, 90), "following: the newest page");
         t.to_top();
-        assert_eq!(t.window(100, 10), (0, 0));
+        assert_eq!(t.window(100, 10, ONE), (0, 0));
         for _ in 0..9 {
-            t.move_by(1, 100, 10);
+            t.move_by(1, 100, 10, ONE);
         }
-        assert_eq!(t.window(100, 10), (9, 0), "the cursor moves inside the window");
-        t.move_by(1, 100, 10);
-        assert_eq!(t.window(100, 10), (10, 1), "then the window follows it by a row");
-        t.move_by(-5, 100, 10);
-        assert_eq!(t.window(100, 10), (5, 1));
-        t.move_by(1000, 100, 10);
+        assert_eq!(
+            t.window(100, 10, ONE),
+            (9, 0),
+            "the cursor moves inside the window"
+        );
+        t.move_by(1, 100, 10, ONE);
+        assert_eq!(
+            t.window(100, 10, ONE),
+            (10, 1),
+            "then the window follows it by a row"
+        );
+        t.move_by(-5, 100, 10, ONE);
+        assert_eq!(t.window(100, 10, ONE), (5, 1));
+        t.move_by(1000, 100, 10, ONE);
         assert!(t.follow, "onto the newest row: following again");
-        assert_eq!(t.window(3, 10), (2, 0), "fewer rows than lines");
+        assert_eq!(t.window(3, 10, ONE), (2, 0), "fewer rows than lines");
     }
 
     #[test]
     fn a_row_inserted_above_keeps_the_cursor_on_its_row() {
         let mut t = TimelinePane::default();
         t.to_top();
-        t.move_by(20, 100, 10);
-        let before = t.window(100, 10);
+        t.move_by(20, 100, 10, ONE);
+        let before = t.window(100, 10, ONE);
         t.row_inserted(3); // a late row, above the window
-        assert_eq!(t.window(101, 10), (before.0 + 1, before.1 + 1));
+        assert_eq!(t.window(101, 10, ONE), (before.0 + 1, before.1 + 1));
         t.row_inserted(100); // the newest, below it
-        assert_eq!(t.window(102, 10), (before.0 + 1, before.1 + 1));
+        assert_eq!(t.window(102, 10, ONE), (before.0 + 1, before.1 + 1));
+    }
+}
+
+#[cfg(test)]
+mod wrapped {
+    use super::TimelinePane;
+
+    /// Rows 0..100, every fifth three lines tall; the cursor's row wraps to five.
+    fn lines(i: usize, selected: bool) -> usize {
+        match (selected, i % 5) {
+            (true, _) => 5,
+            (false, 0) => 3,
+            _ => 1,
+        }
+    }
+
+    /// Lines the window from `top` to `cursor` (inclusive) takes.
+    fn used(top: usize, cursor: usize) -> usize {
+        (top..=cursor).map(|i| lines(i, i == cursor)).sum()
+    }
+
+    #[test]
+    fn rows_of_many_lines_keep_the_cursor_row_whole_in_view() {
+        let mut t = TimelinePane::default();
+        let (cursor, top) = t.window(100, 10, &lines);
+        assert_eq!(cursor, 99);
+        assert!(used(top, cursor) <= 10, "following: the newest row whole, {top}");
+        assert!(used(top - 1, cursor) > 10, "and the page as full as it gets");
+        t.to_top();
+        for n in 1..60 {
+            t.move_by(1, 100, 10, &lines);
+            let (cursor, top) = t.window(100, 10, &lines);
+            assert_eq!(cursor, n);
+            assert!(top <= cursor && used(top, cursor) <= 10, "row {n}: top {top}");
+        }
+        // Back up: the window does not move until the cursor reaches its top.
+        let (_, top) = t.window(100, 10, &lines);
+        t.move_by(-1, 100, 10, &lines);
+        assert_eq!(t.window(100, 10, &lines).1, top, "moving up inside the window");
+        t.jump_to(20, 100, 10, &lines);
+        let (cursor, top) = t.window(100, 10, &lines);
+        assert_eq!(cursor, 20);
+        assert!(
+            top < 20 && used(top, cursor) <= 10,
+            "a jump shows what led up to it: {top}"
+        );
+    }
+
+    #[test]
+    fn a_row_taller_than_the_window_is_shown_from_its_start() {
+        let t = TimelinePane {
+            follow: false,
+            cursor: 3,
+            top: 0,
+            search: None,
+        };
+        let tall = |i: usize, selected: bool| if selected && i == 3 { 40 } else { 1 };
+        assert_eq!(t.window(10, 8, &tall), (3, 3));
     }
 }

@@ -5,9 +5,7 @@
 
 mod detail;
 
-pub use detail::{
-    DetailLine, Tone, detail_area, detail_text_height, detail_text_width, finding_detail, wrap,
-};
+pub use detail::{DetailLine, Tone, detail_area, detail_text_height, detail_text_width, finding_detail};
 
 use super::action::Scope;
 pub use super::refs::{Detail, FindingRef, SourceTab};

@@ -4,9 +4,9 @@
 use super::ago;
 use crate::sources::securityhub::{Finding, FindingSeverity};
 use crate::text::{clean_line, clean_text};
+use crate::tui::wrap::wrap;
 use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
-use unicode_width::UnicodeWidthStr;
 
 /// The detail overlay's place on a screen of `area`: under the header (and tab bar), over the
 /// footer-less rest, so the incident, the TLS warning and the messages stay in sight.
@@ -120,56 +120,5 @@ fn field(out: &mut Vec<DetailLine>, label: &str, value: &str, width: usize) {
             (Tone::Label, format!("{label:<LABEL$}")),
             (Tone::Text, line),
         ]);
-    }
-}
-
-/// Lines of at most `width` columns, broken at spaces where possible.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut out = Vec::new();
-    for paragraph in text.split('\n') {
-        let mut line = String::new();
-        let mut used = 0;
-        for word in paragraph.split(' ') {
-            let w = word.width();
-            if used > 0 && used + 1 + w <= width {
-                line.push(' ');
-                line.push_str(word);
-                used += 1 + w;
-                continue;
-            }
-            if used > 0 {
-                out.push(std::mem::take(&mut line));
-                used = 0;
-            }
-            for c in word.chars() {
-                let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-                if used + cw > width && used > 0 {
-                    out.push(std::mem::take(&mut line));
-                    used = 0;
-                }
-                line.push(c);
-                used += cw;
-            }
-        }
-        out.push(line);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wrapping_keeps_every_line_within_the_width() {
-        let text = "a short line\nand a much longer line with a verylongwordthatcannotfit in it";
-        let lines = wrap(text, 10);
-        assert!(lines.iter().all(|l| l.width() <= 10), "{lines:?}");
-        assert_eq!(lines[0], "a short");
-        assert_eq!(lines.concat().replace(' ', ""), text.replace([' ', '\n'], ""));
-        let wide = wrap("漢字漢字漢字", 5);
-        assert!(wide.iter().all(|l| l.width() <= 5), "{wide:?}");
-        assert_eq!(wide.len(), 3);
     }
 }

@@ -1,10 +1,11 @@
 //! The runbook checklist by phase: who owns each item, who checked it and when.
 
-use super::{empty, pane_block, styled};
+use super::{empty, hidden_rows, pane_block, styled};
 use crate::text::clean_line;
 use crate::timeline::Phase;
 use crate::tui::app::View;
 use crate::tui::layout::Pane;
+use crate::tui::wrap;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -24,9 +25,11 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect) {
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    // Lines: a heading per phase, then its items; keep the selected item in view.
+    // A heading per phase, then its items wrapped under their titles; the selected item whole
+    // in view, and the items out of view counted on the border.
+    let width = usize::from(inner.width).saturating_sub(5).max(8);
     let mut lines: Vec<Line> = Vec::new();
-    let mut selected_line = 0;
+    let mut items = Vec::with_capacity(inc.checklist.len()); // each item's first line and end
     let mut phase = None;
     let progress = inc.progress_by_phase();
     for (n, item) in inc.checklist.iter().enumerate() {
@@ -40,38 +43,48 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect) {
             )));
         }
         let selected = v.panes.focus == Pane::Checklist && n == v.panes.checklist.selected;
-        if selected {
-            selected_line = lines.len();
-        }
         let (mark, mark_style) = if item.checked.is_some() {
-            ("[x]", t.ok)
+            ("[x] ", t.ok)
         } else {
-            ("[ ]", t.base)
+            ("[ ] ", t.base)
         };
-        let mut spans = vec![
-            styled(if selected { "›" } else { " " }, t.focus_border),
-            styled(mark, mark_style),
-            Span::raw(" "),
-            styled(
-                clean_line(&item.spec.title).into_owned(),
-                if item.checked.is_some() { t.muted } else { t.base },
-            ),
-        ];
+        let title_style = if item.checked.is_some() { t.muted } else { t.base };
+        let mut parts = vec![(clean_line(&item.spec.title).into_owned(), title_style)];
         if let Some(owner) = &item.spec.owner {
-            spans.push(styled(format!("  ({owner})"), t.muted));
+            parts.push((format!("  ({owner})"), t.muted));
         }
         if let Some(who) = &item.assignee {
-            spans.push(styled(format!(" → {}", clean_line(who)), t.info));
+            parts.push((format!(" → {}", clean_line(who)), t.info));
         }
         if let Some((by, at)) = &item.checked {
             let by = crate::timeline::short_name(by);
-            spans.push(styled(format!("  ✓ {by} {}", at.format("%H:%MZ")), t.muted));
+            parts.push((format!("  ✓ {by} {}", at.format("%H:%MZ")), t.muted));
         }
-        let line = Line::from(spans);
-        lines.push(if selected { line.style(t.selection) } else { line });
+        let start = lines.len();
+        for (k, spans) in wrap::styled(&parts, width).into_iter().enumerate() {
+            let mut line = if k == 0 {
+                vec![
+                    styled(if selected { "›" } else { " " }, t.focus_border),
+                    styled(mark, mark_style),
+                ]
+            } else {
+                vec![Span::raw("     ")]
+            };
+            line.extend(spans);
+            let line = Line::from(line);
+            lines.push(if selected { line.style(t.selection) } else { line });
+        }
+        items.push(start..lines.len());
     }
-    let height = inner.height as usize;
-    let top = selected_line.saturating_sub(height.saturating_sub(1));
+    let height = usize::from(inner.height);
+    let chosen = items
+        .get(v.panes.checklist.selected.min(items.len() - 1))
+        .cloned()
+        .unwrap_or(0..0);
+    let top = chosen.end.saturating_sub(height).min(chosen.start);
+    let above = items.iter().filter(|i| i.start < top).count();
+    let below = items.iter().filter(|i| i.start >= top + height).count();
     let visible: Vec<Line> = lines.into_iter().skip(top).take(height).collect();
     frame.render_widget(Paragraph::new(visible), inner);
+    hidden_rows(frame, v, inner, above, below);
 }

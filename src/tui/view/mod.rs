@@ -16,7 +16,7 @@ mod sources;
 mod timeline;
 
 use super::app::{App, TimeMode, View};
-use super::layout::{MIN_HEIGHT, MIN_WIDTH, Pane, layout};
+use super::layout::{MIN_HEIGHT, MIN_WIDTH, Pane, Side, layout};
 use chrono::{DateTime, Local, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -31,7 +31,11 @@ pub fn draw(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
 
 fn draw_view(frame: &mut Frame, v: &View, now: DateTime<Utc>) {
     let area = frame.area();
-    let Some(areas) = layout(area, v.panes.focus, v.panes.zoomed, !v.model.sources.is_empty()) else {
+    let (sources, side) = (
+        !v.model.sources.is_empty(),
+        Side::of(v.incident(), v.msel_shown()),
+    );
+    let Some(areas) = layout(area, v.panes.focus, v.panes.zoomed, sources, side) else {
         let msg = format!(
             "warroom needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this terminal is {}×{}.",
             area.width, area.height
@@ -145,6 +149,28 @@ fn age(d: chrono::TimeDelta) -> String {
     } else {
         format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
     }
+}
+
+/// `↑N ↓M more` on the bottom border under a pane's `inner` area, right-aligned: rows the
+/// pane cannot show, above and below what it shows.
+fn hidden_rows(frame: &mut Frame, v: &View, inner: Rect, above: usize, below: usize) {
+    let mut parts = Vec::new();
+    if above > 0 {
+        parts.push(format!("↑{above}"));
+    }
+    if below > 0 {
+        parts.push(format!("↓{below} more"));
+    }
+    if parts.is_empty() {
+        return;
+    }
+    let text = format!(" {} ", parts.join(" "));
+    let width = text.chars().count() as u16;
+    if inner.width < width + 2 {
+        return;
+    }
+    let at = Rect::new(inner.right() - width - 1, inner.bottom(), width, 1);
+    frame.render_widget(Paragraph::new(Span::styled(text, v.theme.title)), at);
 }
 
 fn empty(v: &View, text: &str) -> Paragraph<'static> {

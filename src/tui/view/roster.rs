@@ -2,7 +2,7 @@
 //! separate facts (a role is not an answer); and whether each is here (a console of theirs
 //! open on it, from the store's presence rows) or when they last wrote.
 
-use super::{age, empty, pane_block, styled};
+use super::{age, empty, hidden_rows, pane_block, styled};
 use crate::incident::{ResponderState, person_key};
 use crate::text::clean_line;
 use crate::tui::app::View;
@@ -42,10 +42,18 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
         return;
     }
     let present = v.model.present.get(&inc.id);
+    // The selected person in view; the rest said as `↑N ↓M more`.
+    let inner = block.inner(area);
+    let height = usize::from(inner.height.saturating_sub(1)).max(1);
+    let len = inc.responders.len();
+    let selected = v.panes.roster.selected.min(len - 1);
+    let first = (selected + 1).saturating_sub(height);
     let rows: Vec<Row> = inc
         .responders
         .values()
         .enumerate()
+        .skip(first)
+        .take(height)
         .map(|(n, r)| {
             let roles: Vec<String> = inc.roles_of(&r.person).iter().map(|r| r.to_string()).collect();
             // A page nobody answered is the row to act on: amber, red after five minutes.
@@ -81,11 +89,12 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
             }
         })
         .collect();
+    let (name, roles) = crate::tui::layout::roster_columns(inc);
     let table = Table::new(
         rows,
         [
-            Constraint::Length(12),
-            Constraint::Fill(1),
+            Constraint::Length(name),
+            Constraint::Length(roles),
             Constraint::Length(18),
             Constraint::Length(6),
             Constraint::Length(6),
@@ -94,4 +103,5 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
     .header(Row::new(vec!["person", "roles", "state", "since", "seen"]).style(t.muted))
     .block(block);
     frame.render_widget(table, area);
+    hidden_rows(frame, v, inner, first, len.saturating_sub(first + height));
 }

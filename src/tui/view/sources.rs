@@ -8,7 +8,7 @@ mod findings;
 mod health;
 mod searches;
 
-use super::{empty, pane_block, styled};
+use super::{empty, hidden_rows, pane_block, styled};
 use crate::text::clean_line;
 use crate::tui::app::View;
 use crate::tui::layout::Pane;
@@ -170,6 +170,7 @@ fn table<'a>(
     }
     let mut state = TableState::default().with_selected(selected);
     frame.render_stateful_widget(table, area, &mut state);
+    hidden_rows(frame, v, area, first, len.saturating_sub(first + height));
 }
 
 /// The width left for columns once the selection marker has its cell.

@@ -2,16 +2,18 @@
 //! marked when the pane has focus, and a date line wherever the day changes (in the zone the
 //! clock is shown in).
 
-use super::{clock, empty, pane_block, styled};
+use super::{clock, empty, hidden_rows, pane_block, styled};
 use crate::tui::app::{TimeMode, View};
-use crate::tui::feed::{Emphasis, Feed, Filter, Row};
+use crate::tui::feed::{Emphasis, Filter, Row};
 use crate::tui::layout::Pane;
+use crate::tui::panes::{Columns, local_day, starts_day};
 use chrono::{DateTime, FixedOffset, Local, NaiveDate, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 pub fn draw(frame: &mut Frame, v: &View, area: Rect, _now: DateTime<Utc>) {
     let Some(feed) = v.feed() else {
@@ -22,7 +24,10 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, _now: DateTime<Utc>) {
     let len = feed.len();
     // The frame's inner height decides the window before the frame is drawn.
     let height = area.height.saturating_sub(2) as usize;
-    let (cursor, top) = v.panes.timeline.window(len, height);
+    let mode = v.panes.time_mode;
+    let cols = Columns::new(area.width.saturating_sub(2), feed, mode, v.opts.entry_lines);
+    let lines_of = |i, selected| cols.lines(feed, mode, i, selected);
+    let (cursor, top) = v.panes.timeline.window(len, height, &lines_of);
     let mut extra = Vec::new();
     if let Some(f) = feed.filter() {
         extra.push(format!("filter “{}” {}/{}", f.source, len, feed.total()));
@@ -51,75 +56,40 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, _now: DateTime<Utc>) {
     }
     let focused = v.panes.focus == Pane::Timeline;
     let search = v.panes.timeline.search.as_ref();
-    let lines = window_lines(v, feed, top, cursor, height, v.panes.timeline.follow)
-        .into_iter()
-        .map(|line| match line {
-            Shown::Day(day) => day_line(v, day),
-            Shown::Row(i) => match feed.get(i) {
-                Some(row) => {
-                    let found = search.filter(|s| row.matches(s));
-                    row_line(v, row, inner.width >= 60, focused && i == cursor, found)
-                }
-                None => Line::default(),
-            },
-        })
-        .collect::<Vec<_>>();
+    let mut lines = Vec::with_capacity(height);
+    let mut end = top; // rows before it are shown whole
+    for i in top..len {
+        if lines.len() >= height {
+            break;
+        }
+        let Some(row) = feed.get(i) else { break };
+        if starts_day(feed, mode, i) {
+            lines.push(day_line(v, local_day(mode, row.at)));
+        }
+        let found = search.filter(|s| row.matches(s));
+        let selected = i == cursor && focused;
+        lines.extend(row_lines(v, row, &cols, i == cursor, selected, found));
+        if lines.len() <= height {
+            end = i + 1;
+        }
+    }
+    // Room left under the newest row: the end of the row above the window fills it.
+    if lines.len() < height
+        && top > 0
+        && let Some(row) = feed.get(top - 1)
+    {
+        let mut above = Vec::new();
+        if starts_day(feed, mode, top - 1) {
+            above.push(day_line(v, local_day(mode, row.at)));
+        }
+        let found = search.filter(|s| row.matches(s));
+        above.extend(row_lines(v, row, &cols, false, false, found));
+        let spare = height - lines.len();
+        lines.splice(0..0, above.into_iter().rev().take(spare).rev());
+    }
+    lines.truncate(height);
     frame.render_widget(Paragraph::new(lines), inner);
-}
-
-enum Shown {
-    Day(NaiveDate),
-    Row(usize),
-}
-
-/// What fills `height` lines: rows from `top` down, each day's first row under a date line.
-/// Date lines take room the window does not count, so when they push the cursor out of view
-/// (or the newest row, following), the lines are taken up from there instead.
-fn window_lines(v: &View, feed: &Feed, top: usize, cursor: usize, height: usize, follow: bool) -> Vec<Shown> {
-    let day = |i: usize| feed.get(i).map(|r| local_day(v, r.at));
-    let starts_day = |i: usize| i == 0 || day(i) != day(i - 1);
-    let mut down = Vec::with_capacity(height);
-    let mut i = top;
-    while down.len() < height && i < feed.len() {
-        if starts_day(i)
-            && let Some(d) = day(i)
-        {
-            down.push(Shown::Day(d));
-        }
-        down.push(Shown::Row(i));
-        i += 1;
-    }
-    down.truncate(height);
-    let bottom = if follow {
-        feed.len().saturating_sub(1)
-    } else {
-        cursor
-    };
-    if down.iter().any(|s| matches!(s, Shown::Row(r) if *r == bottom)) {
-        return down;
-    }
-    let mut up = Vec::with_capacity(height);
-    let mut i = bottom + 1;
-    while up.len() < height && i > 0 {
-        i -= 1;
-        up.push(Shown::Row(i));
-        if starts_day(i)
-            && let Some(d) = day(i)
-        {
-            up.push(Shown::Day(d));
-        }
-    }
-    up.truncate(height);
-    up.reverse();
-    up
-}
-
-/// The day a time falls on in the zone the clock is shown in (UTC for T+ offsets).
-fn local_day(v: &View, at: DateTime<Utc>) -> NaiveDate {
-    match v.panes.time_mode {
-        TimeMode::Local => at.with_timezone(&Local).date_naive(),
-        TimeMode::Utc | TimeMode::Offset => at.date_naive(),
-    }
+    hidden_rows(frame, v, inner, top, len - end);
 }
 
 fn zone(offset: &FixedOffset) -> String {
@@ -146,9 +116,18 @@ fn day_line(v: &View, day: NaiveDate) -> Line<'static> {
     ))
 }
 
-/// A row; when it matches the search, the searched words stand out (the whole text when
-/// only its kind or author matched), reversed and underlined so it shows without colour too.
-fn row_line<'a>(v: &View, row: &'a Row, wide: bool, selected: bool, found: Option<&Filter>) -> Line<'a> {
+/// A row's lines: its clock, author and kind, then its text wrapped under its own column (in
+/// full under the cursor, else up to the configured lines, the last ending in `…`). When it
+/// matches the search, the searched words stand out (the whole text when only its kind or
+/// author matched), reversed and underlined so it shows without colour too.
+fn row_lines<'a>(
+    v: &View,
+    row: &'a Row,
+    cols: &Columns,
+    full: bool,
+    selected: bool,
+    found: Option<&Filter>,
+) -> Vec<Line<'a>> {
     let t = &v.theme;
     let style = match row.emphasis {
         Emphasis::Plain => t.base,
@@ -159,25 +138,73 @@ fn row_line<'a>(v: &View, row: &'a Row, wide: bool, selected: bool, found: Optio
         Emphasis::Update => t.ok,
     };
     let origin = v.incident().and_then(|i| i.milestones().declared);
-    let author = row.author.strip_prefix("source:").unwrap_or(&row.author);
-    let author = crate::timeline::short_name(author);
-    let mut spans = vec![
+    let author = cut(row.who(), cols.author);
+    let mut first = vec![
         styled(if selected { "›" } else { " " }, t.focus_border),
-        styled(format!("{} ", clock(v, row.at, origin)), t.muted),
-        styled(format!("{:<9.9} ", author), t.base),
+        styled(
+            format!("{:<w$} ", clock(v, row.at, origin), w = cols.clock),
+            t.muted,
+        ),
+        styled(format!("{author:<w$} ", w = cols.author), t.base),
     ];
-    if wide {
-        spans.push(styled(format!("{:<9} ", row.tag), t.muted));
+    if let Some(w) = cols.tag {
+        first.push(styled(format!("{:<w$} ", row.tag), t.muted));
     }
     if row.late {
-        spans.push(styled("↶ ".to_string(), t.muted));
+        first.push(styled("↶ ".to_string(), t.muted));
     }
-    match found {
-        None => spans.push(Span::styled(row.text.as_str(), style)),
-        Some(search) => spans.extend(highlighted(&row.text, search, style)),
+    let width = cols.text_width(row);
+    let mut ranges = crate::tui::wrap::ranges(&row.text, width);
+    let cap = cols.text_lines(row, full);
+    let cut_short = ranges.len() > cap;
+    ranges.truncate(cap);
+    let indent = " ".repeat(cols.indent() + if row.late { 2 } else { 0 });
+    let last = ranges.len().saturating_sub(1);
+    let mut out = Vec::with_capacity(ranges.len());
+    for (n, range) in ranges.into_iter().enumerate() {
+        let mut spans = if n == 0 {
+            std::mem::take(&mut first)
+        } else {
+            vec![Span::raw(indent.clone())]
+        };
+        let text = &row.text[range];
+        let text = if cut_short && n == last {
+            ellipsis(text, width)
+        } else {
+            text
+        };
+        match found {
+            None => spans.push(Span::styled(text, style)),
+            Some(search) => spans.extend(highlighted(text, search, style)),
+        }
+        if cut_short && n == last {
+            spans.push(styled("…", t.muted));
+        }
+        let line = Line::from(spans);
+        out.push(if selected { line.style(t.selection) } else { line });
     }
-    let line = Line::from(spans);
-    if selected { line.style(t.selection) } else { line }
+    out
+}
+
+/// `s` cut to `width` columns.
+fn cut(s: &str, width: usize) -> &str {
+    let mut used = 0;
+    for (i, c) in s.char_indices() {
+        used += c.width().unwrap_or(0);
+        if used > width {
+            return &s[..i];
+        }
+    }
+    s
+}
+
+/// `s` with room left for a `…` after it in `width` columns.
+fn ellipsis(s: &str, width: usize) -> &str {
+    if s.width() < width {
+        s
+    } else {
+        cut(s, width.saturating_sub(1))
+    }
 }
 
 /// `text` in pieces, the search's words (case-insensitively) reversed.

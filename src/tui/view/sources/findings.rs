@@ -36,7 +36,8 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
             name.to_string()
         }
     };
-    let wide = area.width >= 100;
+    // Account and region only when the title keeps 40 columns beside them.
+    let wide = area.width >= 124;
     let medium = area.width >= 70;
     let mut columns: Vec<Column> = vec![col(marked("severity", FindingSort::Severity), 9)];
     if many && medium {
