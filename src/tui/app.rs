@@ -1231,9 +1231,7 @@ impl App {
             .iter()
             .position(|d| d.incident == incident && same(&d.kind))
             .map(|n| self.session.drafts.remove(n).lines);
-        let mut area = TextArea::new(draft.unwrap_or_else(|| template.clone()));
-        area.move_cursor(ratatui_textarea::CursorMove::Bottom);
-        area.move_cursor(ratatui_textarea::CursorMove::End);
+        let area = text_area(draft.unwrap_or_else(|| template.clone()));
         self.set_mode(Mode::Editor(Box::new(Editor {
             kind,
             incident,
@@ -1258,10 +1256,7 @@ impl App {
         let template = self.status_template(audience);
         if let Mode::Editor(editor) = &mut self.mode {
             if !editor.is_touched() {
-                let mut area = TextArea::new(template.clone());
-                area.move_cursor(ratatui_textarea::CursorMove::Bottom);
-                area.move_cursor(ratatui_textarea::CursorMove::End);
-                editor.area = area;
+                editor.area = text_area(template.clone());
             }
             editor.template = template;
             editor.kind = EditorKind::StatusUpdate { audience };
@@ -2479,5 +2474,15 @@ impl App {
 }
 
 mod builder;
+/// The editor's text area: soft-wrapped at words (so a long note, the template and the
+/// handoff's labels stay in view), the cursor at the end of the text.
+fn text_area(lines: Vec<String>) -> TextArea<'static> {
+    let mut area = TextArea::new(lines);
+    area.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
+    area.move_cursor(ratatui_textarea::CursorMove::Bottom);
+    area.move_cursor(ratatui_textarea::CursorMove::End);
+    area
+}
+
 #[cfg(test)]
 mod tests;

@@ -6,17 +6,25 @@ use crate::text::clean_line;
 use crate::tui::action::{Action, Scope};
 use crate::tui::app::{Mode, View};
 use crate::tui::palette::{self, Spec};
+use crate::tui::wrap::{self, wrap};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use unicode_width::UnicodeWidthStr;
 
 pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
     match &v.mode {
         Mode::Help { scroll } => help(frame, v, area, *scroll),
         Mode::Editor(editor) => {
-            let r = centered(area, 76, 14);
+            // As large as a screen allows, up to 100×18: the text soft-wraps inside it.
+            let r = centered(
+                area,
+                area.width.saturating_sub(4).min(100),
+                area.height.saturating_sub(4).min(18),
+            );
             frame.render_widget(Clear, r);
             let keys = if editor.closing {
                 let mut keys = vec![styled(" Keep this as a draft? ", v.theme.warn)];
@@ -61,38 +69,31 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
             frame.render_widget(Paragraph::new(text).block(popup(v, "Who are you?")), r);
         }
         Mode::Confirm(c) => {
-            let width = (c.prompt.chars().count() as u16 + 6).max(50);
-            let r = centered(area, width, 5);
-            frame.render_widget(Clear, r);
             let t = &v.theme;
             let last = match &c.reason {
-                Some(input) => {
-                    // the cursor sits in the reason: inside the frame's border, after the label
-                    let x = r.x + 1 + 8 + input.cursor() as u16;
-                    let cursor = Position::new(x.min(r.right().saturating_sub(2)), r.y + 3);
-                    frame.set_cursor_position(cursor);
-                    Line::from(vec![
-                        styled("Reason: ", t.muted),
-                        styled(clean_line(input.text()).into_owned(), t.base),
-                        styled("   enter yes · esc back", t.muted),
-                    ])
-                }
-                None if c.intent.takes_reason() => Line::from(hints(
+                Some(input) => vec![
+                    styled("Reason: ", t.muted),
+                    styled(clean_line(input.text()).into_owned(), t.base),
+                    styled("   enter yes · esc back", t.muted),
+                ],
+                None if c.intent.takes_reason() => hints(
                     v,
                     &[
                         (Action::Yes, "yes"),
                         (Action::No, "no"),
                         (Action::WithReason, "yes, with a reason"),
                     ],
-                )),
-                None => Line::from(hints(v, &[(Action::Yes, "yes"), (Action::No, "no")])),
+                ),
+                None => hints(v, &[(Action::Yes, "yes"), (Action::No, "no")]),
             };
-            let text = vec![
-                Line::from(styled(clean_line(&c.prompt).into_owned(), t.base)),
-                Line::from(""),
-                last,
-            ];
-            frame.render_widget(Paragraph::new(text).block(popup(v, "Confirm")), r);
+            let prompt = [(clean_line(&c.prompt).into_owned(), t.base)];
+            let (r, keys_at) = sized(frame, v, area, "Confirm", &prompt, last, 50);
+            if let Some(input) = &c.reason {
+                // the cursor sits in the reason: inside the frame's border, after the label
+                let x = r.x + 1 + 8 + input.cursor() as u16;
+                let cursor = Position::new(x.min(r.right().saturating_sub(2)), r.y + keys_at);
+                frame.set_cursor_position(cursor);
+            }
         }
         Mode::Leaving(leaving) => {
             let (title, text, keys) = match &leaving.failing {
@@ -128,15 +129,7 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
                     ),
                 ),
             };
-            let r = centered(area, (text.chars().count() as u16 + 6).clamp(40, 100), 5);
-            frame.render_widget(Clear, r);
-            let lines = vec![
-                Line::from(styled(text, v.theme.base)),
-                Line::from(""),
-                Line::from(keys),
-            ];
-            let p = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true });
-            frame.render_widget(p.block(popup(v, title)), r);
+            sized(frame, v, area, title, &[(text, v.theme.base)], keys, 40);
         }
         Mode::Unsaved(kept) => unsaved(frame, v, area, kept),
         Mode::Picker { selected, list } => picker(frame, v, area, list, *selected, now),
@@ -228,6 +221,57 @@ fn hints(v: &View, wanted: &[(Action, &str)]) -> Vec<Span<'static>> {
         spans.push(styled(format!("{label}  "), v.theme.muted));
     }
     spans
+}
+
+/// A popup sized to its text: `body`'s paragraphs wrapped to its width (at least `min`, at
+/// most 100 columns or the screen), a blank line, then `keys`, wrapped too. The keys always
+/// show: on a short screen the body is cut (with `…`) rather than them. Returns the popup and
+/// the line inside it where the keys start.
+fn sized(
+    frame: &mut Frame,
+    v: &View,
+    area: Rect,
+    title: &str,
+    body: &[(String, Style)],
+    keys: Vec<Span<'static>>,
+    min: u16,
+) -> (Rect, u16) {
+    let keys: Vec<(String, Style)> = keys
+        .into_iter()
+        .map(|s| (s.content.into_owned(), s.style))
+        .collect();
+    let keys_width: usize = keys.iter().map(|(s, _)| s.width()).sum();
+    let widest = body
+        .iter()
+        .map(|(s, _)| s.width())
+        .max()
+        .unwrap_or(0)
+        .max(keys_width);
+    let width = (widest as u16 + 4).clamp(min, 100).min(area.width);
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let mut lines: Vec<Line> = Vec::new();
+    for (text, style) in body {
+        lines.extend(
+            wrap(text, inner)
+                .into_iter()
+                .map(|l| Line::from(styled(l, *style))),
+        );
+    }
+    let keys: Vec<Line> = wrap::styled(&keys, inner).into_iter().map(Line::from).collect();
+    let room = usize::from(area.height.saturating_sub(3)).saturating_sub(keys.len());
+    if lines.len() > room {
+        lines.truncate(room);
+        if let Some(last) = lines.last_mut() {
+            last.push_span(styled("…", v.theme.muted));
+        }
+    }
+    let keys_at = lines.len() as u16 + 2;
+    lines.push(Line::from(""));
+    lines.extend(keys);
+    let r = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, r);
+    frame.render_widget(Paragraph::new(lines).block(popup(v, title)), r);
+    (r, keys_at)
 }
 
 fn popup<'a>(v: &View, title: &str) -> Block<'a> {

@@ -1,0 +1,74 @@
+//! Issue 26 in real terminals (tmux): what a responder writes and what the console asks can be
+//! read whole at 80×24 — the editor wraps a long note instead of scrolling it sideways, the
+//! note wraps on the timeline, and a popup with a long reason still shows its keys.
+
+mod common;
+
+#[path = "common/tmux.rs"]
+#[allow(dead_code)]
+mod tmux;
+
+use common::Sandbox;
+use tmux::Tmux;
+
+/// A note of 140 characters: numbered words, so the first and the last can be looked for.
+fn long_note() -> String {
+    let words: Vec<String> = (1..=28).map(|n| format!("w{n:02}x")).collect();
+    let text = words.join(" ");
+    assert!(text.len() >= 139, "{}", text.len());
+    text
+}
+
+#[test]
+fn the_editor_and_the_timeline_wrap_a_long_note_at_80x24() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "Checkout failing");
+    let t = Tmux::start(&sb, &st, &[], 80, 24);
+    t.wait_for("● saved");
+    t.keys(&["n"]);
+    t.wait_for("ctrl-s");
+    let note = long_note();
+    t.type_text(&note);
+    // Every word in view while writing: the first and the last at once.
+    let screen = t.wait_until("the note's last word typed", |s| s.contains("w28x"));
+    assert!(screen.contains("w01x"), "the start scrolled away:\n{screen}");
+    t.keys(&["C-s"]);
+    let screen = t.wait_until("the note on the timeline", |s| {
+        s.contains("note") && s.contains("w28x") && !s.contains("ctrl-s")
+    });
+    // The newest entry is under the cursor: wrapped in full, no word cut off.
+    for n in 1..=28 {
+        let word = format!("w{n:02}x");
+        assert!(screen.contains(&word), "{word} missing:\n{screen}");
+    }
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn a_long_reason_never_pushes_the_leave_popup_keys_out_of_sight() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "Replaced under me");
+    let t = Tmux::start(&sb, &st, &[], 80, 24);
+    t.wait_for("● saved");
+    let other = sb.path("other.db");
+    sb.declare(&other, "The other store");
+    std::fs::rename(&other, &st).expect("rename");
+    t.wait_for("not saved");
+    t.keys(&["n"]);
+    t.wait_for("ctrl-s");
+    t.type_text("written into the void");
+    t.keys(&["C-s"]);
+    t.wait_until("the refused note", |s| !s.contains("ctrl-s"));
+    t.keys(&["q"]);
+    let screen = t.wait_for("Not saved yet");
+    // The reason is long (it names the file); the keys still show under it.
+    assert!(
+        screen.contains("leave (they are kept") && screen.contains("stay"),
+        "the popup's keys are cut off:\n{screen}"
+    );
+    t.keys(&["L"]);
+    assert_eq!(t.wait_exit(), 0);
+}
