@@ -72,3 +72,24 @@ fn a_long_reason_never_pushes_the_leave_popup_keys_out_of_sight() {
     t.keys(&["L"]);
     assert_eq!(t.wait_exit(), 0);
 }
+
+#[test]
+fn the_latest_update_is_read_in_full_in_the_header_at_160x48() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "Card payments failing");
+    let t = Tmux::start(&sb, &st, &["--read-only"], 160, 48);
+    t.wait_for("READ-ONLY");
+    // 200 characters: more than the old header's one line kept of it.
+    let update = "Card payments in Europe are failing for about one in five customers since \
+        13:02 UTC. We rolled back the 13:00 release and are watching the error rate fall. Next \
+        update at 14:00 UTC or sooner, by Maria: ZEBRA";
+    assert!(update.len() >= 200, "{}", update.len());
+    sb.ok(&st, &["do", "update", "executive", update]);
+    let screen = t.wait_until("the latest update", |s| s.contains("latest executive update"));
+    let header: String = screen.lines().take(6).collect::<Vec<_>>().join("\n");
+    assert!(
+        header.contains("ZEBRA") && header.contains("one in five customers"),
+        "the update's last word is not in the header:\n{screen}"
+    );
+}

@@ -127,6 +127,8 @@ struct Derived {
     last_update: [Option<DateTime<Utc>>; Audience::ALL.len()],
     /// The newest standing link of each kind (`LinkKind::ALL`), by its event's seq.
     newest_link: [Option<u64>; LinkKind::ALL.len()],
+    /// The newest status update that stands, to any audience, by its event's seq.
+    latest_update: Option<u64>,
 }
 
 /// The moments an incident is measured by.
@@ -325,10 +327,12 @@ impl Incident {
     /// Work out again what the fold keeps: after an event that may change it.
     fn refresh_derived(&mut self) {
         let mut last_update = [None; Audience::ALL.len()];
+        let mut latest: Option<(DateTime<Utc>, u64)> = None;
         for e in self.status_updates().filter(|e| !e.retracted) {
             if let EntryKind::StatusUpdate(audience) = e.kind {
                 let last = &mut last_update[audience.index()];
                 *last = (*last).max(Some(e.at));
+                latest = latest.max(Some((e.at, e.seq)));
             }
         }
         let mut newest_link = [None; LinkKind::ALL.len()];
@@ -341,6 +345,7 @@ impl Incident {
             milestones: self.compute_milestones(),
             last_update,
             newest_link,
+            latest_update: latest.map(|(_, seq)| seq),
         };
     }
 
@@ -393,6 +398,11 @@ impl Incident {
     }
     /// The newest standing link of a kind (the bridge, the chat channel; kept by the fold:
     /// the header asks on every frame).
+    /// The newest status update that stands, to any audience (kept by the fold).
+    pub fn latest_update(&self) -> Option<&Entry> {
+        self.entry_at(self.derived.latest_update?)
+    }
+
     pub fn link(&self, kind: LinkKind) -> Option<&Entry> {
         self.entry_at(self.derived.newest_link[kind.index()]?)
     }

@@ -10,7 +10,7 @@ use super::entry_detail;
 use super::feed::{Feed, Filter, Row};
 use super::input::LineInput;
 use super::keymap::Keymap;
-use super::layout::{Areas, Pane, Side, layout};
+use super::layout::{Areas, Content, Pane, layout};
 use super::modal::keys::{self, Outcome, Step};
 pub use super::modal::{Confirm, Draft, Editor, EditorKind, Intent, Leaving, Mode, Seen};
 pub use super::model::Model;
@@ -241,9 +241,9 @@ impl View<'_> {
     /// the roster's content asks.
     pub fn areas(&self, focus: Pane) -> Option<Areas> {
         let (w, h) = self.panes.size;
-        let side = Side::of(self.incident(), self.msel_shown());
+        let content = Content::of(self.incident(), self.msel_shown(), w);
         let sources = !self.model.sources.is_empty();
-        layout(Rect::new(0, 0, w, h), focus, self.panes.zoomed, sources, side)
+        layout(Rect::new(0, 0, w, h), focus, self.panes.zoomed, sources, content)
     }
 
     /// Key scopes in force, most specific first: the focused pane's, with `Filtered` while

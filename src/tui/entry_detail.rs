@@ -49,6 +49,11 @@ pub fn entry_detail(inc: &Incident, row: &Row, time: TimeMode, width: usize) -> 
     }
     field(&mut out, "recorded", &when(row.recorded_at, time), width);
     field(&mut out, "kind", &row.kind, width);
+    if row.tag == "declared"
+        && let Some(detected) = inc.detected_at
+    {
+        field(&mut out, "detected", &when(detected, time), width);
+    }
     out.push(Vec::new());
     match entry {
         Some(e) => {
@@ -71,6 +76,12 @@ pub fn entry_detail(inc: &Incident, row: &Row, time: TimeMode, width: usize) -> 
             }
         }
         None => text(&mut out, &row.text, width),
+    }
+    if row.tag == "declared"
+        && let Some(summary) = &inc.summary
+    {
+        heading(&mut out, "Summary");
+        text(&mut out, summary, width);
     }
     if let Some(reason) = inc.change_reason(row.seq) {
         heading(&mut out, "Reason");

@@ -29,27 +29,47 @@ pub fn roster_columns(inc: &crate::incident::Incident) -> (u16, u16) {
     (name.min(16) as u16, roles.min(28) as u16)
 }
 
-/// What the side column's content asks for: a width (the roster's columns, or the MSEL's
-/// when the facilitator sees it) and the roster's rows.
+/// What the content on screen asks of the layout: the side column's width (the roster's
+/// columns, or the MSEL's when the facilitator sees it), the roster's rows, and the header's
+/// lines for the latest status update.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Side {
-    pub width: u16,
+pub struct Content {
+    pub side_width: u16,
     pub roster_rows: u16,
+    pub update_lines: u16,
 }
 
-impl Side {
-    pub fn of(inc: Option<&crate::incident::Incident>, msel: bool) -> Side {
+impl Content {
+    /// For `inc` on a screen `width` columns wide.
+    pub fn of(inc: Option<&crate::incident::Incident>, msel: bool, width: u16) -> Content {
         let Some(inc) = inc else {
-            return Side::default();
+            return Content::default();
         };
         let (name, roles) = roster_columns(inc);
         // state 18, since 6, seen 6, four gaps, two borders
         let roster = name + roles + 30 + 4 + 2;
-        Side {
-            width: if msel { roster.max(72) } else { roster },
+        Content {
+            side_width: if msel { roster.max(72) } else { roster },
             roster_rows: inc.responders.len().max(2) as u16,
+            update_lines: inc.latest_update().map_or(0, |e| {
+                let text = latest_update_text(e.kind, &e.text, "00h00m");
+                crate::tui::wrap::height(&text, usize::from(width.saturating_sub(1))).min(2) as u16
+            }),
         }
     }
+}
+
+/// The header's latest update as one text: its audience, its age and its text, cleaned. The
+/// layout measures it with the widest age (`00h00m`): its lines never change as it ages.
+pub fn latest_update_text(kind: crate::incident::EntryKind, text: &str, age: &str) -> String {
+    let audience = match kind {
+        crate::incident::EntryKind::StatusUpdate(a) => a.to_string(),
+        _ => String::new(),
+    };
+    format!(
+        "latest {audience} update, {age} ago: {}",
+        crate::text::clean_line(text)
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -106,13 +126,13 @@ pub struct Areas {
 }
 
 /// `None` when the terminal is too small to be useful. `sources`: some are configured;
-/// `side`: what the side column's content asks for.
-pub fn layout(area: Rect, focus: Pane, zoomed: bool, sources: bool, side: Side) -> Option<Areas> {
+/// `content`: what the header and the side column ask for.
+pub fn layout(area: Rect, focus: Pane, zoomed: bool, sources: bool, content: Content) -> Option<Areas> {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return None;
     }
     let compact = area.width < WIDE_WIDTH || area.height < WIDE_HEIGHT;
-    let header_height = if compact { 2 } else { 3 };
+    let header_height = if compact { 2 } else { 3 } + content.update_lines;
     if compact {
         let [header, tab_bar, body, footer] = Layout::vertical([
             Constraint::Length(header_height),
@@ -144,10 +164,10 @@ pub fn layout(area: Rect, focus: Pane, zoomed: bool, sources: bool, side: Side) 
         Constraint::Length(1),
     ])
     .areas(area);
-    let width = side.width.max(SIDE_MIN).min(body.width * 2 / 5);
+    let width = content.side_width.max(SIDE_MIN).min(body.width * 2 / 5);
     let columns = [Constraint::Fill(1), Constraint::Length(width)];
     // The roster as tall as its people (a heading and borders besides), up to a third.
-    let roster = (side.roster_rows + 3).max(5).min(body.height / 3);
+    let roster = (content.roster_rows + 3).max(5).min(body.height / 3);
     let panes = if zoomed {
         vec![(focus, body)]
     } else if sources {
@@ -205,7 +225,7 @@ mod tests {
             Pane::Roster,
             false,
             false,
-            Side::default(),
+            Content::default(),
         )
         .expect("fits");
         assert_eq!(wide.panes.len(), 5);
@@ -215,7 +235,7 @@ mod tests {
             Pane::Roster,
             false,
             false,
-            Side::default(),
+            Content::default(),
         )
         .expect("fits");
         assert_eq!(small.panes, vec![(Pane::Roster, small.panes[0].1)]);
@@ -226,7 +246,7 @@ mod tests {
                 Pane::Roster,
                 false,
                 false,
-                Side::default()
+                Content::default()
             )
             .is_none()
         );
@@ -235,7 +255,7 @@ mod tests {
             Pane::Checklist,
             true,
             false,
-            Side::default(),
+            Content::default(),
         )
         .expect("fits");
         assert_eq!(zoomed.panes.len(), 1);
@@ -260,7 +280,7 @@ mod tests {
                 (true, false, Pane::Sources),
             ] {
                 let area = Rect::new(0, 0, w, h);
-                let a = layout(area, focus, zoomed, sources, Side::default()).expect("fits");
+                let a = layout(area, focus, zoomed, sources, Content::default()).expect("fits");
                 let all = a.panes.iter().map(|(_, r)| *r).chain([a.header, a.footer]);
                 let all: Vec<Rect> = all.chain(a.tab_bar).collect();
                 for (i, r) in all.iter().enumerate() {
@@ -279,8 +299,8 @@ mod tests {
     #[test]
     fn configured_sources_get_the_lower_left_and_zoom_fills_the_body() {
         let area = Rect::new(0, 0, 160, 48);
-        let plain = layout(area, Pane::Sources, false, false, Side::default()).expect("fits");
-        let with = layout(area, Pane::Sources, false, true, Side::default()).expect("fits");
+        let plain = layout(area, Pane::Sources, false, false, Content::default()).expect("fits");
+        let with = layout(area, Pane::Sources, false, true, Content::default()).expect("fits");
         let rect = |a: &Areas, p: Pane| a.panes.iter().find(|(q, _)| *q == p).map(|(_, r)| *r);
         let (Some(timeline), Some(sources)) = (rect(&with, Pane::Timeline), rect(&with, Pane::Sources))
         else {
@@ -305,13 +325,13 @@ mod tests {
             Pane::Sources,
             false,
             true,
-            Side::default(),
+            Content::default(),
         )
         .expect("fits");
         assert_eq!(compact.panes.len(), 1);
         assert_eq!(compact.tabs.len(), 5);
         // zoom: the whole body
-        let zoomed = layout(area, Pane::Sources, true, true, Side::default()).expect("fits");
+        let zoomed = layout(area, Pane::Sources, true, true, Content::default()).expect("fits");
         assert_eq!(zoomed.panes, vec![(Pane::Sources, Rect::new(0, 3, 160, 44))]);
     }
 
@@ -319,11 +339,12 @@ mod tests {
     fn the_side_column_takes_what_its_content_asks_and_the_timeline_stays_widest() {
         let rect = |a: &Areas, p: Pane| a.panes.iter().find(|(q, _)| *q == p).map(|(_, r)| *r);
         for (w, width, want) in [(160, 55, 55), (160, 20, SIDE_MIN), (160, 120, 64), (120, 100, 48)] {
-            let side = Side {
-                width,
+            let content = Content {
+                side_width: width,
                 roster_rows: 8,
+                update_lines: 2,
             };
-            let a = layout(Rect::new(0, 0, w, 48), Pane::Timeline, false, false, side).expect("fits");
+            let a = layout(Rect::new(0, 0, w, 48), Pane::Timeline, false, false, content).expect("fits");
             let (Some(timeline), Some(roster)) = (rect(&a, Pane::Timeline), rect(&a, Pane::Roster)) else {
                 panic!("both shown at {w}");
             };
@@ -331,6 +352,7 @@ mod tests {
             assert!(timeline.width > roster.width, "{w}: {timeline:?} {roster:?}");
             assert_eq!(timeline.width + roster.width, w);
             assert_eq!(roster.height, 8 + 3, "eight people, a heading and borders");
+            assert_eq!(a.header.height, 3 + 2, "the latest update's two lines");
         }
     }
 

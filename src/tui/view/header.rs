@@ -6,6 +6,8 @@ use crate::incident::Incident;
 use crate::text::clean_line;
 use crate::timeline::{Audience, Link, LinkKind, Status};
 use crate::tui::app::View;
+use crate::tui::layout::latest_update_text;
+use crate::tui::wrap;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -89,6 +91,13 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>, compact
     let mut lines = vec![Line::from(first), Line::from(second)];
     if !compact {
         let mut third = updates_by_audience(v, inc, now);
+        // When the problem began, if before the declaration: T+ counts from there.
+        if let (Some(detected), Some(declared)) = (inc.detected_at, m.declared)
+            && detected < declared
+        {
+            third.push(styled("   detected ".to_string(), t.muted));
+            third.push(styled(detected.format("%H:%MZ").to_string(), t.base));
+        }
         for kind in [LinkKind::Bridge, LinkKind::Chat] {
             if let Some(link) = inc.link(kind) {
                 third.push(styled(format!("   {kind} "), t.muted));
@@ -101,7 +110,42 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>, compact
         ));
         lines.push(Line::from(third));
     }
+    lines.extend(latest_update(v, inc, now, area.width));
     render(frame, v, area, lines, Style::default());
+}
+
+/// The newest status update in full: its audience, age and text, wrapped to at most two
+/// lines (the second ending in `…` when there is more), as [`crate::tui::layout::Content`] made room for.
+fn latest_update(v: &View, inc: &Incident, now: DateTime<Utc>, width: u16) -> Vec<Line<'static>> {
+    let Some(e) = inc.latest_update() else {
+        return Vec::new();
+    };
+    let t = &v.theme;
+    let text = latest_update_text(e.kind, &e.text, &age(now - e.at));
+    let label = text.find(": ").map_or(0, |at| at + 2);
+    let parts = [
+        (text[..label].to_string(), t.muted),
+        (text[label..].to_string(), t.ok),
+    ];
+    let width = usize::from(width.saturating_sub(1)).max(1);
+    let mut lines = wrap::styled(&parts, width);
+    let more = lines.len() > 2;
+    lines.truncate(2);
+    if more && let Some(last) = lines.last_mut() {
+        let used: usize = last.iter().map(|s| s.content.width()).sum();
+        if used + 1 > width {
+            last.pop();
+        }
+        last.push(styled("…".to_string(), t.muted));
+    }
+    lines
+        .into_iter()
+        .map(|spans| {
+            let mut line = vec![Span::raw(" ")];
+            line.extend(spans);
+            Line::from(line)
+        })
+        .collect()
 }
 
 /// When the next status update is owed (`internal update due in 4m`, `… overdue 2m`), or,
