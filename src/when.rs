@@ -25,6 +25,30 @@ pub fn parse(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     Ok(at)
 }
 
+/// A late entry's time at the start of its text, `@14:57 …` or `@-15m …`: when it happened
+/// (checked as `--occurred-at` is, and never in the future) and the text after it. Text that
+/// does not start with `@` and a digit or `-` has no time: `@kenji` is a mention.
+pub fn leading(text: &str, now: DateTime<Utc>) -> Result<(Option<DateTime<Utc>>, &str), String> {
+    let Some(rest) = text
+        .strip_prefix('@')
+        .filter(|r| r.starts_with(|c: char| c.is_ascii_digit() || c == '-'))
+    else {
+        return Ok((None, text));
+    };
+    let (time, rest) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let at = parse(time, now)?;
+    if at > now + Duration::minutes(1) {
+        return Err(format!(
+            "`{time}` is in the future: a late entry says when something happened"
+        ));
+    }
+    let rest = rest.trim_start();
+    if rest.is_empty() {
+        return Err(format!("Nothing after @{time}: write what happened then."));
+    }
+    Ok((Some(at), rest))
+}
+
 fn parse_any(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let s = input.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
@@ -108,6 +132,43 @@ pub fn human_duration(d: chrono::TimeDelta) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_late_entry_says_its_time_first_and_a_mention_is_not_one() {
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 28, 15, 0, 0)
+            .single()
+            .expect("valid");
+        let at = |h, m| {
+            Utc.with_ymd_and_hms(2026, 11, 28, h, m, 0)
+                .single()
+                .expect("valid")
+        };
+        assert_eq!(
+            leading("@14:57 db failed over", now),
+            Ok((Some(at(14, 57)), "db failed over"))
+        );
+        assert_eq!(
+            leading("@-15m  paged kenji", now),
+            Ok((Some(at(14, 45)), "paged kenji"))
+        );
+        assert_eq!(
+            leading("@kenji please look", now),
+            Ok((None, "@kenji please look"))
+        );
+        assert_eq!(leading("no time here", now), Ok((None, "no time here")));
+        assert!(leading("@14:99 typo", now).unwrap_err().contains("not a time"));
+        assert!(
+            leading("@2026-11-28T16:00:00Z later", now)
+                .unwrap_err()
+                .contains("future")
+        );
+        assert!(leading("@14:57", now).unwrap_err().contains("Nothing after"));
+        assert!(
+            leading("@-99999d long ago", now).is_err(),
+            "range-checked like --occurred-at"
+        );
+    }
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 28, 13, 20, 0)

@@ -93,3 +93,36 @@ fn the_latest_update_is_read_in_full_in_the_header_at_160x48() {
         "the update's last word is not in the header:\n{screen}"
     );
 }
+
+#[test]
+fn a_late_entry_from_the_console_is_sorted_where_it_happened() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "Database failover");
+    sb.ok(&st, &["log", "--occurred-at", "-20m", "first: replica lag alert"]);
+    sb.ok(&st, &["log", "--occurred-at", "-2m", "third: writes resumed"]);
+    let t = Tmux::start(&sb, &st, &[], 120, 32);
+    t.wait_for("third: writes resumed");
+    t.keys(&[":"]);
+    t.type_text("note @-10m second: primary failed over");
+    t.keys(&["Enter"]);
+    let screen = t.wait_until("the late note", |s| {
+        s.contains("second: primary failed over") && !s.contains(":note")
+    });
+    let at = |needle: &str| screen.lines().position(|l| l.contains(needle));
+    let (first, second, third) = (at("first: replica"), at("second: primary"), at("third: writes"));
+    assert!(
+        first < second && second < third && first.is_some(),
+        "not in the order things happened:\n{screen}"
+    );
+    let line = screen
+        .lines()
+        .find(|l| l.contains("second: primary"))
+        .unwrap_or_default();
+    assert!(line.contains('↶'), "not marked late: {line}");
+    let stored = common::events(&st);
+    let late = stored
+        .iter()
+        .find(|e| e.occurred_at.is_some() && e.recorded_at - e.at() > chrono::TimeDelta::minutes(9));
+    assert!(late.is_some(), "the store has no late entry");
+}

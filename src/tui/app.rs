@@ -1277,6 +1277,11 @@ impl App {
         let Some(id) = editor.incident.clone() else {
             return Err("No incident on screen.".into());
         };
+        // A note or decision logged late starts with when it happened: `@14:57 …`.
+        let (occurred, text) = match editor.kind {
+            EditorKind::Note | EditorKind::Decision => crate::when::leading(text, now)?,
+            _ => (None, text),
+        };
         let body = match &editor.kind {
             EditorKind::Note => EventBody::Note { text: text.into() },
             EditorKind::Decision => {
@@ -1322,7 +1327,11 @@ impl App {
                 ]);
             }
         };
-        Ok(vec![self.event_on(&id, body, now)])
+        let e = self.event_on(&id, body, now);
+        Ok(vec![match occurred {
+            Some(at) => e.occurred_at(at),
+            None => e,
+        }])
     }
 
     /// Carry out an action from the keymap.
@@ -1652,6 +1661,9 @@ impl App {
             None => cmd,
         };
         let me = self.me();
+        // A note or decision logged late says when it happened: `:note @14:57 …`.
+        let mut occurred = None;
+        let command_is_note = matches!(cmd, Command::Note(_));
         let body = match cmd {
             // `:sev N` and `:status X` ask exactly as their keys do.
             Command::Severity(severity) => return self.ask(Intent::Severity(severity), on, now),
@@ -1692,11 +1704,21 @@ impl App {
             Command::Leave(p) => EventBody::ResponderLeft {
                 person: p.unwrap_or(me),
             },
-            Command::Note(text) => EventBody::Note { text },
-            Command::Decision(text) => EventBody::Decision {
-                text,
-                rationale: None,
-            },
+            Command::Note(text) | Command::Decision(text) => {
+                let (at, text) = match crate::when::leading(&text, now) {
+                    Ok((at, rest)) => (at, rest.to_string()),
+                    Err(e) => return self.fail(e, now),
+                };
+                occurred = at;
+                if command_is_note {
+                    EventBody::Note { text }
+                } else {
+                    EventBody::Decision {
+                        text,
+                        rationale: None,
+                    }
+                }
+            }
             Command::Update { audience, text: None } => {
                 return self.open_editor(EditorKind::StatusUpdate { audience });
             }
@@ -1854,6 +1876,9 @@ impl App {
         };
         let Some(id) = on else { return };
         let mut e = self.event_on(&id, body, now);
+        if let Some(at) = occurred {
+            e = e.occurred_at(at);
+        }
         if matches!(
             &e.body,
             EventBody::RoleAssigned {

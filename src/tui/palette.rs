@@ -350,11 +350,12 @@ commands! {
     Leave: Command::Leave(_) => "leave" ("[PERSON]") writes true, incident true, most Some(1),
         complete [People, Nothing], keys [], "record that someone left",
         |a| Ok(Command::Leave(a.someone()?));
-    Note: Command::Note(_) => "note" ["n"] ("TEXT") writes true, incident true, most None,
-        complete [Nothing, Nothing], keys [Note], "write a note",
+    Note: Command::Note(_) => "note" ["n"] ("[@TIME] TEXT") writes true, incident true,
+        most None, complete [Nothing, Nothing], keys [Note], "write a note (@14:57: logged late)",
         |a| Ok(Command::Note(a.text("some text")?));
-    Decision: Command::Decision(_) => "decision" ["decide"] ("TEXT") writes true, incident true,
-        most None, complete [Nothing, Nothing], keys [Decision], "record a decision",
+    Decision: Command::Decision(_) => "decision" ["decide"] ("[@TIME] TEXT") writes true,
+        incident true, most None, complete [Nothing, Nothing], keys [Decision],
+        "record a decision (@14:57: taken earlier)",
         |a| Ok(Command::Decision(a.text("some text")?));
     Update: Command::Update { .. } => "update" ("[internal|executive|external] [TEXT]") writes true,
         incident true, most None, complete [Audiences, Nothing], keys [StatusUpdate],

@@ -1604,3 +1604,35 @@ fn no_question_offers_what_already_is() {
     assert!(h.app.mode.is_normal());
     assert_eq!(h.said(), "It is already resolved.");
 }
+
+#[test]
+fn a_late_note_or_decision_says_when_it_happened_from_the_palette_or_the_editor() {
+    let mut h = Harness::with_sample();
+    let e = appended(h.palette("note @-10m db-01 failed over"));
+    assert_eq!(
+        e[0].body,
+        EventBody::Note {
+            text: "db-01 failed over".into()
+        }
+    );
+    assert_eq!(e[0].occurred_at, Some(now() - chrono::TimeDelta::minutes(10)));
+    let e = appended(h.palette("decision @-2m keep the rollback"));
+    assert!(matches!(&e[0].body, EventBody::Decision { text, .. } if text == "keep the rollback"));
+    assert_eq!(e[0].occurred_at, Some(now() - chrono::TimeDelta::minutes(2)));
+    // A mention is text, not a time; a bad time is refused, not written as text.
+    let e = appended(h.palette("note @kenji please look"));
+    assert_eq!(e[0].occurred_at, None);
+    assert!(appended(h.palette("note @25:99 typo")).is_empty());
+    assert!(h.said().contains("not a time"), "{}", h.said());
+    // The editor reads the same prefix.
+    h.key(KeyCode::Char('n'));
+    h.typed("@-5m paged the DBA");
+    let e = appended(h.ctrl('s'));
+    assert_eq!(
+        e[0].body,
+        EventBody::Note {
+            text: "paged the DBA".into()
+        }
+    );
+    assert_eq!(e[0].occurred_at, Some(now() - chrono::TimeDelta::minutes(5)));
+}
