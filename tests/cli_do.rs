@@ -60,6 +60,17 @@ fn every_writing_command_appends_what_the_palette_would() {
     let note_seq = common::events(&st).last().map(|e| e.seq).expect("the note");
     run(&["check", "assign-ic"]);
     assert!(matches!(last_body(&st), EventBody::ChecklistChecked { item } if item == "generic/assign-ic"));
+    // By words of its title; and never "the selected row", which a script does not have.
+    run(&["check", "verify", "recovery"]);
+    assert!(
+        matches!(last_body(&st), EventBody::ChecklistChecked { item } if item == "generic/verify-recovery")
+    );
+    let refused = sb.run(&st, &["do", "check"]);
+    assert!(
+        !refused.status.success() && common::stderr(&refused).contains("needs the item"),
+        "{}",
+        common::stderr(&refused)
+    );
     run(&["amend", &note_seq.to_string(), "db failover at 13:20"]);
     assert!(
         matches!(last_body(&st), EventBody::Amended { text: Some(t), .. } if t == "db failover at 13:20")

@@ -32,6 +32,16 @@ pub fn run(store: &dyn Store, config: &crate::config::Config, args: &DoArgs) -> 
         (_, Some(_)) => bail!("`{}` takes no owner", spec.word),
         _ => {}
     }
+    // Without a screen there is no selected row: an item must be named.
+    if let palette::Command::Check(None)
+    | palette::Command::Uncheck(None)
+    | palette::Command::Assign { item: None, .. } = &command
+    {
+        bail!(
+            "`{}` needs the item here (words of its title): there is no selected row",
+            spec.word
+        );
+    }
     if !spec.writes || console_only(&command) {
         bail!(
             "`{}` works in the console only{}",

@@ -11,7 +11,7 @@ mod json;
 pub(crate) mod markdown;
 
 use crate::incident::{Incident, fold_store};
-use crate::timeline::describe::describe;
+use crate::timeline::describe::describe_with;
 use crate::timeline::{Event, EventBody, IncidentId, Store};
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -186,20 +186,27 @@ impl<'a> Report<'a> {
         }
     }
 
+    /// What `body` says, checklist items by their titles.
+    fn say(&self, body: &EventBody) -> String {
+        describe_with(body, |id| {
+            (self.incident.checklist_item(id)).map(|item| item.spec.title.as_str())
+        })
+    }
+
     /// What an event says, as corrected: an amended note shows its new text, a retracted one is
     /// flagged. Amendments and retractions themselves are described as they are.
     pub fn describe(&self, e: &Event) -> Described {
         let Some(c) = self.corrections.get(&e.id) else {
             return Described {
-                text: describe(&e.body),
+                text: self.say(&e.body),
                 amended: false,
                 retracted: false,
                 moved_to: None,
             };
         };
         let text = match c.text {
-            Some(t) => describe(&with_text(&e.body, t)),
-            None => describe(&e.body),
+            Some(t) => self.say(&with_text(&e.body, t)),
+            None => self.say(&e.body),
         };
         let moved_to = (c.at != e.at()).then_some(c.at);
         Described {

@@ -3,8 +3,16 @@
 use super::EventBody;
 
 /// What happened, in a short sentence (without the author or time). Not yet cleaned for a
-/// terminal: callers pass it through [`crate::text`].
+/// terminal: callers pass it through [`crate::text`]. Checklist items are named by their ids;
+/// where the incident is at hand, [`describe_with`] names them by their titles.
 pub fn describe(body: &EventBody) -> String {
+    describe_with(body, |_| None)
+}
+
+/// As [`describe`], a checklist item named by `title(id)` when it knows one (people read
+/// "Checked Assign an incident commander", not "Checked generic/assign-ic").
+pub fn describe_with<'a>(body: &'a EventBody, title: impl Fn(&str) -> Option<&'a str>) -> String {
+    let item = |id: &'a str| title(id).unwrap_or(id);
     match body {
         EventBody::IncidentDeclared {
             title,
@@ -38,9 +46,11 @@ pub fn describe(body: &EventBody) -> String {
         EventBody::ChecklistAdded { runbook, items } => {
             format!("Runbook {runbook} attached ({} items)", items.len())
         }
-        EventBody::ChecklistChecked { item } => format!("Checked {item}"),
-        EventBody::ChecklistUnchecked { item } => format!("Unchecked {item}"),
-        EventBody::ChecklistAssigned { item, person } => format!("{item} assigned to {person}"),
+        EventBody::ChecklistChecked { item: id } => format!("Checked {}", item(id)),
+        EventBody::ChecklistUnchecked { item: id } => format!("Unchecked {}", item(id)),
+        EventBody::ChecklistAssigned { item: id, person } => {
+            format!("{} assigned to {person}", item(id))
+        }
         EventBody::StatusUpdatePosted { text, audience } => {
             format!("STATUS UPDATE ({audience}): {text}")
         }

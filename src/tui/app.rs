@@ -671,7 +671,8 @@ impl App {
         // A hidden inject is the facilitator's: players' timelines never show it.
         let hidden =
             matches!(e.body, EventBody::DrillInject { hidden: true, .. }) && self.model.drill.is_none();
-        let row = (!hidden).then(|| Row::from_event(&e, &mut self.model.interner));
+        let inc = self.model.projection.incident(&incident);
+        let row = (!hidden).then(|| Row::from_event(&e, inc, &mut self.model.interner));
         self.model.projection.apply(e);
         let is_current = self.panes.current.as_ref() == Some(&incident);
         let feed = self.model.feeds.entry(incident.clone()).or_default();
@@ -1572,7 +1573,12 @@ impl App {
             people,
             items: self
                 .incident()
-                .map(|i| i.checklist.iter().map(|c| c.spec.id.clone()).collect())
+                .map(|i| {
+                    i.checklist
+                        .iter()
+                        .map(|c| palette::quote(&c.spec.title))
+                        .collect()
+                })
                 .unwrap_or_default(),
             incidents: self
                 .model
@@ -1664,6 +1670,7 @@ impl App {
         // A note or decision logged late says when it happened: `:note @14:57 …`.
         let mut occurred = None;
         let command_is_note = matches!(cmd, Command::Note(_));
+        let selected_item = self.panes.checklist.selected;
         let body = match cmd {
             // `:sev N` and `:status X` ask exactly as their keys do.
             Command::Severity(severity) => return self.ask(Intent::Severity(severity), on, now),
@@ -1726,15 +1733,15 @@ impl App {
                 audience,
                 text: Some(text),
             } => EventBody::StatusUpdatePosted { text, audience },
-            Command::Check(item) => match find_item(inc, &item) {
+            Command::Check(item) => match find_item(inc, item.as_deref(), selected_item) {
                 Ok(item) => EventBody::ChecklistChecked { item },
                 Err(e) => return self.fail(e, now),
             },
-            Command::Uncheck(item) => match find_item(inc, &item) {
+            Command::Uncheck(item) => match find_item(inc, item.as_deref(), selected_item) {
                 Ok(item) => EventBody::ChecklistUnchecked { item },
                 Err(e) => return self.fail(e, now),
             },
-            Command::Assign { item, person } => match find_item(inc, &item) {
+            Command::Assign { item, person } => match find_item(inc, item.as_deref(), selected_item) {
                 Ok(item) => EventBody::ChecklistAssigned { item, person },
                 Err(e) => return self.fail(e, now),
             },
@@ -1893,31 +1900,46 @@ impl App {
     }
 }
 
-/// Find a checklist item by its id, the part after the runbook's name, or a unique prefix.
-fn find_item(inc: Option<&Incident>, wanted: &str) -> Result<String, String> {
+/// The checklist item `wanted` names — its title or words of it (`severity`), its id or the
+/// part after the runbook's name — or, named by nothing, the checklist's selected row.
+fn find_item(inc: Option<&Incident>, wanted: Option<&str>, selected: usize) -> Result<String, String> {
     let inc = inc.ok_or("No incident on screen.")?;
-    let matches: Vec<&str> = inc
+    let Some(wanted) = wanted.map(str::trim).filter(|w| !w.is_empty()) else {
+        return (inc.checklist.get(selected).map(|i| i.spec.id.clone()))
+            .ok_or_else(|| "No checklist item to act on: this incident has none.".into());
+    };
+    let lower = wanted.to_lowercase();
+    let short = |id: &str| id.rsplit('/').next().unwrap_or(id).to_string();
+    if let Some(one) = inc
         .checklist
         .iter()
-        .map(|i| i.spec.id.as_str())
-        .filter(|id| *id == wanted || id.rsplit('/').next() == Some(wanted))
-        .collect();
-    if let [one] = matches.as_slice() {
-        return Ok(one.to_string());
+        .find(|i| i.spec.id == wanted || short(&i.spec.id) == wanted || i.spec.title.to_lowercase() == lower)
+    {
+        return Ok(one.spec.id.clone());
     }
-    let prefixed: Vec<&str> = inc
-        .checklist
-        .iter()
-        .map(|i| i.spec.id.as_str())
-        .filter(|id| id.starts_with(wanted) || id.rsplit('/').next().is_some_and(|s| s.starts_with(wanted)))
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    let matching: Vec<_> = (inc.checklist.iter())
+        .filter(|i| {
+            let title = i.spec.title.to_lowercase();
+            let title_words = || title.split(|c: char| !c.is_alphanumeric());
+            short(&i.spec.id).starts_with(wanted)
+                || words.iter().all(|w| title_words().any(|t| t.starts_with(w)))
+        })
         .collect();
-    match prefixed.as_slice() {
-        [one] => Ok(one.to_string()),
-        [] => Err(format!("No checklist item `{wanted}`.")),
-        _ => Err(format!(
-            "`{wanted}` matches {} items; Tab completes.",
-            prefixed.len()
-        )),
+    match matching.as_slice() {
+        [one] => Ok(one.spec.id.clone()),
+        [] => Err(format!("No checklist item matches “{}”.", clean_line(wanted))),
+        many => {
+            let some: Vec<String> = (many.iter().take(3))
+                .map(|i| format!("“{}”", clean_line(&i.spec.title)))
+                .collect();
+            Err(format!(
+                "“{}” matches {} items ({}): say more, or Tab completes.",
+                clean_line(wanted),
+                many.len(),
+                some.join(", ")
+            ))
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! metrics pane charts.
 
 use crate::text::clean_line;
-use crate::timeline::describe::describe;
+use crate::timeline::describe::describe_with;
 use crate::timeline::{Event, EventBody};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -50,7 +50,9 @@ pub enum Emphasis {
 }
 
 impl Row {
-    pub fn from_event(e: &Event, interned: &mut Interner) -> Row {
+    /// `e`'s row; `inc`, the incident it belongs to as it stood before it, names checklist
+    /// items by their titles.
+    pub fn from_event(e: &Event, inc: Option<&crate::incident::Incident>, interned: &mut Interner) -> Row {
         let emphasis = match &e.body {
             EventBody::Decision { .. } => Emphasis::Decision,
             EventBody::SeverityChanged { .. } | EventBody::IncidentDeclared { .. } => Emphasis::Severity,
@@ -67,7 +69,11 @@ impl Row {
             author: interned.get(e.author.as_str()),
             kind: interned.get(e.kind()),
             tag: tag(&e.body),
-            text: clean_line(&describe(&e.body)).into_owned(),
+            text: clean_line(&describe_with(&e.body, |id| {
+                inc.and_then(|i| i.checklist_item(id))
+                    .map(|item| item.spec.title.as_str())
+            }))
+            .into_owned(),
             late: (e.recorded_at - at).num_seconds().abs() >= 60,
             emphasis,
             subject: match &e.body {

@@ -34,10 +34,12 @@ pub enum Command {
         audience: Audience,
         text: Option<String>,
     },
-    Check(String),
-    Uncheck(String),
+    /// An item named by its title, words of it or its id; none: the checklist's selected row.
+    Check(Option<String>),
+    Uncheck(Option<String>),
+    /// `item` as for `Check`.
     Assign {
-        item: String,
+        item: Option<String>,
         person: String,
     },
     Handoff(String),
@@ -194,6 +196,16 @@ impl Args<'_> {
     /// An optional person: the one word, if any.
     fn someone(&self) -> Result<Option<String>, String> {
         self.words().next().map(person).transpose()
+    }
+
+    /// The rest as a checklist item's name, unquoted; none when blank.
+    fn item(&self) -> Option<String> {
+        let rest = self.rest.trim();
+        let unquoted = match split_words(rest).as_slice() {
+            [one] => one.clone(),
+            _ => rest.to_string(),
+        };
+        (!unquoted.is_empty()).then_some(unquoted)
     }
 
     /// The rest as text, which must not be blank.
@@ -372,20 +384,23 @@ commands! {
                 text: (!text.is_empty()).then(|| text.to_string()),
             })
         };
-    Check: Command::Check(_) => "check" ("ITEM") writes true, incident true, most None,
-        complete [Items, Nothing], keys [ToggleItem], "check a checklist item",
-        |a| Ok(Command::Check(a.text("a checklist item")?));
-    Uncheck: Command::Uncheck(_) => "uncheck" ("ITEM") writes true, incident true, most None,
-        complete [Items, Nothing], keys [], "uncheck a checklist item",
-        |a| Ok(Command::Uncheck(a.text("a checklist item")?));
-    Assign: Command::Assign { .. } => "assign" ("ITEM PERSON") writes true, incident true, most Some(2),
-        complete [Items, People], keys [], "give a checklist item to someone",
+    Check: Command::Check(_) => "check" ("[ITEM]") writes true, incident true, most None,
+        complete [Items, Nothing], keys [ToggleItem],
+        "check an item, by words of its title (none: the selected one)",
+        |a| Ok(Command::Check(a.item()));
+    Uncheck: Command::Uncheck(_) => "uncheck" ("[ITEM]") writes true, incident true, most None,
+        complete [Items, Nothing], keys [], "uncheck an item (none: the selected one)",
+        |a| Ok(Command::Uncheck(a.item()));
+    Assign: Command::Assign { .. } => "assign" ("[ITEM] PERSON") writes true, incident true,
+        most Some(2), complete [Items, People], keys [],
+        "give an item to someone (one word: the selected item)",
         |a| {
-            let item = a.words().next().ok_or_else(|| a.need("an item and a person"))?;
-            Ok(Command::Assign {
-                item: item.to_string(),
-                person: a.person(1, "a person")?,
-            })
+            // One word is the person, for the selected item; two, an item and a person.
+            let (item, person) = match a.words().count() {
+                0 | 1 => (None, a.person(0, "a person (and an item, or select one)")?),
+                _ => (a.words().next().map(str::to_string), a.person(1, "a person")?),
+            };
+            Ok(Command::Assign { item, person })
         };
     Handoff: Command::Handoff(_) => "handoff" ("PERSON") writes true, incident true, most Some(1),
         complete [People, Nothing], keys [Handoff], "hand off command (opens the briefing)",
@@ -650,7 +665,9 @@ pub struct Vocabulary {
 
 /// Candidates for the word being typed at the end of `line`, each as the whole completed line.
 pub fn complete(line: &str, vocab: &Vocabulary) -> Vec<String> {
-    let words: Vec<&str> = line.split_whitespace().collect();
+    // Quoted words are one (a title, a name with a space), quoted again in what is offered.
+    let words: Vec<String> = split_words(line).iter().map(|w| quote(w)).collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let ends_with_space = line.ends_with(' ');
     let (done, partial) = if ends_with_space || words.is_empty() {
         (words.as_slice(), "")
@@ -695,7 +712,13 @@ pub fn complete(line: &str, vocab: &Vocabulary) -> Vec<String> {
         .into_iter()
         .filter(|o| {
             let (o, partial) = (o.trim_start_matches('"'), partial.trim_start_matches('"'));
-            o.starts_with(partial) || o.rsplit('/').next().is_some_and(|s| s.starts_with(partial))
+            // Any word of a title counts: `sev` finds "Set the severity …".
+            let lower = partial.to_lowercase();
+            o.starts_with(partial)
+                || o.rsplit('/').next().is_some_and(|s| s.starts_with(partial))
+                || (!lower.is_empty()
+                    && (o.to_lowercase().split(|c: char| !c.is_alphanumeric()))
+                        .any(|w| w.starts_with(&lower)))
         })
         .map(|o| format!("{prefix}{o} "))
         .collect()
@@ -968,13 +991,36 @@ mod tests {
     fn tab_completes_commands_and_arguments() {
         let vocab = Vocabulary {
             people: vec!["kenji".into(), "maria".into()],
-            items: vec!["generic/assign-ic".into(), "generic/all-clear".into()],
+            items: vec![
+                quote("Assign an incident commander"),
+                quote("Set the severity (when in doubt, assume the worst)"),
+            ],
             ..Vocabulary::default()
         };
         assert_eq!(complete("st", &vocab), vec!["status "]);
         assert_eq!(complete("status m", &vocab), vec!["status mitigated "]);
         assert_eq!(complete("role scribe k", &vocab), vec!["role scribe kenji "]);
-        assert_eq!(complete("check as", &vocab), vec!["check generic/assign-ic "]);
+        // Items by words of their titles, quoted, and the person after one.
+        assert_eq!(
+            complete("check sev", &vocab),
+            vec!["check \"Set the severity (when in doubt, assume the worst)\" "]
+        );
+        assert_eq!(
+            complete("assign \"Assign an incident commander\" k", &vocab),
+            vec!["assign \"Assign an incident commander\" kenji "]
+        );
+        assert_eq!(parse("check"), Ok(Command::Check(None)));
+        assert_eq!(
+            parse("check \"Set the severity\""),
+            Ok(Command::Check(Some("Set the severity".into())))
+        );
+        assert_eq!(
+            parse("assign kenji"),
+            Ok(Command::Assign {
+                item: None,
+                person: "kenji".into()
+            })
+        );
         assert_eq!(complete("sev ", &vocab).len(), 5);
         let several = complete("re", &vocab);
         assert_eq!(common_prefix(&several).as_deref(), Some("re"));

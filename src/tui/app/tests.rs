@@ -1636,3 +1636,61 @@ fn a_late_note_or_decision_says_when_it_happened_from_the_palette_or_the_editor(
     );
     assert_eq!(e[0].occurred_at, Some(now() - chrono::TimeDelta::minutes(5)));
 }
+
+#[test]
+fn checklist_items_go_by_their_titles_and_the_selected_row() {
+    let mut h = Harness::with_sample();
+    // Words of the title, not the id the checklist never shows.
+    let e = appended(h.palette("assign verify recovery kenji"));
+    assert!(e.is_empty(), "three words: an item in quotes, then a person");
+    h.key(KeyCode::Esc);
+    let e = appended(h.palette("assign \"Verify recovery against the impact metrics\" kenji"));
+    assert!(!e.is_empty(), "{}", h.said());
+    assert_eq!(
+        e[0].body,
+        EventBody::ChecklistAssigned {
+            item: "generic/verify-recovery".into(),
+            person: "kenji".into()
+        }
+    );
+    let e = appended(h.palette("check review"));
+    assert_eq!(
+        e[0].body,
+        EventBody::ChecklistChecked {
+            item: "generic/schedule-review".into()
+        }
+    );
+    // Words that fit several items say which.
+    assert!(appended(h.palette("check assign")).is_empty());
+    assert!(h.said().contains("matches 2 items"), "{}", h.said());
+    h.key(KeyCode::Esc);
+    // No words: the selected row.
+    h.key(KeyCode::Char('3'));
+    h.key(KeyCode::Down);
+    let e = appended(h.palette("check"));
+    assert_eq!(
+        e[0].body,
+        EventBody::ChecklistChecked {
+            item: "generic/set-severity".into()
+        }
+    );
+    let e = appended(h.palette("assign priya"));
+    assert_eq!(
+        e[0].body,
+        EventBody::ChecklistAssigned {
+            item: "generic/set-severity".into(),
+            person: "priya".into()
+        }
+    );
+    // And the timeline says the title.
+    let feed = h.app.feed().expect("feed");
+    let texts: Vec<&str> = (0..feed.len())
+        .filter_map(|i| feed.get(i))
+        .map(|r| r.text.as_str())
+        .collect();
+    assert!(
+        texts.contains(&"Checked Assign an incident commander"),
+        "{texts:?}"
+    );
+    assert!(!texts.iter().any(|t| t.contains("generic/")), "{texts:?}");
+}
