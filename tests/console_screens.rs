@@ -863,3 +863,35 @@ fn a_long_findings_list_keeps_the_selection_in_view() {
         "{screen}"
     );
 }
+
+#[test]
+fn the_metrics_chart_says_what_a_bar_is_with_a_scale_and_a_time_axis() {
+    let mut a = app(false);
+    a.update(Msg::Resize(80, 24), now());
+    key(&mut a, KeyCode::Char('4'));
+    let screen = text(&draw(&a, 80, 24));
+    assert!(
+        screen.contains("events/min, last") && screen.contains("one bar a minute · peak"),
+        "no legend:\n{screen}"
+    );
+    // The axis ends at the time drawn (14:00) and starts as many minutes before as there are bars.
+    assert!(
+        screen.contains("14:00┘") && screen.contains("└12:"),
+        "no time axis:\n{screen}"
+    );
+    insta::assert_snapshot!("compact_metrics_80x24", screen);
+}
+
+#[test]
+fn a_read_only_console_never_offers_to_write() {
+    let options = Options {
+        read_only: true,
+        ..Options::new("exec@jump-01", "/srv/warroom/timeline.db")
+    };
+    let a = App::builder(options).build().expect("app");
+    let screen = text(&draw(&a, 80, 24));
+    assert!(
+        screen.contains("no open incident") && !screen.contains("press D"),
+        "{screen}"
+    );
+}

@@ -70,7 +70,7 @@ fn hints(v: &View) -> Line<'static> {
         (Scope::Global, _) => 2,
         _ => 1,
     };
-    let mut list: Vec<(u8, u8, &str, String)> = Action::ALL
+    let mut list: Vec<(u8, u8, &str, String, Scope)> = Action::ALL
         .iter()
         .filter(|a| !(a.writes() && v.opts.read_only))
         .filter(|a| a.scope() == Scope::Global || scopes.contains(&a.scope()))
@@ -83,14 +83,32 @@ fn hints(v: &View) -> Line<'static> {
                 None if v.keymap.keys_for(a).is_empty() => format!(":{a}"),
                 None => return None, // its key does something else here
             };
-            Some((rank(a, place), place, label, key))
+            Some((rank(a, place), place, label, key, a.scope()))
         })
         .collect();
-    list.sort_by_key(|(rank, place, _, _)| (*rank, *place));
+    list.sort_by_key(|(rank, place, ..)| (*rank, *place));
     let mut spans = Vec::new();
-    for (_, _, label, key) in list {
+    let mut said = None;
+    for (_, _, label, key, scope) in list {
+        // Keys that act on the selected finding or backup, not on the incident, say so.
+        if said != Some(scope)
+            && let Some(what) = scope_label(scope)
+        {
+            spans.push(styled(format!(" {what}:"), t.title));
+        }
+        said = Some(scope);
         spans.push(styled(format!(" {key} "), t.key));
         spans.push(styled(format!("{label} "), t.muted));
     }
     Line::from(spans)
+}
+
+/// What a pane's scoped keys act on, for the footer: `finding: R resolve  s suppress …`.
+fn scope_label(scope: Scope) -> Option<&'static str> {
+    match scope {
+        Scope::Findings => Some("finding"),
+        Scope::Backups => Some("backup"),
+        Scope::Sources => Some("sources"),
+        _ => None,
+    }
 }

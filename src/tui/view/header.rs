@@ -22,6 +22,9 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>, compact
         let open = v.model.open_incidents().count();
         let msg = if open > 0 {
             format!(" warroom · {open} open incident(s): press i to pick one")
+        } else if v.opts.read_only {
+            // A read-only console never offers to write: it waits for a declaration elsewhere.
+            " warroom · no open incident (read-only: one declared elsewhere shows here)".to_string()
         } else {
             " warroom · no open incident: press D to declare one".to_string()
         };

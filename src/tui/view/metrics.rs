@@ -50,8 +50,11 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
     let since_update = inc
         .last_status_update_at()
         .map_or("never".to_string(), |at| age(now - at));
-    let minutes = inner.width.saturating_sub(2) as usize;
-    let series = feed.per_minute(now, minutes.max(1));
+    // The chart's scale (its peak, right-aligned in a gutter) takes the first columns.
+    let mut series = feed.per_minute(now, usize::from(inner.width).max(1));
+    let gutter = series.iter().copied().max().unwrap_or(0).max(1).to_string().len() as u16 + 1;
+    series.drain(..usize::from(gutter).min(series.len() - 1));
+    let peak = series.iter().copied().max().unwrap_or(0);
     let last = series.last().copied().unwrap_or(0);
     let stats = Line::from(vec![
         styled(format!("{last}/min "), t.base),
@@ -80,13 +83,7 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
         Layout::vertical([Constraint::Min(1), Constraint::Length(shown as u16)]).areas(spark_area);
     draw_series(frame, &sources[..shown], series_area);
     frame.render_widget(Paragraph::new(stats), stats_area);
-    frame.render_widget(
-        Sparkline::default()
-            .data(&series)
-            .style(t.info)
-            .max(series.iter().copied().max().unwrap_or(1).max(1)),
-        spark_area,
-    );
+    activity(frame, v, spark_area, &series, peak, gutter, now);
     if chart_height > 0 {
         let progress = inc.progress_by_phase();
         let bars: Vec<Bar> = Phase::ALL
@@ -113,6 +110,75 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
                 .bar_gap(1)
                 .max(inc.checklist.len().max(1) as u64),
             chart_area,
+        );
+    }
+}
+
+/// Events per minute as bars, one a minute, newest at the right: a legend saying so, the
+/// scale (the peak at the top of a gutter, 0 at the bottom) and a time axis under the bars
+/// (clock times at its ends and middle), as far as the room allows.
+fn activity(
+    frame: &mut Frame,
+    v: &View,
+    area: Rect,
+    series: &[u64],
+    peak: u64,
+    gutter: u16,
+    now: DateTime<Utc>,
+) {
+    let t = &v.theme;
+    let decorated = area.height >= 4;
+    let (legend, bars, axis) = if decorated {
+        let [legend, bars, axis] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+        (Some(legend), bars, Some(axis))
+    } else {
+        (None, area, None)
+    };
+    let minutes = series.len();
+    if let Some(legend) = legend {
+        let text = format!("events/min, last {minutes} min · one bar a minute · peak {peak}");
+        frame.render_widget(Paragraph::new(styled(text, t.muted)), legend);
+    }
+    let [scale, chart] = Layout::horizontal([Constraint::Length(gutter), Constraint::Min(1)]).areas(bars);
+    if decorated && scale.height >= 2 {
+        let top = Rect::new(scale.x, scale.y, scale.width, 1);
+        let bottom = Rect::new(scale.x, scale.bottom() - 1, scale.width, 1);
+        let label =
+            |s: String| Paragraph::new(styled(s, t.muted)).alignment(ratatui::layout::Alignment::Right);
+        frame.render_widget(label(format!("{peak} ")), top);
+        frame.render_widget(label("0 ".to_string()), bottom);
+    }
+    frame.render_widget(
+        Sparkline::default().data(series).style(t.info).max(peak.max(1)),
+        chart,
+    );
+    if let Some(axis) = axis {
+        let [_, axis] = Layout::horizontal([Constraint::Length(gutter), Constraint::Min(1)]).areas(axis);
+        let width = usize::from(axis.width);
+        let at = |col: usize| {
+            let ago = minutes.saturating_sub(col + 1) as i64;
+            (now - chrono::TimeDelta::minutes(ago))
+                .format("%H:%M")
+                .to_string()
+        };
+        let mut line = vec![' '; width];
+        let mut put = |col: usize, text: &str| {
+            let start = col.min(width.saturating_sub(text.chars().count()));
+            for (i, c) in text.chars().enumerate() {
+                if let Some(cell) = line.get_mut(start + i) {
+                    *cell = c;
+                }
+            }
+        };
+        put(0, &format!("└{}", at(0)));
+        if width >= 24 {
+            put(width / 2 - 3, &at(width / 2));
+        }
+        put(width, &format!("{}┘", at(width.saturating_sub(1))));
+        frame.render_widget(
+            Paragraph::new(styled(line.into_iter().collect::<String>(), t.muted)),
+            axis,
         );
     }
 }
