@@ -126,3 +126,26 @@ fn a_late_entry_from_the_console_is_sorted_where_it_happened() {
         .find(|e| e.occurred_at.is_some() && e.recorded_at - e.at() > chrono::TimeDelta::minutes(9));
     assert!(late.is_some(), "the store has no late entry");
 }
+
+#[test]
+fn the_roster_says_how_many_more_people_it_cannot_show_at_120x32() {
+    let sb = Sandbox::new();
+    let st = sb.store();
+    sb.declare(&st, "Checkout failing");
+    let people = ["ana", "bo", "cy", "dee", "eli", "fay", "gus", "hal", "ivy"];
+    for p in people {
+        sb.ok(&st, &["do", "add", p]);
+    }
+    let t = Tmux::start(&sb, &st, &[], 120, 32);
+    let screen = t.wait_for("● saved");
+    let shown = people
+        .iter()
+        .filter(|p| screen.contains(&format!("│{p} ")))
+        .count();
+    assert!(
+        shown < people.len(),
+        "all nine fit; the test needs more:\n{screen}"
+    );
+    let more = format!("↓{} more", people.len() - shown);
+    assert!(screen.contains(&more), "no `{more}` on the roster:\n{screen}");
+}

@@ -137,7 +137,8 @@ fn activity(
     };
     let minutes = series.len();
     if let Some(legend) = legend {
-        let text = format!("events/min, last {minutes} min · one bar a minute · peak {peak}");
+        // A bar is a minute's events: the legend says so, and what the full height is.
+        let text = format!("events/min, last {minutes} min · peak {peak}");
         frame.render_widget(Paragraph::new(styled(text, t.muted)), legend);
     }
     let [scale, chart] = Layout::horizontal([Constraint::Length(gutter), Constraint::Min(1)]).areas(bars);
