@@ -1399,6 +1399,11 @@ impl App {
             Action::Zoom => self.panes.zoomed = !self.panes.zoomed,
             Action::Up => self.scroll_by(-1),
             Action::Down => self.scroll_by(1),
+            // The timeline's rows wrap: a page there is a page of lines.
+            Action::PageUp | Action::PageDown if self.panes.focus == Pane::Timeline => {
+                let down = action == Action::PageDown;
+                self.on_timeline(|t, len, page, lines| t.page(down, len, page, lines));
+            }
             Action::PageUp => self.scroll_by(-(self.page() as i64)),
             Action::PageDown => self.scroll_by(self.page() as i64),
             Action::HalfPageUp => self.scroll_by(-(self.page() as i64 / 2).max(1)),

@@ -130,6 +130,35 @@ impl TimelinePane {
         (self.cursor, self.top) = self.window(len, height, lines);
     }
 
+    /// A page of lines down (or up), however many rows that is: the cursor onto the first row
+    /// below the window, which then starts it (or the last row above it, which then ends it).
+    pub fn page(&mut self, down: bool, len: usize, height: usize, lines: Lines) {
+        if len == 0 {
+            return;
+        }
+        let (cursor, top) = self.window(len, height, lines);
+        self.cursor = cursor;
+        let shown = self.shown(top, len, height, lines);
+        self.follow = false;
+        if down {
+            if shown.end >= len {
+                self.follow = true;
+                return;
+            }
+            (self.cursor, self.top) = (shown.end.max(cursor + 1), shown.end.max(cursor + 1));
+        } else {
+            let to = top.saturating_sub(1).min(cursor.saturating_sub(1));
+            let mut up = to;
+            let mut used = lines(to, true);
+            while up > 0 && used + lines(up - 1, false) <= height {
+                up -= 1;
+                used += lines(up, false);
+            }
+            (self.cursor, self.top) = (to, up);
+        }
+        (self.cursor, self.top) = self.window(len, height, lines);
+    }
+
     /// The rows wholly in a window from `top`.
     fn shown(&self, top: usize, len: usize, height: usize, lines: Lines) -> std::ops::Range<usize> {
         let mut used = 0;
@@ -385,6 +414,28 @@ mod wrapped {
             top < 20 && used(top, cursor) <= 10,
             "a jump shows what led up to it: {top}"
         );
+    }
+
+    #[test]
+    fn a_page_is_a_window_of_lines_not_of_rows() {
+        let three = |_: usize, _: bool| 3;
+        let mut t = TimelinePane::default();
+        t.to_top();
+        assert_eq!(t.window(20, 10, &three), (0, 0), "three rows of three lines fit");
+        t.page(true, 20, 10, &three);
+        assert_eq!(
+            t.window(20, 10, &three),
+            (3, 3),
+            "the first row below starts the page"
+        );
+        t.page(true, 20, 10, &three);
+        t.page(false, 20, 10, &three);
+        let (cursor, top) = t.window(20, 10, &three);
+        assert_eq!((cursor, top), (5, 3), "the last row above ends the page");
+        for _ in 0..10 {
+            t.page(true, 20, 10, &three);
+        }
+        assert!(t.follow, "paging past the end follows");
     }
 
     #[test]
