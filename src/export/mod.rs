@@ -188,9 +188,7 @@ impl<'a> Report<'a> {
 
     /// What `body` says, checklist items by their titles.
     fn say(&self, body: &EventBody) -> String {
-        describe_with(body, |id| {
-            (self.incident.checklist_item(id)).map(|item| item.spec.title.as_str())
-        })
+        describe_with(body, |id| self.incident.item_title(id))
     }
 
     /// What an event says, as corrected: an amended note shows its new text, a retracted one is

@@ -437,6 +437,11 @@ impl Incident {
         self.checklist_index.get(id).map(|&i| &self.checklist[i])
     }
 
+    /// The title of the checklist item with this id: how people name it.
+    pub fn item_title(&self, id: &str) -> Option<&str> {
+        self.checklist_item(id).map(|item| item.spec.title.as_str())
+    }
+
     fn responder(&mut self, person: &str, at: DateTime<Utc>) -> &mut Responder {
         self.responders
             .entry(person_key(person))

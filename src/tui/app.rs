@@ -237,13 +237,12 @@ impl View<'_> {
         self.model.feed(self.panes.current.as_ref())
     }
 
-    /// Where the panes go at this size, with `focus` focused, the side column as wide as
-    /// the roster's content asks.
-    pub fn areas(&self, focus: Pane) -> Option<Areas> {
-        let (w, h) = self.panes.size;
-        let content = Content::of(self.incident(), self.msel_shown(), w);
+    /// Where the panes go in `area`, with `focus` focused, the header and the side column
+    /// as large as their content asks.
+    pub fn areas(&self, area: Rect, focus: Pane) -> Option<Areas> {
+        let content = Content::of(self.incident(), self.msel_shown(), area.width);
         let sources = !self.model.sources.is_empty();
-        layout(Rect::new(0, 0, w, h), focus, self.panes.zoomed, sources, content)
+        layout(area, focus, self.panes.zoomed, sources, content)
     }
 
     /// Key scopes in force, most specific first: the focused pane's, with `Filtered` while
@@ -1673,8 +1672,10 @@ impl App {
         };
         let me = self.me();
         // A note or decision logged late says when it happened: `:note @14:57 …`.
-        let mut occurred = None;
-        let command_is_note = matches!(cmd, Command::Note(_));
+        let (cmd, occurred) = match logged_late(cmd, now) {
+            Ok(late) => late,
+            Err(e) => return self.fail(e, now),
+        };
         let selected_item = self.panes.checklist.selected;
         let body = match cmd {
             // `:sev N` and `:status X` ask exactly as their keys do.
@@ -1716,21 +1717,11 @@ impl App {
             Command::Leave(p) => EventBody::ResponderLeft {
                 person: p.unwrap_or(me),
             },
-            Command::Note(text) | Command::Decision(text) => {
-                let (at, text) = match crate::when::leading(&text, now) {
-                    Ok((at, rest)) => (at, rest.to_string()),
-                    Err(e) => return self.fail(e, now),
-                };
-                occurred = at;
-                if command_is_note {
-                    EventBody::Note { text }
-                } else {
-                    EventBody::Decision {
-                        text,
-                        rationale: None,
-                    }
-                }
-            }
+            Command::Note(text) => EventBody::Note { text },
+            Command::Decision(text) => EventBody::Decision {
+                text,
+                rationale: None,
+            },
             Command::Update { audience, text: None } => {
                 return self.open_editor(EditorKind::StatusUpdate { audience });
             }
@@ -1903,6 +1894,18 @@ impl App {
         }
         self.append(vec![e], now, fx);
     }
+}
+
+/// A note or decision whose text starts with `@TIME`, without it, and that time
+/// ([`crate::when::leading`]); any other command as it is.
+fn logged_late(cmd: Command, now: DateTime<Utc>) -> Result<(Command, Option<DateTime<Utc>>), String> {
+    let (text, again): (&str, fn(String) -> Command) = match &cmd {
+        Command::Note(text) => (text, Command::Note),
+        Command::Decision(text) => (text, Command::Decision),
+        _ => return Ok((cmd, None)),
+    };
+    let (at, rest) = crate::when::leading(text, now)?;
+    Ok((again(rest.to_string()), at))
 }
 
 /// The checklist item `wanted` names — its title or words of it (`severity`), its id or the
@@ -2328,7 +2331,8 @@ impl App {
 
     /// Where the panes are at this size, with `focus` focused: as [`View::areas`] draws them.
     fn areas(&self, focus: Pane) -> Option<Areas> {
-        self.view().areas(focus)
+        let (w, h) = self.panes.size;
+        self.view().areas(Rect::new(0, 0, w, h), focus)
     }
 
     /// The timeline's inside width and height as it is drawn at this size (focused, when the

@@ -69,11 +69,7 @@ impl Row {
             author: interned.get(e.author.as_str()),
             kind: interned.get(e.kind()),
             tag: tag(&e.body),
-            text: clean_line(&describe_with(&e.body, |id| {
-                inc.and_then(|i| i.checklist_item(id))
-                    .map(|item| item.spec.title.as_str())
-            }))
-            .into_owned(),
+            text: clean_line(&describe_with(&e.body, |id| inc?.item_title(id))).into_owned(),
             late: (e.recorded_at - at).num_seconds().abs() >= 60,
             emphasis,
             subject: match &e.body {

@@ -218,46 +218,21 @@ pub fn layout(area: Rect, focus: Pane, zoomed: bool, sources: bool, content: Con
 mod tests {
     use super::*;
 
+    /// The layout with no content asking for room.
+    fn bare(area: Rect, focus: Pane, zoomed: bool, sources: bool) -> Option<Areas> {
+        layout(area, focus, zoomed, sources, Content::default())
+    }
+
     #[test]
     fn wide_terminals_show_every_pane_and_small_ones_one() {
-        let wide = layout(
-            Rect::new(0, 0, 160, 48),
-            Pane::Roster,
-            false,
-            false,
-            Content::default(),
-        )
-        .expect("fits");
+        let wide = bare(Rect::new(0, 0, 160, 48), Pane::Roster, false, false).expect("fits");
         assert_eq!(wide.panes.len(), 5);
         assert!(!wide.compact);
-        let small = layout(
-            Rect::new(0, 0, 80, 24),
-            Pane::Roster,
-            false,
-            false,
-            Content::default(),
-        )
-        .expect("fits");
+        let small = bare(Rect::new(0, 0, 80, 24), Pane::Roster, false, false).expect("fits");
         assert_eq!(small.panes, vec![(Pane::Roster, small.panes[0].1)]);
         assert!(small.compact && small.tabs.len() == 5);
-        assert!(
-            layout(
-                Rect::new(0, 0, 39, 24),
-                Pane::Roster,
-                false,
-                false,
-                Content::default()
-            )
-            .is_none()
-        );
-        let zoomed = layout(
-            Rect::new(0, 0, 160, 48),
-            Pane::Checklist,
-            true,
-            false,
-            Content::default(),
-        )
-        .expect("fits");
+        assert!(bare(Rect::new(0, 0, 39, 24), Pane::Roster, false, false).is_none());
+        let zoomed = bare(Rect::new(0, 0, 160, 48), Pane::Checklist, true, false).expect("fits");
         assert_eq!(zoomed.panes.len(), 1);
     }
 
@@ -280,7 +255,7 @@ mod tests {
                 (true, false, Pane::Sources),
             ] {
                 let area = Rect::new(0, 0, w, h);
-                let a = layout(area, focus, zoomed, sources, Content::default()).expect("fits");
+                let a = bare(area, focus, zoomed, sources).expect("fits");
                 let all = a.panes.iter().map(|(_, r)| *r).chain([a.header, a.footer]);
                 let all: Vec<Rect> = all.chain(a.tab_bar).collect();
                 for (i, r) in all.iter().enumerate() {
@@ -299,8 +274,8 @@ mod tests {
     #[test]
     fn configured_sources_get_the_lower_left_and_zoom_fills_the_body() {
         let area = Rect::new(0, 0, 160, 48);
-        let plain = layout(area, Pane::Sources, false, false, Content::default()).expect("fits");
-        let with = layout(area, Pane::Sources, false, true, Content::default()).expect("fits");
+        let plain = bare(area, Pane::Sources, false, false).expect("fits");
+        let with = bare(area, Pane::Sources, false, true).expect("fits");
         let rect = |a: &Areas, p: Pane| a.panes.iter().find(|(q, _)| *q == p).map(|(_, r)| *r);
         let (Some(timeline), Some(sources)) = (rect(&with, Pane::Timeline), rect(&with, Pane::Sources))
         else {
@@ -320,18 +295,11 @@ mod tests {
         assert!(sources.area() > small.area() * 3, "{small:?} → {sources:?}");
         assert_eq!(with.panes.len(), 5);
         // compact: still one tab among the others
-        let compact = layout(
-            Rect::new(0, 0, 80, 24),
-            Pane::Sources,
-            false,
-            true,
-            Content::default(),
-        )
-        .expect("fits");
+        let compact = bare(Rect::new(0, 0, 80, 24), Pane::Sources, false, true).expect("fits");
         assert_eq!(compact.panes.len(), 1);
         assert_eq!(compact.tabs.len(), 5);
         // zoom: the whole body
-        let zoomed = layout(area, Pane::Sources, true, true, Content::default()).expect("fits");
+        let zoomed = bare(area, Pane::Sources, true, true).expect("fits");
         assert_eq!(zoomed.panes, vec![(Pane::Sources, Rect::new(0, 3, 160, 44))]);
     }
 

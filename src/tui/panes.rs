@@ -69,6 +69,7 @@ impl TimelinePane {
         }
         let cursor = self.cursor(len);
         let mut top = if self.follow { cursor } else { self.top.min(cursor) };
+        // The cursor's row whole, dropping rows from the top until it fits.
         let mut used: usize = (top..=cursor).map(|i| lines(i, i == cursor)).sum();
         while used > height && top < cursor {
             used -= lines(top, false);
@@ -82,11 +83,7 @@ impl TimelinePane {
                 return (cursor, top);
             }
         }
-        while top > 0 && filled + lines(top - 1, false) <= height {
-            top -= 1;
-            filled += lines(top, false);
-        }
-        (cursor, top)
+        (cursor, rows_above(top, filled, height, lines))
     }
 
     /// The selected row of `len`.
@@ -119,13 +116,7 @@ impl TimelinePane {
             top
         } else {
             // Rows above it worth a third of the window.
-            let mut up = self.cursor;
-            let mut used = 0;
-            while up > 0 && used + lines(up - 1, false) <= height / 3 {
-                up -= 1;
-                used += lines(up, false);
-            }
-            up
+            rows_above(self.cursor, 0, height / 3, lines)
         };
         (self.cursor, self.top) = self.window(len, height, lines);
     }
@@ -145,16 +136,11 @@ impl TimelinePane {
                 self.follow = true;
                 return;
             }
-            (self.cursor, self.top) = (shown.end.max(cursor + 1), shown.end.max(cursor + 1));
+            let next = shown.end.max(cursor + 1);
+            (self.cursor, self.top) = (next, next);
         } else {
             let to = top.saturating_sub(1).min(cursor.saturating_sub(1));
-            let mut up = to;
-            let mut used = lines(to, true);
-            while up > 0 && used + lines(up - 1, false) <= height {
-                up -= 1;
-                used += lines(up, false);
-            }
-            (self.cursor, self.top) = (to, up);
+            (self.cursor, self.top) = (to, rows_above(to, lines(to, true), height, lines));
         }
         (self.cursor, self.top) = self.window(len, height, lines);
     }
@@ -262,6 +248,17 @@ pub fn local_day(mode: TimeMode, at: DateTime<Utc>) -> chrono::NaiveDate {
         TimeMode::Local => at.with_timezone(&chrono::Local).date_naive(),
         TimeMode::Utc | TimeMode::Offset => at.date_naive(),
     }
+}
+
+/// The first row of a window that ends with row `from`, taking rows above it while the
+/// lines they add to `used` stay within `budget`.
+fn rows_above(from: usize, mut used: usize, budget: usize, lines: Lines) -> usize {
+    let mut top = from;
+    while top > 0 && used + lines(top - 1, false) <= budget {
+        top -= 1;
+        used += lines(top, false);
+    }
+    top
 }
 
 /// A pane that is a list with a cursor (roster, checklist).

@@ -54,7 +54,6 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
     let mut series = feed.per_minute(now, usize::from(inner.width).max(1));
     let gutter = series.iter().copied().max().unwrap_or(0).max(1).to_string().len() as u16 + 1;
     series.drain(..usize::from(gutter).min(series.len() - 1));
-    let peak = series.iter().copied().max().unwrap_or(0);
     let last = series.last().copied().unwrap_or(0);
     let stats = Line::from(vec![
         styled(format!("{last}/min "), t.base),
@@ -83,7 +82,7 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
         Layout::vertical([Constraint::Min(1), Constraint::Length(shown as u16)]).areas(spark_area);
     draw_series(frame, &sources[..shown], series_area);
     frame.render_widget(Paragraph::new(stats), stats_area);
-    activity(frame, v, spark_area, &series, peak, gutter, now);
+    activity(frame, v, spark_area, &series, gutter, now);
     if chart_height > 0 {
         let progress = inc.progress_by_phase();
         let bars: Vec<Bar> = Phase::ALL
@@ -117,16 +116,9 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, now: DateTime<Utc>) {
 /// Events per minute as bars, one a minute, newest at the right: a legend saying so, the
 /// scale (the peak at the top of a gutter, 0 at the bottom) and a time axis under the bars
 /// (clock times at its ends and middle), as far as the room allows.
-fn activity(
-    frame: &mut Frame,
-    v: &View,
-    area: Rect,
-    series: &[u64],
-    peak: u64,
-    gutter: u16,
-    now: DateTime<Utc>,
-) {
+fn activity(frame: &mut Frame, v: &View, area: Rect, series: &[u64], gutter: u16, now: DateTime<Utc>) {
     let t = &v.theme;
+    let peak = series.iter().copied().max().unwrap_or(0);
     let decorated = area.height >= 4;
     let (legend, bars, axis) = if decorated {
         let [legend, bars, axis] =

@@ -16,7 +16,7 @@ mod sources;
 mod timeline;
 
 use super::app::{App, TimeMode, View};
-use super::layout::{Content, MIN_HEIGHT, MIN_WIDTH, Pane, layout};
+use super::layout::{MIN_HEIGHT, MIN_WIDTH, Pane};
 use chrono::{DateTime, Local, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -31,9 +31,7 @@ pub fn draw(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
 
 fn draw_view(frame: &mut Frame, v: &View, now: DateTime<Utc>) {
     let area = frame.area();
-    let sources = !v.model.sources.is_empty();
-    let content = Content::of(v.incident(), v.msel_shown(), area.width);
-    let Some(areas) = layout(area, v.panes.focus, v.panes.zoomed, sources, content) else {
+    let Some(areas) = v.areas(area, v.panes.focus) else {
         let msg = format!(
             "warroom needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this terminal is {}×{}.",
             area.width, area.height

@@ -56,36 +56,41 @@ pub fn draw(frame: &mut Frame, v: &View, area: Rect, _now: DateTime<Utc>) {
     }
     let focused = v.panes.focus == Pane::Timeline;
     let search = v.panes.timeline.search.as_ref();
+    // Row `i`'s lines, under a date line when it starts a day.
+    let entry = |i: usize| {
+        let mut out = Vec::new();
+        let Some(row) = feed.get(i) else { return out };
+        if starts_day(feed, mode, i) {
+            out.push(day_line(v, local_day(mode, row.at)));
+        }
+        let found = search.filter(|s| row.matches(s));
+        out.extend(row_lines(
+            v,
+            row,
+            &cols,
+            i == cursor,
+            i == cursor && focused,
+            found,
+        ));
+        out
+    };
     let mut lines = Vec::with_capacity(height);
     let mut end = top; // rows before it are shown whole
     for i in top..len {
         if lines.len() >= height {
             break;
         }
-        let Some(row) = feed.get(i) else { break };
-        if starts_day(feed, mode, i) {
-            lines.push(day_line(v, local_day(mode, row.at)));
-        }
-        let found = search.filter(|s| row.matches(s));
-        let selected = i == cursor && focused;
-        lines.extend(row_lines(v, row, &cols, i == cursor, selected, found));
+        lines.extend(entry(i));
         if lines.len() <= height {
             end = i + 1;
         }
     }
     // Room left under the newest row: the end of the row above the window fills it.
-    if lines.len() < height
-        && top > 0
-        && let Some(row) = feed.get(top - 1)
-    {
-        let mut above = Vec::new();
-        if starts_day(feed, mode, top - 1) {
-            above.push(day_line(v, local_day(mode, row.at)));
-        }
-        let found = search.filter(|s| row.matches(s));
-        above.extend(row_lines(v, row, &cols, false, false, found));
+    if lines.len() < height && top > 0 {
         let spare = height - lines.len();
-        lines.splice(0..0, above.into_iter().rev().take(spare).rev());
+        let above = entry(top - 1);
+        let skip = above.len().saturating_sub(spare);
+        lines.splice(0..0, above.into_iter().skip(skip));
     }
     lines.truncate(height);
     frame.render_widget(Paragraph::new(lines), inner);
